@@ -1,0 +1,15 @@
+"""The `audioprobe` command line: one module per command group, wired together here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="audioprobe",
+    help="Ask language models to write code that makes sound; run it in a sandbox; score it.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+# Command groups register themselves below, one line each.
+# -- registrations --
