@@ -1,0 +1,53 @@
+"""Errors a user can act on: each names the file, the field and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+
+class AudioprobeError(Exception):
+    """Base for errors shown to the user without a traceback."""
+
+
+class ConfigError(AudioprobeError):
+    """A spec, tier or prompt file that cannot be used as written."""
+
+
+def _lookup(raw: Any, loc: tuple) -> Any:
+    node = raw
+    for key in loc:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _describe_loc(raw: Any, loc: tuple) -> str:
+    """'models[0] (name="gpt").temperature' reads better than 'models.0.temperature'."""
+    parts: list[str] = []
+    for depth, key in enumerate(loc):
+        if isinstance(key, int):
+            label = f"[{key}]"
+            entry = _lookup(raw, loc[: depth + 1])
+            for id_field in ("name", "id"):
+                if isinstance(entry, dict) and id_field in entry:
+                    label += f" ({id_field}={entry[id_field]!r})"
+                    break
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(key))
+    return "".join(parts) or "(top level)"
+
+
+def format_validation_error(path: Path | str, exc: ValidationError, raw: Any) -> str:
+    lines = [f"{path}: {exc.error_count()} problem(s)"]
+    for err in exc.errors():
+        where = _describe_loc(raw, tuple(err["loc"]))
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        lines.append(f"  {where}: {err['msg']}{shown}")
+    return "\n".join(lines)
