@@ -1,0 +1,1 @@
+"""Language models: one OpenAI-compatible path for every endpoint, plus recorded-answer replay."""

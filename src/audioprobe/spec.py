@@ -1,0 +1,166 @@
+"""Experiment specs: which models, tiers, items and limits a run uses, as validated TOML.
+
+A spec is the unit a researcher shares to reproduce a table, so every knob that changes a result
+lives here (or in the tier files it names), and a typo fails loudly with the file and field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from audioprobe.errors import ConfigError, format_validation_error
+from audioprobe.paths import data_dir
+from audioprobe.sandbox.base import Limits
+from audioprobe.tiers import TIER_ORDER
+
+ModelKind = Literal["openai", "local", "replay", "baseline"]
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class ModelSpec(BaseModel):
+    """One system under test. `kind` decides how `model` is read:
+
+    openai: an endpoint's model id (base_url + api_key_env name the endpoint);
+    local: a catalog key or a path to a .gguf that audioprobe serves with llama-server;
+    replay: a JSONL file of recorded answers; baseline: a neural generator's name.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME_PATTERN)
+    kind: ModelKind = "openai"
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    api_key_env: str | None = Field(None, description="name of the env var holding the API key")
+    temperature: float = Field(0.7, ge=0, le=2)
+    top_p: float | None = Field(None, gt=0, le=1)
+    max_tokens: int = Field(1024, gt=0)
+    seed: int | None = Field(None, description="per-request seed; defaults to the run seed")
+    extra: dict[str, Any] = Field(default_factory=dict, description="extra request parameters")
+    concurrency: int = Field(2, ge=1, le=64)
+    timeout_s: float = Field(180.0, gt=0)
+    max_retries: int = Field(4, ge=0, le=20)
+    ctx_size: int = Field(4096, ge=512, description="context for kind=local")
+
+    @model_validator(mode="after")
+    def _endpoint_known(self) -> ModelSpec:
+        if self.kind == "openai" and not self.base_url and not self.api_key_env:
+            self.api_key_env = "OPENAI_API_KEY"
+        return self
+
+    def sampling(self) -> dict[str, Any]:
+        """The parameters that change an answer, for the request and for its cache key."""
+        params: dict[str, Any] = {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        if self.top_p is not None:
+            params["top_p"] = self.top_p
+        params.update(self.extra)
+        return params
+
+
+class TierSelection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["notes", "environmental", "speech"]
+    items: list[str] | None = Field(None, description="item ids; all items when absent")
+    limit: int | None = Field(None, gt=0, description="first N of the selected items")
+    references: str = Field("builtin", description="reference set; builtin = built-in for the tier")
+
+
+class SandboxSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["auto", "docker", "bwrap", "subprocess"] = "auto"
+    parallel: int = Field(1, ge=1, le=32, description="scripts run at once")
+    limits: Limits = Field(default_factory=Limits)
+
+
+class ScoringSpec(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    failed_renders: Literal["exclude", "silence"] = "exclude"
+    metrics: list[str] | None = Field(None, description="metric names; defaults from scoring/")
+
+
+class ExperimentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    seed: int = 0
+    samples: int = Field(1, ge=1, le=1000, description="samples per item and model")
+    output_dir: str = "runs"
+    system_prompt: str = Field("system.txt", description="file under prompts/")
+    tiers: list[TierSelection] = Field(min_length=1)
+    models: list[ModelSpec] = Field(default_factory=list)
+    sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
+    scoring: ScoringSpec = Field(default_factory=ScoringSpec)
+
+    @field_validator("models")
+    @classmethod
+    def _unique_model_names(cls, models: list[ModelSpec]) -> list[ModelSpec]:
+        names = [m.name for m in models]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"model names must be unique; repeated: {', '.join(dupes)}")
+        return models
+
+    @field_validator("tiers")
+    @classmethod
+    def _tier_order(cls, tiers: list[TierSelection]) -> list[TierSelection]:
+        return sorted(tiers, key=lambda t: TIER_ORDER.index(t.name))
+
+    def model(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        known = ", ".join(m.name for m in self.models) or "(none)"
+        raise ConfigError(f"spec {self.name!r} has no model {name!r}; its models: {known}")
+
+
+def resolve_spec_path(path_or_name: str | Path) -> Path:
+    """A path as given, else a spec of that name among the shipped experiments."""
+    path = Path(path_or_name)
+    if path.is_file():
+        return path
+    shipped = data_dir("experiments") / (path.name if path.suffix else f"{path.name}.toml")
+    if shipped.is_file():
+        return shipped
+    raise ConfigError(f"no experiment spec at {path} (nor {shipped})")
+
+
+def load_spec(path_or_name: str | Path) -> tuple[ExperimentSpec, Path]:
+    path = resolve_spec_path(path_or_name)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw.setdefault("name", path.stem)
+    try:
+        return ExperimentSpec.model_validate(raw), path
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc, raw)) from exc
+
+
+def parse_model_arg(arg: str, spec: ExperimentSpec) -> ModelSpec:
+    """`--model` accepts a spec model's name or an ad-hoc KIND:VALUE.
+
+    replay:FILE.jsonl, local:KEY_OR_PATH.gguf, baseline:NAME, openai:MODEL_ID (OPENAI_BASE_URL and
+    OPENAI_API_KEY from the environment, as the openai client reads them).
+    """
+    if any(m.name == arg for m in spec.models):
+        return spec.model(arg)
+    kind, sep, value = arg.partition(":")
+    if not sep or kind not in ("openai", "local", "replay", "baseline") or not value:
+        known = ", ".join(m.name for m in spec.models) or "(none)"
+        raise ConfigError(
+            f"--model {arg!r}: expected a model of the spec ({known}) or KIND:VALUE with KIND one"
+            " of openai, local, replay, baseline"
+            " (e.g. replay:answers.jsonl, local:qwen2.5-coder-1.5b)"
+        )
+    stem = Path(value).stem if kind in ("replay", "local") else value
+    name = "".join(c if c.isalnum() or c in "_.-" else "-" for c in f"{kind}-{stem}").strip("-")
+    return ModelSpec(name=name, kind=kind, model=value)

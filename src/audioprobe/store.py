@@ -1,0 +1,248 @@
+"""The run store: one folder per run, one folder per trial, one SQLite index.
+
+Files are the truth a researcher opens (prompt, answer, script, audio); the index is what makes a
+5,000-trial run quick to summarise and safe to resume. Each trial's record is written atomically
+before its index row, so a kill -9 at any point leaves a state `resume` can finish from.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audioprobe import atomic
+from audioprobe.errors import AudioprobeError
+from audioprobe.tiers import Item
+
+FINAL_STATUSES = frozenset(
+    {
+        "ok",
+        "no_code",
+        "syntax_error",
+        "runtime_error",
+        "timeout",
+        "killed",
+        "no_output",
+        "invalid_audio",
+        "llm_error",
+        "sandbox_error",
+        "unavailable",
+    }
+)
+PENDING = "pending"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS trials (
+    trial_id TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    model_kind TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    item TEXT NOT NULL,
+    sample INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    dir TEXT NOT NULL,
+    record TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trials_model_tier ON trials(model, tier);
+"""
+
+
+def trial_id_for(model: str, tier: str, item: str, sample: int) -> str:
+    return f"{model}/{tier}/{item}/{sample}"
+
+
+@dataclass(frozen=True)
+class TrialKey:
+    model: str
+    model_kind: str
+    tier: str
+    item: str
+    sample: int
+
+    @property
+    def trial_id(self) -> str:
+        return trial_id_for(self.model, self.tier, self.item, self.sample)
+
+    @property
+    def rel_dir(self) -> str:
+        return f"trials/{self.model}/{self.tier}/{self.item}/s{self.sample}"
+
+
+@dataclass
+class TrialRecord:
+    trial_id: str
+    model: str
+    model_kind: str
+    tier: str
+    item: str
+    sample: int
+    status: str
+    error: str | None
+    dir: Path
+    record: dict[str, Any]
+    run_root: Path
+
+    @property
+    def wav_path(self) -> Path | None:
+        """The rendered clip, absolute; None unless the trial produced usable audio."""
+        rel = self.record.get("wav")
+        return self.run_root / rel if rel else None
+
+
+class RunStore:
+    """A run folder: `run.json`, `index.sqlite`, `trials/...`."""
+
+    def __init__(self, root: Path, manifest: dict[str, Any]):
+        self.root = root
+        self.manifest = manifest
+        self._items: dict[tuple[str, str], Item] | None = None
+
+    # -- creation and opening ------------------------------------------------------------------
+    @classmethod
+    def create(cls, root: Path, manifest: dict[str, Any]) -> RunStore:
+        if (root / "run.json").exists():
+            raise AudioprobeError(f"{root} already holds a run; use `audioprobe resume {root}`")
+        root.mkdir(parents=True, exist_ok=True)
+        atomic.write_json(root / "run.json", manifest)
+        store = cls(root, manifest)
+        with store.connect() as db:
+            db.executescript(_SCHEMA)
+        return store
+
+    @classmethod
+    def open(cls, root: Path | str) -> RunStore:
+        root = Path(root)
+        path = root / "run.json"
+        if not path.is_file():
+            raise AudioprobeError(f"{root} is not an audioprobe run (no run.json)")
+        try:
+            manifest = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise AudioprobeError(f"{path} is damaged: {exc}") from exc
+        store = cls(root, manifest)
+        with store.connect() as db:
+            db.executescript(_SCHEMA)
+        return store
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.root / "index.sqlite", timeout=30)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def connect(self) -> Any:
+        """A context-managed connection (WAL); the block is one transaction."""
+        return self._connection()
+
+    # -- trials --------------------------------------------------------------------------------
+    def trial_dir(self, key: TrialKey) -> Path:
+        return self.root / key.rel_dir
+
+    def register(self, keys: list[TrialKey]) -> None:
+        """Add planned trials as pending; existing rows are kept as they are."""
+        now = time.time()
+        with self.connect() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        k.trial_id,
+                        k.model,
+                        k.model_kind,
+                        k.tier,
+                        k.item,
+                        k.sample,
+                        PENDING,
+                        None,
+                        k.rel_dir,
+                        "{}",
+                        now,
+                    )
+                    for k in keys
+                ],
+            )
+
+    def save_trial(self, key: TrialKey, record: dict[str, Any]) -> None:
+        """Write the trial's record file, then its index row (the file is the truth on resume)."""
+        atomic.write_json(self.trial_dir(key) / "trial.json", record)
+        self._index(key, record)
+
+    def _index(self, key: TrialKey, record: dict[str, Any]) -> None:
+        with self.connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    key.trial_id,
+                    key.model,
+                    key.model_kind,
+                    key.tier,
+                    key.item,
+                    key.sample,
+                    record.get("status", PENDING),
+                    record.get("error"),
+                    key.rel_dir,
+                    json.dumps(record, default=str),
+                    time.time(),
+                ),
+            )
+
+    def finished_record(self, key: TrialKey) -> dict[str, Any] | None:
+        """The trial's final record if it finished, re-indexing one the index missed."""
+        path = self.trial_dir(key) / "trial.json"
+        if not path.is_file():
+            return None
+        try:
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return None
+        if record.get("status") not in FINAL_STATUSES:
+            return None
+        self._index(key, record)
+        return record
+
+    def trials(self) -> list[TrialRecord]:
+        with self.connect() as db:
+            rows = db.execute("SELECT * FROM trials ORDER BY model, tier, item, sample").fetchall()
+        return [
+            TrialRecord(
+                trial_id=r["trial_id"],
+                model=r["model"],
+                model_kind=r["model_kind"],
+                tier=r["tier"],
+                item=r["item"],
+                sample=r["sample"],
+                status=r["status"],
+                error=r["error"],
+                dir=self.root / r["dir"],
+                record=json.loads(r["record"]),
+            )
+            for r in rows
+        ]
+
+    # -- the items snapshot --------------------------------------------------------------------
+    def item(self, tier: str, item_id: str) -> Item:
+        if self._items is None:
+            self._items = {}
+            for tier_name, items in self.manifest.get("items", {}).items():
+                for raw in items:
+                    item = Item.model_validate(raw)
+                    item.tier = tier_name
+                    self._items[(tier_name, item.id)] = item
+        try:
+            return self._items[(tier, item_id)]
+        except KeyError as exc:
+            raise AudioprobeError(f"run {self.root} has no item {tier}/{item_id}") from exc
