@@ -51,3 +51,7 @@ def format_validation_error(path: Path | str, exc: ValidationError, raw: Any) ->
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
         lines.append(f"  {where}: {err['msg']}{shown}")
     return "\n".join(lines)
+
+
+class Unavailable(AudioprobeError):
+    """A capability whose weights or tools are absent here; the message says how to get them."""

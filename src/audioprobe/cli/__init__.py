@@ -13,3 +13,6 @@ app = typer.Typer(
 
 # Command groups register themselves below, one line each.
 # -- registrations --
+from audioprobe.cli import experiment as _experiment  # noqa: E402
+
+_experiment.register(app)

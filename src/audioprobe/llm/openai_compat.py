@@ -45,6 +45,7 @@ class OpenAICompatModel:
         model_id: str | None = None,
         cache: ResponseCache | None = None,
         api_key: str | None = None,
+        cache_identity: str | None = None,
     ):
         self.spec = spec
         self.name = spec.name
@@ -52,6 +53,7 @@ class OpenAICompatModel:
             base_url or spec.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         )
         self.model_id = model_id or spec.model
+        self.cache_identity = cache_identity or self.base_url
         self.cache = cache or ResponseCache()
         self._api_key = api_key or self._key_from_env()
         self._client = openai.AsyncOpenAI(
@@ -85,7 +87,7 @@ class OpenAICompatModel:
     ) -> Completion:
         params = self.spec.sampling()
         params["seed"] = self.spec.seed if self.spec.seed is not None else seed
-        key = request_hash(self.base_url, self.model_id, messages, params, sample)
+        key = request_hash(self.cache_identity, self.model_id, messages, params, sample)
         cached = self.cache.get(key)
         if cached is not None:
             return cached

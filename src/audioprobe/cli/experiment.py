@@ -1,0 +1,143 @@
+"""`run`, `resume`, `show`, `export`: the commands that drive and read a run."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from audioprobe import runner
+from audioprobe.cli.common import console, user_errors
+from audioprobe.errors import AudioprobeError
+from audioprobe.spec import load_spec, parse_model_arg
+from audioprobe.store import RunStore, TrialKey
+from audioprobe.summary import EXPORT_COLUMNS, export_row, outcome_table
+
+
+def _execute_with_progress(store: RunStore) -> Counter[str]:
+    keys = runner.planned_keys(store)
+    done_before = sum(1 for k in keys if store.finished_record(k) is not None)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(store.root.name, total=len(keys), completed=done_before, last="")
+
+        def on_done(key: TrialKey, record: dict[str, Any]) -> None:
+            progress.update(task, advance=1, last=f"{key.trial_id}: {record['status']}")
+
+        counts = runner.execute(store, on_done)
+    return counts
+
+
+def _finish_message(store: RunStore, counts: Counter[str]) -> None:
+    total = sum(counts.values())
+    parts = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    console.print(f"[bold]{total} trials[/]: {parts}")
+    console.print(f"results in [cyan]{store.root}[/]  (audioprobe show {store.root})")
+
+
+@user_errors
+def run(
+    spec: Annotated[str, typer.Argument(help="experiment TOML, or the name of a shipped one")],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="a spec model's name or KIND:VALUE; repeatable"),
+    ] = None,
+    tier: Annotated[list[str] | None, typer.Option("--tier", "-t", help="repeatable")] = None,
+    limit: Annotated[int | None, typer.Option(help="first N items of each tier")] = None,
+    out: Annotated[Path | None, typer.Option(help="run folder (default: a new one)")] = None,
+) -> None:
+    """Run an experiment: ask each model for each item, run the code, check the audio."""
+    experiment, path = load_spec(spec)
+    models = [parse_model_arg(m, experiment) for m in model] if model else experiment.models
+    store, keys = runner.create_run(
+        experiment, path, models, tier_filter=tier, limit=limit, out=out
+    )
+    console.print(f"run [cyan]{store.root}[/]: {len(keys)} trials")
+    _finish_message(store, _execute_with_progress(store))
+
+
+@user_errors
+def resume(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
+    """Finish a run that was interrupted; finished trials are kept, answers are not re-asked."""
+    store = RunStore.open(run_dir)
+    _finish_message(store, _execute_with_progress(store))
+
+
+def _outcome_rich_table(store: RunStore) -> Table:
+    table = Table(title=f"{store.manifest.get('run_id')}: outcomes per model and tier")
+    for col in ("model", "tier", "trials", "ok %", "outcomes"):
+        table.add_column(col, justify="right" if col in ("trials", "ok %") else "left")
+    for row in outcome_table(store):
+        outcomes = ", ".join(f"{k} {v}" for k, v in row["outcomes"].items())
+        table.add_row(
+            row["model"], row["tier"], str(row["trials"]), f"{row['ok_pct']:.0f}", outcomes
+        )
+    return table
+
+
+@user_errors
+def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
+    """Summarise a run: outcomes per model and tier (and metrics once scored)."""
+    store = RunStore.open(run_dir)
+    console.print(_outcome_rich_table(store))
+
+
+def export_rows(store: RunStore) -> list[dict[str, Any]]:
+    return [export_row(store, t) for t in store.trials()]
+
+
+@user_errors
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    format: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file (default stdout)")
+    ] = None,
+) -> None:
+    """One row per trial, with outcome, audio facts and token usage."""
+    store = RunStore.open(run_dir)
+    rows = export_rows(store)
+    columns = list(EXPORT_COLUMNS) + sorted({k for r in rows for k in r} - set(EXPORT_COLUMNS))
+    if format == "parquet":
+        if output is None:
+            raise AudioprobeError("--format parquet needs --output FILE")
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), output)
+    elif format in ("csv", "jsonl"):
+        handle = output.open("w", newline="") if output else None
+        stream = handle or typer.get_text_stream("stdout")
+        try:
+            if format == "csv":
+                writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                for row in rows:
+                    stream.write(json.dumps(row, default=str) + "\n")
+        finally:
+            if handle:
+                handle.close()
+    else:
+        raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
+    if output:
+        console.print(f"wrote {len(rows)} rows to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (run, resume, show, export):
+        app.command()(command)

@@ -1,0 +1,153 @@
+"""Running and resuming an experiment: plan the trials, open the models, run what is unfinished.
+
+`run` and `resume` share one path: a resume is a run whose plan comes from run.json and whose
+finished trials are read back instead of redone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import subprocess
+from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from audioprobe import __version__
+from audioprobe.errors import AudioprobeError
+from audioprobe.models import open_models
+from audioprobe.plan import plan_trials, select_items
+from audioprobe.prompts import render_prompt
+from audioprobe.sandbox import get_backend
+from audioprobe.spec import ExperimentSpec, ModelSpec
+from audioprobe.store import RunStore, TrialKey
+from audioprobe.tiers import Item, Tier, load_tier
+from audioprobe.trial import TrialContext, run_audio_trial, run_code_trial
+
+ProgressHook = Callable[[TrialKey, dict[str, Any]], None]
+_VERSIONED = ("numpy", "scipy", "soundfile", "openai", "pydantic", "pyo", "pydub")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"audioprobe": __version__}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def new_run_id(spec: ExperimentSpec) -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{spec.name}-{stamp}"
+
+
+def create_run(
+    spec: ExperimentSpec,
+    spec_path: Path,
+    models: list[ModelSpec],
+    *,
+    tier_filter: list[str] | None = None,
+    limit: int | None = None,
+    out: Path | None = None,
+) -> tuple[RunStore, list[TrialKey]]:
+    if not models:
+        raise AudioprobeError(f"spec {spec.name!r} names no models; add [[models]] or pass --model")
+    selected = select_items(spec, tier_filter, limit)
+    keys = plan_trials(models, selected, spec.samples)
+    root = out or Path(spec.output_dir) / new_run_id(spec)
+    manifest = {
+        "run_id": root.name,
+        "created": dt.datetime.now(dt.UTC).isoformat(),
+        "spec_path": str(spec_path),
+        "spec": spec.model_dump(mode="json"),
+        "models": [m.model_dump(mode="json") for m in models],
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "tiers": {
+            name: {"title": t.title, "level": t.level, "sample_rate": t.sample_rate}
+            for name, (t, _) in selected.items()
+        },
+        "items": {
+            name: [i.model_dump(mode="json", by_alias=True) for i in items]
+            for name, (_, items) in selected.items()
+        },
+        "plan": {"tiers": list(selected), "limit": limit, "trials": len(keys)},
+    }
+    store = RunStore.create(root, manifest)
+    store.register(keys)
+    return store, keys
+
+
+def planned_keys(store: RunStore) -> list[TrialKey]:
+    return [TrialKey(t.model, t.model_kind, t.tier, t.item, t.sample) for t in store.trials()]
+
+
+def run_models(store: RunStore) -> list[ModelSpec]:
+    return [ModelSpec.model_validate(m) for m in store.manifest["models"]]
+
+
+async def _run_all(
+    store: RunStore, keys: list[TrialKey], handles: dict[str, Any], on_done: ProgressHook | None
+) -> None:
+    spec = ExperimentSpec.model_validate(store.manifest["spec"])
+    specs = {m.name: m for m in run_models(store)}
+    needs_sandbox = any(specs[k.model].kind != "baseline" for k in keys)
+    backend = get_backend(spec.sandbox.backend) if needs_sandbox else None
+    ctx = TrialContext(
+        store=store,
+        backend=backend,
+        limits=spec.sandbox.limits,
+        llm_slots={name: asyncio.Semaphore(m.concurrency) for name, m in specs.items()},
+        exec_slots=asyncio.Semaphore(spec.sandbox.parallel),
+        base_seed=spec.seed,
+    )
+    tiers: dict[str, Tier] = {name: load_tier(name) for name in {k.tier for k in keys}}
+
+    def item_of(key: TrialKey) -> Item:
+        return store.item(key.tier, key.item)
+
+    async def one(key: TrialKey) -> None:
+        item = item_of(key)
+        tier = tiers[key.tier]
+        handle = handles[key.model]
+        if specs[key.model].kind == "baseline":
+            record = await run_audio_trial(ctx, key, handle, tier, item)
+        else:
+            prompt = render_prompt(tier, item, spec.system_prompt)
+            record = await run_code_trial(ctx, key, handle, tier, item, prompt)
+        if on_done:
+            on_done(key, record)
+
+    await asyncio.gather(*(one(k) for k in keys))
+    for handle in handles.values():
+        close = getattr(handle, "aclose", None)
+        if close:
+            await close()
+
+
+def execute(store: RunStore, on_done: ProgressHook | None = None) -> Counter[str]:
+    """Run every unfinished trial of `store`; returns the status counts of the whole run."""
+    keys = planned_keys(store)
+    todo = [k for k in keys if store.finished_record(k) is None]
+    if todo:
+        with ExitStack() as stack:
+            needed = {k.model for k in todo}
+            handles = open_models([m for m in run_models(store) if m.name in needed], stack)
+            asyncio.run(_run_all(store, todo, handles, on_done))
+    return Counter(t.status for t in store.trials())

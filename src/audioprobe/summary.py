@@ -1,0 +1,79 @@
+"""The numbers `show`, `export` and the report share, computed once from the run store."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from audioprobe.store import RunStore, TrialRecord
+from audioprobe.tiers import TIER_ORDER
+
+EXPORT_COLUMNS = (
+    "run_id", "trial_id", "model", "model_kind", "tier", "item", "class_key", "sample", "seed",
+    "status", "error", "wav_path", "sample_rate", "channels", "duration_s", "target_duration_s",
+    "peak", "rms", "latency_s", "prompt_tokens", "completion_tokens", "extraction",
+    "exec_wall_s", "exec_cpu_s", "exec_peak_memory_mb", "sandbox_backend",
+)  # fmt: skip
+
+
+def _tier_rank(tier: str) -> int:
+    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
+
+
+def outcome_table(store: RunStore) -> list[dict[str, Any]]:
+    """One row per model × tier: trial count, ok share and the count of each outcome."""
+    groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for trial in store.trials():
+        groups[(trial.model, trial.tier)][trial.status] += 1
+    rows = []
+    for (model, tier), counts in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], _tier_rank(kv[0][1]))
+    ):
+        total = sum(counts.values())
+        rows.append(
+            {
+                "model": model,
+                "tier": tier,
+                "trials": total,
+                "ok": counts.get("ok", 0),
+                "ok_pct": 100.0 * counts.get("ok", 0) / total if total else 0.0,
+                "outcomes": dict(sorted(counts.items())),
+            }
+        )
+    return rows
+
+
+def export_row(store: RunStore, trial: TrialRecord) -> dict[str, Any]:
+    rec = trial.record
+    audio = rec.get("audio") or {}
+    response = rec.get("response") or {}
+    exec_ = rec.get("exec") or {}
+    wav = trial.wav_path
+    return {
+        "run_id": store.manifest.get("run_id"),
+        "trial_id": trial.trial_id,
+        "model": trial.model,
+        "model_kind": trial.model_kind,
+        "tier": trial.tier,
+        "item": trial.item,
+        "class_key": rec.get("class_key"),
+        "sample": trial.sample,
+        "seed": rec.get("seed"),
+        "status": trial.status,
+        "error": trial.error,
+        "wav_path": str(wav) if wav else None,
+        "sample_rate": audio.get("sample_rate"),
+        "channels": audio.get("channels"),
+        "duration_s": audio.get("duration_s"),
+        "target_duration_s": rec.get("target_duration_s"),
+        "peak": audio.get("peak"),
+        "rms": audio.get("rms"),
+        "latency_s": response.get("latency_s"),
+        "prompt_tokens": response.get("prompt_tokens"),
+        "completion_tokens": response.get("completion_tokens"),
+        "extraction": rec.get("extraction"),
+        "exec_wall_s": exec_.get("wall_s"),
+        "exec_cpu_s": exec_.get("cpu_s"),
+        "exec_peak_memory_mb": exec_.get("peak_memory_mb"),
+        "sandbox_backend": exec_.get("backend"),
+    }

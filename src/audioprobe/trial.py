@@ -1,0 +1,242 @@
+"""One trial, stage by stage: prompt → answer → script → sandbox run → checked WAV.
+
+Every stage leaves its file in the trial folder before the next begins, so a killed run resumes
+from the last finished stage and a researcher can open each step. Every failure of the model's
+code becomes a status with its error text; only bugs of the harness itself raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import shutil
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audioprobe import atomic
+from audioprobe.audio_check import inspect_wav
+from audioprobe.baselines.base import AudioGenerator
+from audioprobe.errors import Unavailable
+from audioprobe.extract import extract_code, syntax_error
+from audioprobe.llm.base import CodeModel, Completion, LLMError
+from audioprobe.prompts import RenderedPrompt
+from audioprobe.sandbox.base import ExecResult, Limits, SandboxBackend
+from audioprobe.sandbox.collect import safe_output
+from audioprobe.store import RunStore, TrialKey
+from audioprobe.tiers import Item, Tier
+
+OUTPUT_NAME = "output.wav"
+_TEXT_CAP = 1 << 20
+
+
+@dataclass
+class TrialContext:
+    store: RunStore
+    backend: SandboxBackend | None
+    limits: Limits
+    llm_slots: dict[str, asyncio.Semaphore]
+    exec_slots: asyncio.Semaphore
+    base_seed: int
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _base_record(key: TrialKey, item: Item, seed: int) -> dict[str, Any]:
+    return {
+        "trial_id": key.trial_id,
+        "model": key.model,
+        "model_kind": key.model_kind,
+        "tier": key.tier,
+        "item": key.item,
+        "sample": key.sample,
+        "seed": seed,
+        "class_key": item.class_key,
+        "target_duration_s": item.duration_s,
+        "status": "pending",
+        "error": None,
+        "wav": None,
+        "audio": None,
+        "started": time.time(),
+    }
+
+
+def trial_seed(base_seed: int, key: TrialKey) -> int:
+    """A per-sample seed that is stable across runs and differs between samples of an item."""
+    digest = hashlib.sha256(f"{base_seed}:{key.tier}:{key.item}:{key.sample}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+async def _answer(
+    ctx: TrialContext, key: TrialKey, model: CodeModel, prompt: RenderedPrompt, seed: int
+) -> Completion:
+    """The model's answer, read back from the trial folder when an earlier attempt got it."""
+    saved = ctx.store.trial_dir(key) / "response.json"
+    if saved.is_file():
+        completion = Completion.from_dict(json.loads(saved.read_text()))
+        completion.cached = True
+        return completion
+    async with ctx.llm_slots[key.model]:
+        completion = await model.complete(
+            prompt.messages(), item_id=key.item, sample=key.sample, seed=seed
+        )
+    folder = ctx.store.trial_dir(key)
+    atomic.write_text(folder / "response.txt", completion.text)
+    atomic.write_json(folder / "response.json", completion.to_dict())
+    return completion
+
+
+def _response_summary(c: Completion) -> dict[str, Any]:
+    return {
+        "model": c.model,
+        "finish_reason": c.finish_reason,
+        "prompt_tokens": c.prompt_tokens,
+        "completion_tokens": c.completion_tokens,
+        "latency_s": c.latency_s,
+        "attempts": c.attempts,
+        "cached": c.cached,
+        "request_hash": c.request_hash,
+    }
+
+
+def _fresh_workdir(folder: Path, script: str) -> Path:
+    work = folder / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    (work / "script.py").write_text(script)
+    return work
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= _TEXT_CAP else text[:_TEXT_CAP] + "\n[... cut by audioprobe]\n"
+
+
+async def _execute(ctx: TrialContext, folder: Path, script: str) -> tuple[ExecResult, Path]:
+    assert ctx.backend is not None
+    work = _fresh_workdir(folder, script)
+    async with ctx.exec_slots:
+        result = await asyncio.to_thread(ctx.backend.run, work / "script.py", work, ctx.limits)
+    atomic.write_text(folder / "stdout.txt", _cap(result.stdout))
+    atomic.write_text(folder / "stderr.txt", _cap(result.stderr))
+    return result, work
+
+
+def _exec_error(result: ExecResult) -> str:
+    tail = result.stderr.strip().splitlines()[-12:]
+    text = "\n".join(tail) if tail else f"exit code {result.exit_code}"
+    return f"{result.reason}\n{text}".strip() if result.reason else text
+
+
+def _collect_audio(record: dict[str, Any], folder: Path, work: Path, limits: Limits) -> None:
+    found, why = safe_output(work, OUTPUT_NAME, limits.file_size_mb * 1024 * 1024)
+    if found is None:
+        record.update(status="no_output", error=why or f"the script wrote no {OUTPUT_NAME}")
+        return
+    final = folder / OUTPUT_NAME
+    shutil.copyfile(found, final)
+    verdict = inspect_wav(final)
+    record["audio"] = verdict.info.to_dict() if verdict.info else None
+    if verdict.problem:
+        record.update(status="invalid_audio", error=verdict.problem)
+        return
+    record["wav"] = str(final.relative_to(ctx_root(folder)))
+    assert verdict.info is not None
+    record["duration_error_s"] = verdict.info.duration_s - record["target_duration_s"]
+    record.update(status="ok", error=None)
+
+
+def ctx_root(folder: Path) -> Path:
+    """The run folder a trial folder lives in (trials/<model>/<tier>/<item>/s<k>)."""
+    return folder.parents[4]
+
+
+async def run_code_trial(
+    ctx: TrialContext,
+    key: TrialKey,
+    model: CodeModel,
+    tier: Tier,
+    item: Item,
+    prompt: RenderedPrompt,
+) -> dict[str, Any]:
+    folder = ctx.store.trial_dir(key)
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = trial_seed(ctx.base_seed, key)
+    record = _base_record(key, item, seed)
+    atomic.write_text(folder / "prompt.txt", prompt.as_text())
+    record["prompt_sha256"] = _sha256(prompt.as_text())
+    try:
+        completion = await _answer(ctx, key, model, prompt, seed)
+    except LLMError as exc:
+        record.update(status="llm_error", error=str(exc))
+        return _finish(ctx, key, record)
+    record["response"] = _response_summary(completion)
+
+    extraction = extract_code(completion.text)
+    record["extraction"] = extraction.method
+    if extraction.code is None:
+        record.update(status="no_code", error="the answer contains no Python code")
+        return _finish(ctx, key, record)
+    atomic.write_text(folder / "script.py", extraction.code)
+    record["script_sha256"] = _sha256(extraction.code)
+    problem = syntax_error(extraction.code)
+    if problem:
+        record.update(status="syntax_error", error=problem)
+        return _finish(ctx, key, record)
+
+    result, work = await _execute(ctx, folder, extraction.code)
+    record["exec"] = {k: v for k, v in result.to_dict().items() if k not in ("stdout", "stderr")}
+    try:
+        if result.status == "ok":
+            _collect_audio(record, folder, work, ctx.limits)
+        else:
+            record.update(status=result.status, error=_exec_error(result))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return _finish(ctx, key, record)
+
+
+def _finish(ctx: TrialContext, key: TrialKey, record: dict[str, Any]) -> dict[str, Any]:
+    record["finished"] = time.time()
+    ctx.store.save_trial(key, record)
+    return record
+
+
+async def run_audio_trial(
+    ctx: TrialContext, key: TrialKey, generator: AudioGenerator, tier: Tier, item: Item
+) -> dict[str, Any]:
+    """A baseline's trial: the generator writes the WAV itself; the same checks then apply."""
+    folder = ctx.store.trial_dir(key)
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = trial_seed(ctx.base_seed, key)
+    record = _base_record(key, item, seed)
+    record["generator"] = generator.describe()
+    out = folder / OUTPUT_NAME
+    out.unlink(missing_ok=True)
+    try:
+        async with ctx.llm_slots[key.model]:
+            params = await asyncio.to_thread(generator.generate, tier, item, seed, out)
+    except Unavailable as exc:
+        record.update(status="unavailable", error=str(exc))
+        return _finish(ctx, key, record)
+    except Exception as exc:  # a generator's own failure is this trial's outcome, not the run's
+        record.update(status="runtime_error", error=f"{type(exc).__name__}: {exc}")
+        atomic.write_text(folder / "stderr.txt", traceback.format_exc())
+        return _finish(ctx, key, record)
+    record["generator_params"] = params
+    if not out.is_file():
+        record.update(status="no_output", error=f"the generator wrote no {OUTPUT_NAME}")
+        return _finish(ctx, key, record)
+    verdict = inspect_wav(out)
+    record["audio"] = verdict.info.to_dict() if verdict.info else None
+    if verdict.problem or verdict.info is None:
+        record.update(status="invalid_audio", error=verdict.problem)
+        return _finish(ctx, key, record)
+    record["wav"] = str(out.relative_to(ctx_root(folder)))
+    record["duration_error_s"] = verdict.info.duration_s - item.duration_s
+    record.update(status="ok", error=None)
+    return _finish(ctx, key, record)
