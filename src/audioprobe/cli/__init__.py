@@ -14,5 +14,7 @@ app = typer.Typer(
 # Command groups register themselves below, one line each.
 # -- registrations --
 from audioprobe.cli import experiment as _experiment  # noqa: E402
+from audioprobe.cli import report as _report  # noqa: E402
 
 _experiment.register(app)
+_report.register(app)

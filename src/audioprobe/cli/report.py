@@ -1,0 +1,86 @@
+"""`report` and `compare`: read a finished run as a web page, or against a published table."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from audioprobe.cli.common import console, user_errors
+from audioprobe.compare import COLUMNS, against_table, compare, display_rows, run_table
+from audioprobe.compare import to_csv as compare_csv
+from audioprobe.compare import to_markdown as compare_markdown
+from audioprobe.errors import AudioprobeError
+from audioprobe.report import build_report
+from audioprobe.store import RunStore
+
+REFERENCES_PENDING = "the reference set (audioprobe.references) is not part of this install"
+
+
+@user_errors
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    out: Annotated[Path | None, typer.Option(help="report folder (default RUN_DIR/report)")] = None,
+    refs_per_trial: Annotated[
+        int, typer.Option(min=0, help="reference clips offered beside each trial")
+    ] = 3,
+) -> None:
+    """Write a self-contained HTML report: overview table and plots, and every trial to hear,
+    see and read (open index.html from disk or any static web server)."""
+    store = RunStore.open(run_dir)
+    started = time.perf_counter()
+    with console.status("writing report") as status:
+        result = build_report(
+            store,
+            out,
+            references_unavailable=REFERENCES_PENDING,
+            refs_per_trial=refs_per_trial,
+            progress=lambda msg: status.update(msg),
+        )
+    console.print(
+        f"report of {result.trials} trials ({result.spectrograms} clips) in "
+        f"{time.perf_counter() - started:.1f} s: [cyan]{result.index}[/]"
+    )
+
+
+@user_errors
+def compare_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    against: Annotated[
+        Path, typer.Option(help="CSV with model, tier, metric, value rows, or another run folder")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="write the table to FILE (.csv or .md)"),
+    ] = None,
+) -> None:
+    """Side-by-side table of this run's numbers and another's: ours, theirs, diff, relative
+    diff; rows on one side only are listed as missing on the other."""
+    ours = run_table(RunStore.open(run_dir))
+    rows = compare(ours, against_table(against))
+    table = Table(title=f"{run_dir} against {against}")
+    for col in COLUMNS:
+        table.add_column(
+            col, justify="right" if col in ("ours", "theirs", "diff", "rel_diff") else "left"
+        )
+    for cells in display_rows(rows):
+        table.add_row(*cells)
+    console.print(table)
+    if output is None:
+        return
+    suffix = output.suffix.lower()
+    if suffix == ".csv":
+        output.write_text(compare_csv(rows))
+    elif suffix in (".md", ".markdown"):
+        output.write_text(compare_markdown(rows))
+    else:
+        raise AudioprobeError(f"--output {output}: use a .csv or .md file name")
+    console.print(f"wrote {len(rows)} rows to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)
+    app.command(name="compare")(compare_cmd)

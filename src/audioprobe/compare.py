@@ -1,0 +1,181 @@
+"""Compare a run's numbers with a published table or another run, cell by cell.
+
+Both sides become long rows (model, tier, metric, value). A run contributes `trials`, `ok_pct`
+and every metric scoring reported; a CSV contributes its rows as written. Rows match on all three
+keys exactly; a row on one side only is listed with the other side missing, and an unavailable
+metric is listed as unavailable with its reason, never as a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audioprobe.errors import AudioprobeError
+from audioprobe.report.cells import Cell, fmt_number, parse_cell
+from audioprobe.report.gather import overview, tier_rank
+from audioprobe.store import RunStore
+
+KEY_COLUMNS = ("model", "tier", "metric")
+COLUMNS = ("model", "tier", "metric", "ours", "theirs", "diff", "rel_diff", "note")
+
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    model: str
+    tier: str
+    metric: str
+    ours: Cell | None
+    theirs: Cell | None
+
+    @property
+    def diff(self) -> float | None:
+        if self.ours is None or self.theirs is None:
+            return None
+        if self.ours.value is None or self.theirs.value is None:
+            return None
+        return self.ours.value - self.theirs.value
+
+    @property
+    def rel_diff(self) -> float | None:
+        """(ours - theirs) / |theirs|; None where theirs is zero or either side has no number."""
+        d = self.diff
+        if d is None or self.theirs is None or not self.theirs.value:
+            return None
+        return d / abs(self.theirs.value)
+
+    @property
+    def note(self) -> str:
+        notes = []
+        for side, cell in (("ours", self.ours), ("theirs", self.theirs)):
+            if cell is None:
+                notes.append(f"missing in {side}")
+            elif cell.unavailable is not None:
+                notes.append(f"{side} unavailable: {cell.unavailable}")
+            elif cell.value is None:
+                notes.append(f"{side} not a number")
+        return "; ".join(notes)
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "tier": self.tier,
+            "metric": self.metric,
+            "ours": _plain(self.ours),
+            "theirs": _plain(self.theirs),
+            "diff": self.diff,
+            "rel_diff": self.rel_diff,
+            "note": self.note,
+        }
+
+
+def _plain(cell: Cell | None) -> Any:
+    if cell is None:
+        return None
+    if cell.unavailable is not None:
+        return f"unavailable: {cell.unavailable}"
+    return cell.value if cell.value is not None else cell.text
+
+
+def run_table(store: RunStore, summary_rows: list[dict[str, Any]] | None = None) -> dict[Key, Cell]:
+    """A run's numbers as long rows: outcome measures, then scoring's metrics."""
+    out: dict[Key, Cell] = {}
+    for row in overview(store, summary_rows or []):
+        out[(row.model, row.tier, "trials")] = Cell(value=float(row.trials))
+        out[(row.model, row.tier, "ok_pct")] = row.ok_rate
+        for metric, cell in row.metrics.items():
+            out[(row.model, row.tier, metric)] = cell
+    return out
+
+
+def read_table(path: Path) -> dict[Key, Cell]:
+    """Long rows from a CSV with columns model, tier, metric, value (others are ignored)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise AudioprobeError(f"cannot read {path}: {exc}") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    fields = {f.strip().lower(): f for f in reader.fieldnames or []}
+    lacking = [c for c in (*KEY_COLUMNS, "value") if c not in fields]
+    if lacking:
+        raise AudioprobeError(
+            f"{path}: needs columns model, tier, metric, value; missing {', '.join(lacking)}"
+        )
+    out: dict[Key, Cell] = {}
+    for line, raw in enumerate(reader, start=2):
+        key = tuple((raw[fields[c]] or "").strip() for c in KEY_COLUMNS)
+        if not all(key):
+            raise AudioprobeError(f"{path}:{line}: empty model, tier or metric")
+        if key in out:
+            raise AudioprobeError(f"{path}:{line}: {'/'.join(key)} appears twice")
+        cell = parse_cell((raw[fields["value"]] or "").strip())
+        if cell is not None:  # an empty cell is a value the table does not give: missing
+            out[key] = cell  # type: ignore[index]
+    return out
+
+
+def against_table(
+    target: Path, summary_rows: list[dict[str, Any]] | None = None
+) -> dict[Key, Cell]:
+    """The other side: a run folder (compared run to run) or a CSV table."""
+    if (target / "run.json").is_file():
+        return run_table(RunStore.open(target), summary_rows)
+    return read_table(target)
+
+
+def compare(ours: dict[Key, Cell], theirs: dict[Key, Cell]) -> list[Comparison]:
+    """Every key of either side, ours first in run order, then keys only theirs has."""
+
+    def order(key: Key) -> tuple[Any, ...]:
+        return (key[0], tier_rank(key[1]), key[2])
+
+    keys = list(ours) + sorted((k for k in theirs if k not in ours), key=order)
+    return [Comparison(*k, ours=ours.get(k), theirs=theirs.get(k)) for k in keys]
+
+
+def _fmt(value: Any, percent: bool = False) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{100 * value:+.1f}%" if percent else fmt_number(value)
+    return str(value)
+
+
+def display_rows(rows: list[Comparison]) -> list[list[str]]:
+    """Rows as short strings for a terminal or markdown table."""
+    out = []
+    for r in rows:
+        diff = r.diff
+        out.append(
+            [
+                r.model,
+                r.tier,
+                r.metric,
+                _fmt(_plain(r.ours)),
+                _fmt(_plain(r.theirs)),
+                "—" if diff is None else f"{diff:+.4g}",
+                _fmt(r.rel_diff, percent=True),
+                r.note,
+            ]
+        )
+    return out
+
+
+def to_markdown(rows: list[Comparison]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for cells in display_rows(rows):
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(rows: list[Comparison]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(r.as_row() for r in rows)
+    return buf.getvalue()

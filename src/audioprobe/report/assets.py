@@ -1,0 +1,86 @@
+"""Media the report folder carries: clips and reference clips, stored by content hash.
+
+The folder must play from file:// and from any static server, so every clip it plays lives inside
+it. Clips are hard-linked where the file system allows (run WAVs are never modified, so a link
+costs no space and stays valid if the run is deleted) and copied otherwise. Names are content
+hashes, so re-running `report` reuses what is already there and identical clips are stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def place(source: Path, folder: Path, sub: str, sha256: str | None = None) -> str:
+    """Put `source` under `folder/sub/` by its hash; return its path relative to `folder`."""
+    sha = sha256 or file_sha256(source)
+    name = f"{sha[:24]}{source.suffix.lower()}"
+    target = folder / sub / name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+    return f"{sub}/{name}"
+
+
+class ReferenceSet(Protocol):
+    """What the report needs of `audioprobe.references`: the clips of one class."""
+
+    def clips(self, class_key: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ReferencePick:
+    src: str  # relative to the report folder
+    name: str
+    class_key: str
+
+
+@dataclass(frozen=True)
+class ReferenceChoice:
+    """The clips shown beside trials of one class, and how they were chosen (said on the page)."""
+
+    picks: list[ReferencePick]
+    how: str
+
+
+def first_references(
+    refs: ReferenceSet, class_key: str, folder: Path, count: int
+) -> ReferenceChoice:
+    """The first `count` reference clips of the trial's class, placed in the report folder.
+
+    No similarity ranking: that needs the embeddings scoring computes, and the page says so.
+    """
+    try:
+        clips = list(refs.clips(class_key))
+    except Exception as exc:  # a missing class is something to show, not a reason to stop
+        return ReferenceChoice(picks=[], how=f"unavailable: {exc}")
+    if not clips:
+        return ReferenceChoice(picks=[], how=f"unavailable: no reference clips of {class_key!r}")
+    picks = []
+    for clip in clips[:count]:
+        path = Path(clip.path)
+        picks.append(
+            ReferencePick(
+                src=place(path, folder, "refs"),
+                name=path.name,
+                class_key=str(getattr(clip, "class_key", class_key)),
+            )
+        )
+    how = f"the first {len(picks)} of {len(clips)} reference clips of class {class_key!r}"
+    return ReferenceChoice(picks=picks, how=how + " (not ranked by similarity)")

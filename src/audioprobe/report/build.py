@@ -1,0 +1,242 @@
+"""Write the report folder: index.html, its script and style, data files, plots, clips, images.
+
+Layout (all paths relative, so the folder works from file:// and from any static server):
+  index.html  app.js  style.css
+  data/trials.js          every trial's list row, loaded once
+  data/detail/NNNNN.js    long texts of 50 trials each, loaded when one of them is opened
+  img/plot-NN.png         overview plots
+  img/spec/<hash>.png     spectrograms, one per distinct clip (kept across re-runs)
+  audio/<hash>.wav        the trials' clips; refs/<hash>.*  reference clips
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from audioprobe import atomic
+from audioprobe.report import detail, spectrogram
+from audioprobe.report.assets import (
+    ReferenceChoice,
+    ReferenceSet,
+    file_sha256,
+    first_references,
+    place,
+)
+from audioprobe.report.gather import (
+    OverviewRow,
+    TrialView,
+    metric_names,
+    overview,
+    tier_rank,
+    trial_views,
+)
+from audioprobe.report.plots import overview_plots
+from audioprobe.store import RunStore
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = ("app.js", "style.css")
+LIST_COLUMNS = (
+    "id", "model", "tier", "item", "sample", "status", "error", "class", "dur", "audio", "spec",
+    "metrics",
+)  # fmt: skip
+ERROR_CHARS = 200
+
+
+@dataclass
+class ReportResult:
+    index: Path
+    trials: int
+    spectrograms: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _media(view: TrialView, folder: Path) -> tuple[str | None, dict[str, Any] | None]:
+    """Place one ok trial's clip and draw its spectrogram; (audio src, spectrogram facts)."""
+    wav = view.trial.wav_path
+    if view.trial.status != "ok" or wav is None or not wav.is_file():
+        return None, None
+    sha = (view.trial.record.get("audio") or {}).get("sha256") or file_sha256(wav)
+    src = place(wav, folder, "audio", sha)
+    image = f"img/spec/{spectrogram.image_name(sha)}"
+    facts = spectrogram.render(wav, folder / image)
+    return src, {"src": image, "dur": round(facts.duration_s, 3), "maxhz": facts.max_hz}
+
+
+def _short_error(error: str | None) -> str | None:
+    if not error:
+        return None
+    first = error.strip().splitlines()[-1] if error.strip() else error
+    return first if len(first) <= ERROR_CHARS else first[: ERROR_CHARS - 1] + "…"
+
+
+def _list_row(view: TrialView, audio: str | None, spec: dict[str, Any] | None) -> list[Any]:
+    t = view.trial
+    return [
+        t.trial_id,
+        t.model,
+        t.tier,
+        t.item,
+        t.sample,
+        t.status,
+        _short_error(t.error),
+        view.row.get("class_key"),
+        view.row.get("duration_s"),
+        audio,
+        spec,
+        {k: c.to_json() for k, c in view.metrics.items()} or None,
+    ]
+
+
+def _prune(folder: Path, keep: set[str]) -> None:
+    """Remove media a previous report used that this one does not (the folder stays small)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in keep:
+            path.unlink()
+
+
+def _js(name: str, value: Any) -> str:
+    return f"window.{name}={json.dumps(value, ensure_ascii=True, default=str)};\n"
+
+
+def _overview_context(rows: list[OverviewRow], metrics: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        out.append(
+            {
+                "model": row.model,
+                "tier": row.tier,
+                "trials": row.trials,
+                "ok_rate": row.ok_rate,
+                "outcomes": dict(
+                    sorted(row.outcomes.items(), key=lambda kv: (kv[0] != "ok", -kv[1], kv[0]))
+                ),
+                "cells": [row.metrics.get(m) for m in metrics],
+            }
+        )
+    return out
+
+
+def build_report(
+    store: RunStore,
+    out: Path | None = None,
+    *,
+    summary_rows: list[dict[str, Any]] | None = None,
+    trial_metrics: dict[str, dict[str, Any]] | None = None,
+    references: ReferenceSet | None = None,
+    references_unavailable: str | None = None,
+    refs_per_trial: int = 3,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ReportResult:
+    """Write the report of `store` into `out` (default RUN_DIR/report) and return its index.
+
+    summary_rows / trial_metrics: scoring's per model × tier rows and per-trial columns (any
+    metric names; "unavailable: reason" strings are shown as unavailable). references: the
+    reference set whose clips are offered beside each trial, or None with the reason why.
+    """
+    say = progress or (lambda _msg: None)
+    folder = Path(out) if out is not None else store.root / "report"
+    folder.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    rows = overview(store, summary_rows or [])
+    metrics = metric_names(rows)
+    views = trial_views(store, trial_metrics or {})
+    lap("gather")
+
+    say(f"plots for {len(rows)} model × tier rows")
+    plots = overview_plots(rows, metrics, folder)
+    lap("plots")
+
+    say(f"clips and spectrograms for {sum(v.trial.status == 'ok' for v in views)} ok trials")
+    with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
+        media = list(pool.map(lambda v: _media(v, folder), views))
+    _prune(folder / "audio", {Path(a).name for a, _ in media if a})
+    _prune(folder / "img" / "spec", {Path(s["src"]).name for _, s in media if s})
+    lap("media")
+
+    refs: dict[str, dict[str, Any]] = {}
+    for key in sorted({v.row.get("class_key") for v in views if v.row.get("class_key")}):
+        choice = (
+            first_references(references, key, folder, refs_per_trial)
+            if references is not None
+            else ReferenceChoice(picks=[], how=f"unavailable: {references_unavailable}")
+        )
+        refs[key] = {"how": choice.how, "clips": [p.__dict__ for p in choice.picks]}
+    _prune(folder / "refs", {Path(c["src"]).name for r in refs.values() for c in r["clips"]})
+    lap("references")
+
+    say(f"details of {len(views)} trials")
+    shutil.rmtree(folder / "data" / "detail", ignore_errors=True)
+    (folder / "data" / "detail").mkdir(parents=True)
+    for start in range(0, len(views), detail.SHARD):
+        shard = start // detail.SHARD
+        chunk = [detail.trial_detail(v.trial) for v in views[start : start + detail.SHARD]]
+        (folder / detail.shard_path(shard)).write_text(detail.shard_js(shard, chunk))
+    lap("details")
+
+    manifest = store.manifest
+    meta = {
+        "run_id": manifest.get("run_id"),
+        "columns": LIST_COLUMNS,
+        "shard": detail.SHARD,
+        "tiers": sorted({v.trial.tier for v in views}, key=tier_rank),
+        "metrics": metrics,
+    }
+    listing = [_list_row(v, a, s) for v, (a, s) in zip(views, media, strict=True)]
+    (folder / "data" / "trials.js").write_text(
+        _js("AP_META", meta) + _js("AP_REFS", refs) + _js("AP_TRIALS", listing)
+    )
+    for name in STATIC:
+        shutil.copyfile(TEMPLATES / name, folder / name)
+    (folder / "pygments.css").write_text(detail.pygments_css())
+    html = (
+        _environment()
+        .get_template("index.html")
+        .render(
+            run=manifest,
+            tiers_info=manifest.get("tiers", {}),
+            rows=_overview_context(rows, metrics),
+            metrics=metrics,
+            plots=plots,
+            n_trials=len(views),
+            scored=bool(metrics),
+            generated=time.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    )
+    atomic.write_text(folder / "index.html", html)
+    lap("html")
+    return ReportResult(
+        index=folder / "index.html",
+        trials=len(views),
+        spectrograms=sum(1 for _, s in media if s),
+        seconds=timings,
+    )

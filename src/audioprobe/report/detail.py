@@ -1,0 +1,76 @@
+"""The long texts of each trial (prompt, answer, script, output), loaded by the page on demand.
+
+They are written as small JS files of `SHARD` trials each, which the page adds as <script> tags
+when a trial is opened: fetch() of file:// URLs is blocked in browsers, a script tag is not, so
+the same folder works from disk and from a web server without loading 5,000 answers up front.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from audioprobe.store import TrialRecord
+
+SHARD = 50
+TEXT_CAP = 64 * 1024
+CSS_CLASS = "hl"
+_FILES = {
+    "prompt": "prompt.txt",
+    "response": "response.txt",
+    "script": "script.py",
+    "stdout": "stdout.txt",
+    "stderr": "stderr.txt",
+}
+
+
+def pygments_css() -> str:
+    return HtmlFormatter(style="default").get_style_defs(f".{CSS_CLASS}")
+
+
+@lru_cache(maxsize=4096)
+def highlighted(code: str) -> str:
+    """The script as highlighted HTML with line numbers (identical scripts are done once)."""
+    formatter = HtmlFormatter(cssclass=CSS_CLASS, linenos="inline", style="default")
+    return highlight(code, PythonLexer(), formatter)
+
+
+def _read(path: Path) -> tuple[str | None, bool]:
+    """The file's text (None if absent) and whether it was cut to TEXT_CAP for the page."""
+    if not path.is_file():
+        return None, False
+    with path.open("rb") as fh:
+        data = fh.read(TEXT_CAP + 1)
+    cut = len(data) > TEXT_CAP
+    return data[:TEXT_CAP].decode("utf-8", errors="replace"), cut
+
+
+def trial_detail(trial: TrialRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {"dir": str(trial.dir.relative_to(trial.run_root))}
+    cut = []
+    for key, name in _FILES.items():
+        text, was_cut = _read(trial.dir / name)
+        out[key] = text
+        if was_cut:
+            cut.append(name)
+    if out["script"] is not None:
+        out["script_html"] = highlighted(out.pop("script"))
+    out["cut"] = cut
+    out["record"] = trial.record
+    return out
+
+
+def shard_js(shard: int, details: list[dict[str, Any]]) -> str:
+    # ensure_ascii: the file is read with whatever charset the server (or file://) implies
+    payload = json.dumps(details, ensure_ascii=True, default=str, separators=(",", ":"))
+    return f"AP.detailLoaded({shard},{payload});\n"
+
+
+def shard_path(shard: int) -> str:
+    return f"data/detail/{shard:05d}.js"

@@ -1,0 +1,99 @@
+"""Overview plots: each measure per tier, one line per model, with its interval.
+
+Tiers run left to right in rising complexity (notes → environmental → speech), so the study's
+"worse as complexity rises" reads as lines falling (or, for error-like metrics, rising) to the
+right. Unavailable cells are left out of a line, never drawn as zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+from audioprobe.report.cells import Cell, direction
+from audioprobe.report.gather import OverviewRow, tier_rank
+
+
+@dataclass(frozen=True)
+class Plot:
+    metric: str
+    title: str
+    file: str  # relative to the report folder
+    missing: list[str]  # "model/tier: reason" for cells that could not be drawn
+
+
+def _series(
+    rows: list[OverviewRow], metric: str, tiers: list[str]
+) -> tuple[dict[str, list[Cell | None]], list[str]]:
+    by_model: dict[str, list[Cell | None]] = {}
+    missing: list[str] = []
+    for row in rows:
+        cell = row.ok_rate if metric == "ok_pct" else row.metrics.get(metric)
+        line = by_model.setdefault(row.model, [None] * len(tiers))
+        if cell is not None and cell.numeric:
+            line[tiers.index(row.tier)] = cell
+        elif cell is not None and cell.unavailable is not None:
+            missing.append(f"{row.model}/{row.tier}: {cell.unavailable}")
+    return by_model, missing
+
+
+def _draw(
+    metric: str, title: str, ylabel: str, rows: list[OverviewRow], tiers: list[str], path: Path
+) -> list[str] | None:
+    by_model, missing = _series(rows, metric, tiers)
+    if not any(c is not None for line in by_model.values() for c in line):
+        return None
+    fig, ax = plt.subplots(figsize=(4.6, 3.1), dpi=110)
+    models = sorted(by_model)
+    width = 0.08 if len(models) > 1 else 0.0
+    for k, model in enumerate(models):
+        offset = (k - (len(models) - 1) / 2) * width
+        xs, ys, err_lo, err_hi = [], [], [], []
+        for x, cell in enumerate(by_model[model]):
+            if cell is None or cell.value is None:
+                continue
+            xs.append(x + offset)
+            ys.append(cell.value)
+            low = cell.low if cell.low is not None else cell.value
+            high = cell.high if cell.high is not None else cell.value
+            err_lo.append(max(0.0, cell.value - low))
+            err_hi.append(max(0.0, high - cell.value))
+        ax.errorbar(
+            xs, ys, yerr=[err_lo, err_hi], marker="o", capsize=3, linewidth=1.6, label=model
+        )
+    ax.set_xticks(range(len(tiers)), tiers)
+    ax.set_xlim(-0.5, len(tiers) - 0.5)
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    if metric == "ok_pct":
+        ax.set_ylim(-3, 103)
+    if len(models) > 1:
+        ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return missing
+
+
+def overview_plots(rows: list[OverviewRow], metrics: list[str], folder: Path) -> list[Plot]:
+    """Write one PNG per measure under `folder/img/`; measures with no number are skipped."""
+    tiers = sorted({r.tier for r in rows}, key=tier_rank)
+    plots = []
+    specs = [("ok_pct", "success rate (ok %) with 95% Wilson interval", "ok %")]
+    for metric in metrics:
+        hint = direction(metric)
+        specs.append((metric, f"{metric} ({hint})" if hint else metric, metric))
+    for k, (metric, title, ylabel) in enumerate(specs):
+        file = f"img/plot-{k:02d}.png"
+        missing = _draw(metric, title, ylabel, rows, tiers, folder / file)
+        if missing is not None:
+            plots.append(Plot(metric=metric, title=title, file=file, missing=missing))
+    return plots
