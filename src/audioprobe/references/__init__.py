@@ -1,0 +1,61 @@
+"""Reference sets: real or rendered clips, grouped by the class keys tier items name.
+
+Scoring compares a model's sound with the clips of its item's class (FAD and friends). Sets live
+in the cache, one folder each, mono at the analysis rate (16 kHz) with a manifest recording every
+clip's source, licence, original rate and checksum. The three built-in sets are built offline from
+recipes under scoring/references/ on first use; corpora on disk are added with `refs add`.
+
+    rs = load_reference_set("builtin-notes")
+    rs.clips("keyboard")[0].path
+"""
+
+from __future__ import annotations
+
+from audioprobe.errors import ConfigError
+from audioprobe.references import builtin, store
+from audioprobe.references.model import RefClip, ReferenceSet
+from audioprobe.references.recipes import BUILTIN_NAMES
+from audioprobe.tiers import TIER_ORDER
+
+__all__ = [
+    "BUILTIN_NAMES",
+    "RefClip",
+    "ReferenceSet",
+    "list_reference_sets",
+    "load_reference_set",
+    "resolve_reference_name",
+]
+
+
+def resolve_reference_name(tier: str, name: str) -> str:
+    """The set a spec means for `tier`: "builtin" is the tier's own built-in set, else a name."""
+    if tier not in TIER_ORDER:
+        raise ConfigError(f"unknown tier {tier!r}; expected one of {', '.join(TIER_ORDER)}")
+    if name == "builtin":
+        return f"builtin-{tier}"
+    store.check_name(name)
+    return name
+
+
+def load_reference_set(name: str) -> ReferenceSet:
+    """A built set by name; a built-in one is built first (offline) where absent or stale."""
+    if name in BUILTIN_NAMES:
+        return builtin.ensure(name)
+    if name.startswith("builtin"):
+        raise ConfigError(
+            f"no built-in reference set {name!r}; built-in: {', '.join(BUILTIN_NAMES)}"
+        )
+    if not store.is_built(name):
+        known = ", ".join(
+            [*BUILTIN_NAMES, *[n for n in store.built_names() if n not in BUILTIN_NAMES]]
+        )
+        raise ConfigError(
+            f"no reference set {name!r}; add a corpus with `audioprobe refs add PATH --format ... "
+            f"--name {name}` (known: {known})"
+        )
+    return ReferenceSet.read(store.set_dir(name))
+
+
+def list_reference_sets() -> list[str]:
+    """Built-in names (built or not) and every user set added to the cache."""
+    return [*BUILTIN_NAMES, *[n for n in store.built_names() if n not in BUILTIN_NAMES]]

@@ -1,0 +1,124 @@
+"""The three built-in sets: built offline from their recipes on first use, rebuilt when stale."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from audioprobe.atomic import write_json
+from audioprobe.errors import ConfigError
+from audioprobe.references import build_environmental, build_notes, build_speech, store
+from audioprobe.references.model import ReferenceSet
+from audioprobe.references.recipes import (
+    BUILTIN_NAMES,
+    checksums_path,
+    expected_checksums,
+    fingerprint,
+    load_recipe,
+)
+from audioprobe.tiers import load_tier
+
+_BUILDERS: dict[str, Any] = {
+    "builtin-notes": build_notes,
+    "builtin-speech": build_speech,
+    "builtin-environmental": build_environmental,
+}
+
+
+def current_fingerprint(name: str) -> str:
+    recipe = load_recipe(name)
+    return fingerprint(name, _BUILDERS[name].fingerprint_extra(recipe))
+
+
+def is_fresh(name: str) -> bool:
+    """Built, and built from the recipe, tier and tools that are here now."""
+    if not store.is_built(name):
+        return False
+    manifest = json.loads((store.set_dir(name) / "manifest.json").read_text())
+    return manifest.get("info", {}).get("fingerprint") == current_fingerprint(name)
+
+
+def build(
+    name: str, *, force: bool = True, log: Callable[[str], None] = lambda _m: None
+) -> ReferenceSet:
+    """Build `name` from its recipe into the cache (offline) and return it.
+
+    With force=False an up-to-date build (perhaps just finished by another process) is kept.
+    """
+    if name not in BUILTIN_NAMES:
+        raise ConfigError(f"{name!r} is not a built-in set; built-in: {', '.join(BUILTIN_NAMES)}")
+    recipe = load_recipe(name)
+    module = _BUILDERS[name]
+    tier = load_tier(recipe["tier"])
+    started = time.monotonic()
+    with store.build_lock(name):
+        if not force and is_fresh(name):
+            return ReferenceSet.read(store.set_dir(name))
+        return _build_locked(name, recipe, module, tier, started, log)
+
+
+def _build_locked(
+    name: str,
+    recipe: dict[str, Any],
+    module: Any,
+    tier: Any,
+    started: float,
+    log: Callable[[str], None],
+) -> ReferenceSet:
+    with store.writing(name) as writer:
+        fingerprint_now = fingerprint(name, module.fingerprint_extra(recipe))
+        result = module.build(recipe, writer)
+        have = {c.class_key for c in writer.clips}
+        missing = {
+            key: result["reasons"].get(key, "no clip of this class could be made")
+            for key in sorted({i.class_key for i in tier.items})
+            if key not in have
+        }
+        expected = expected_checksums(name)
+        rel = {c.path.relative_to(writer.tmp).as_posix(): c.sha256 for c in writer.clips}
+        differing = sorted(k for k, v in rel.items() if k in expected and expected[k] != v)
+        info = {
+            "fingerprint": fingerprint_now,
+            "recipe": f"scoring/references/{name}.toml",
+            "build_seconds": round(time.monotonic() - started, 1),
+            "checksums": {
+                "recorded": len(expected),
+                "matching": sum(1 for k, v in rel.items() if expected.get(k) == v),
+                "differing": differing[:20],
+                "not_recorded": sum(1 for k in rel if k not in expected),
+            },
+        }
+        writer.commit(
+            tier=tier.name,
+            description=" ".join(recipe["description"].split()),
+            sources=result["sources"],
+            missing=missing,
+            info=info,
+        )
+    log(f"{name}: {len(rel)} clips in {info['build_seconds']} s")
+    return ReferenceSet.read(store.set_dir(name))
+
+
+def write_checksums(name: str) -> None:
+    """Record the built set's per-clip checksums next to its recipe (to commit with it)."""
+    rs = ReferenceSet.read(store.set_dir(name))
+    clips = {c.path.relative_to(rs.root).as_posix(): c.sha256 for c in rs.clips()}
+    write_json(
+        checksums_path(name),
+        {
+            "set": name,
+            "note": "sha256 of each clip's 16 kHz WAV bytes from a build with the tools recorded "
+            "in tools; a build elsewhere reports matches and differences in refs show",
+            "tools": {s["source"]: s.get("version") or s.get("renderer") for s in rs.sources},
+            "clips": dict(sorted(clips.items())),
+        },
+    )
+
+
+def ensure(name: str, *, log: Callable[[str], None] = lambda _m: None) -> ReferenceSet:
+    """The built set, building it first where it is absent or stale."""
+    if is_fresh(name):
+        return ReferenceSet.read(store.set_dir(name))
+    return build(name, force=False, log=log)
