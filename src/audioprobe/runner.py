@@ -21,7 +21,7 @@ from audioprobe.errors import AudioprobeError
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
 from audioprobe.prompts import render_prompt
-from audioprobe.sandbox import get_backend
+from audioprobe.sandbox import SandboxBackend, get_backend
 from audioprobe.spec import ExperimentSpec, ModelSpec
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
@@ -102,13 +102,25 @@ def run_models(store: RunStore) -> list[ModelSpec]:
     return [ModelSpec.model_validate(m) for m in store.manifest["models"]]
 
 
+def sandbox_for(spec: ExperimentSpec, models: list[ModelSpec]) -> SandboxBackend | None:
+    """The spec's sandbox backend, or None when only baselines (which write no code) take part.
+
+    Called before any work starts so that a missing backend stops the run with its how-to.
+    """
+    if all(m.kind == "baseline" for m in models):
+        return None
+    return get_backend(spec.sandbox.backend)
+
+
 async def _run_all(
-    store: RunStore, keys: list[TrialKey], handles: dict[str, Any], on_done: ProgressHook | None
+    store: RunStore,
+    keys: list[TrialKey],
+    handles: dict[str, Any],
+    backend: SandboxBackend | None,
+    on_done: ProgressHook | None,
 ) -> None:
     spec = ExperimentSpec.model_validate(store.manifest["spec"])
     specs = {m.name: m for m in run_models(store)}
-    needs_sandbox = any(specs[k.model].kind != "baseline" for k in keys)
-    backend = get_backend(spec.sandbox.backend) if needs_sandbox else None
     ctx = TrialContext(
         store=store,
         backend=backend,
@@ -146,8 +158,10 @@ def execute(store: RunStore, on_done: ProgressHook | None = None) -> Counter[str
     keys = planned_keys(store)
     todo = [k for k in keys if store.finished_record(k) is None]
     if todo:
+        needed = [m for m in run_models(store) if m.name in {k.model for k in todo}]
+        spec = ExperimentSpec.model_validate(store.manifest["spec"])
+        backend = sandbox_for(spec, needed)
         with ExitStack() as stack:
-            needed = {k.model for k in todo}
-            handles = open_models([m for m in run_models(store) if m.name in needed], stack)
-            asyncio.run(_run_all(store, todo, handles, on_done))
+            handles = open_models(needed, stack)
+            asyncio.run(_run_all(store, todo, handles, backend, on_done))
     return Counter(t.status for t in store.trials())

@@ -229,6 +229,7 @@ class RunStore:
                 error=r["error"],
                 dir=self.root / r["dir"],
                 record=json.loads(r["record"]),
+                run_root=self.root,
             )
             for r in rows
         ]

@@ -15,7 +15,7 @@ from rich.table import Table
 from audioprobe import runner
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import AudioprobeError
-from audioprobe.spec import load_spec, parse_model_arg
+from audioprobe.spec import ModelSpec, load_spec, parse_model_arg
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.summary import EXPORT_COLUMNS, export_row, outcome_table
 
@@ -48,6 +48,14 @@ def _finish_message(store: RunStore, counts: Counter[str]) -> None:
     console.print(f"results in [cyan]{store.root}[/]  (audioprobe show {store.root})")
 
 
+def with_device(model: ModelSpec, device: str) -> ModelSpec:
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise AudioprobeError(f"--device {device!r}: expected cpu, cuda or cuda:N")
+    if model.kind != "baseline":
+        return model
+    return model.model_copy(update={"extra": {**model.extra, "device": device}})
+
+
 @user_errors
 def run(
     spec: Annotated[str, typer.Argument(help="experiment TOML, or the name of a shipped one")],
@@ -58,10 +66,16 @@ def run(
     tier: Annotated[list[str] | None, typer.Option("--tier", "-t", help="repeatable")] = None,
     limit: Annotated[int | None, typer.Option(help="first N items of each tier")] = None,
     out: Annotated[Path | None, typer.Option(help="run folder (default: a new one)")] = None,
+    device: Annotated[
+        str | None, typer.Option(help="cpu or cuda, for baselines (neural generators)")
+    ] = None,
 ) -> None:
     """Run an experiment: ask each model for each item, run the code, check the audio."""
     experiment, path = load_spec(spec)
     models = [parse_model_arg(m, experiment) for m in model] if model else experiment.models
+    if device:
+        models = [with_device(m, device) for m in models]
+    runner.sandbox_for(experiment, models)  # fail before creating the run folder
     store, keys = runner.create_run(
         experiment, path, models, tier_filter=tier, limit=limit, out=out
     )

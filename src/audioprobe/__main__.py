@@ -1,0 +1,3 @@
+from audioprobe.cli import app
+
+app(prog_name="audioprobe")
