@@ -86,7 +86,8 @@ def _build_locked(
             "checksums": {
                 "recorded": len(expected),
                 "matching": sum(1 for k, v in rel.items() if expected.get(k) == v),
-                "differing": differing[:20],
+                "differing": len(differing),
+                "differing_examples": differing[:20],
                 "not_recorded": sum(1 for k in rel if k not in expected),
             },
         }
