@@ -16,7 +16,7 @@ ExecStatus = Literal["ok", "runtime_error", "timeout", "killed", "sandbox_error"
 
 
 class Limits(BaseModel):
-    """Resource limits for one script run; defaults suit numpy/scipy/pyo synthesis of a few seconds."""
+    """Resource limits for one script run; defaults suit numpy/scipy/pyo synthesis of seconds."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,5 +58,5 @@ class SandboxBackend(Protocol):
         ...
 
     def run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult:
-        """Run `script` (already inside `workdir`) with cwd=`workdir`; never raises for script faults."""
+        """Run `script` (inside `workdir`) with cwd=`workdir`; never raises for script faults."""
         ...

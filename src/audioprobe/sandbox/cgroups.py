@@ -1,0 +1,235 @@
+"""A throw-away control group per run: the limits rlimits cannot give a root-owned sandbox.
+
+As root, RLIMIT_NPROC is ignored (the kernel exempts uid 0), so only the pids controller stops a
+fork bomb; the memory controller limits resident memory (not virtual size, which numpy needs) and
+reports the peak; cpuacct counts CPU seconds across every process of the run. Works with cgroup
+v1/hybrid hierarchies (one mount per controller, no systemd) and with a delegated cgroup v2 tree.
+Each run's group is created under the harness's own group, so any limit on the harness still
+applies to the sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_V1_CONTROLLERS = ("pids", "memory", "cpuacct")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _write(path: Path, value: str) -> bool:
+    try:
+        path.write_text(value)
+        return True
+    except OSError:
+        return False
+
+
+def _mounts() -> list[tuple[str, str, set[str]]]:
+    """(mount point, fs type, options) for every cgroup mount."""
+    out = []
+    for line in _read(Path("/proc/self/mounts")).splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[2] in ("cgroup", "cgroup2"):
+            out.append((parts[1], parts[2], set(parts[3].split(","))))
+    return out
+
+
+def _own_paths() -> dict[str, str]:
+    """Controller (or '' for v2) → this process's group path, from /proc/self/cgroup."""
+    paths: dict[str, str] = {}
+    for line in _read(Path("/proc/self/cgroup")).splitlines():
+        _, ctrls, path = line.split(":", 2)
+        if not ctrls:
+            paths[""] = path
+        for ctrl in ctrls.split(","):
+            paths[ctrl] = path
+    return paths
+
+
+@dataclass
+class RunCgroup:
+    """The groups of one run; `procs_files` are what the launcher writes its pid into."""
+
+    version: int
+    dirs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def procs_files(self) -> list[Path]:
+        return [d / "cgroup.procs" for d in dict.fromkeys(self.dirs.values())]
+
+    @property
+    def has_pids(self) -> bool:
+        return "pids" in self.dirs
+
+    @property
+    def has_memory(self) -> bool:
+        return "memory" in self.dirs
+
+    def _file(self, ctrl: str, name: str) -> Path | None:
+        d = self.dirs.get(ctrl)
+        return d / name if d else None
+
+    def _value(self, ctrl: str, name: str) -> str:
+        f = self._file(ctrl, name)
+        return _read(f).strip() if f else ""
+
+    def _keyed(self, ctrl: str, name: str) -> dict[str, int]:
+        table: dict[str, int] = {}
+        for line in self._value(ctrl, name).splitlines():
+            key, _, val = line.partition(" ")
+            if val.strip().isdigit():
+                table[key] = int(val)
+        return table
+
+    def pids_limit_hit(self) -> bool:
+        """Whether a fork or clone was refused because the pids limit was reached."""
+        return self._keyed("pids", "pids.events").get("max", 0) > 0
+
+    def memory_limit_hit(self) -> bool:
+        """Whether the kernel had to reclaim or OOM-kill because the memory limit was reached."""
+        if self.version == 1:
+            oom = self._keyed("memory", "memory.oom_control")
+            failcnt = self._value("memory", "memory.failcnt")
+            return (
+                oom.get("oom_kill", 0) > 0
+                or oom.get("under_oom", 0) > 0
+                or failcnt
+                not in (
+                    "",
+                    "0",
+                )
+            )
+        events = self._keyed("memory", "memory.events")
+        return events.get("oom_kill", 0) > 0 or events.get("max", 0) > 0
+
+    def oom_killed(self) -> bool:
+        key = "memory.oom_control" if self.version == 1 else "memory.events"
+        return self._keyed("memory", key).get("oom_kill", 0) > 0
+
+    def cpu_seconds(self) -> float | None:
+        if self.version == 1:
+            raw = self._value("cpuacct", "cpuacct.usage")
+            return int(raw) / 1e9 if raw.isdigit() else None
+        usec = self._keyed("cpu", "cpu.stat").get("usage_usec")
+        return usec / 1e6 if usec is not None else None
+
+    def peak_memory_mb(self) -> float | None:
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        raw = self._value("memory", name)
+        return int(raw) / (1024 * 1024) if raw.isdigit() else None
+
+    def pids(self) -> list[int]:
+        found: set[int] = set()
+        for f in self.procs_files:
+            found.update(int(x) for x in _read(f).split() if x.isdigit())
+        return sorted(found)
+
+    def kill_all(self, settle_s: float = 2.0) -> bool:
+        """SIGKILL every process in the group until it is empty; True when it emptied."""
+        if self.version == 2 and self.dirs:
+            _write(next(iter(self.dirs.values())) / "cgroup.kill", "1")
+        deadline = time.monotonic() + settle_s
+        while True:
+            pids = self.pids()
+            if not pids:
+                return True
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+
+    def remove(self) -> None:
+        """Kill what is left and delete the groups (a group with members cannot be removed)."""
+        self.kill_all()
+        for d in dict.fromkeys(self.dirs.values()):
+            for _ in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+
+
+def _create_v1(memory_bytes: int, pids_max: int) -> tuple[RunCgroup | None, str]:
+    own = _own_paths()
+    mounts = {
+        ctrl: Path(mp)
+        for mp, fstype, opts in _mounts()
+        if fstype == "cgroup"
+        for ctrl in _V1_CONTROLLERS
+        if ctrl in opts
+    }
+    if "pids" not in mounts and "memory" not in mounts:
+        return None, "no cgroup v1 pids or memory controller is mounted"
+    group = RunCgroup(version=1)
+    name = f"audioprobe-{uuid.uuid4().hex[:12]}"
+    for ctrl, mp in mounts.items():
+        d = mp / own.get(ctrl, "/").lstrip("/") / name
+        try:
+            d.mkdir()
+        except OSError as exc:
+            group.remove()
+            return None, f"cannot create {d} ({exc.strerror})"
+        group.dirs[ctrl] = d
+    if "pids" in group.dirs and not _write(group.dirs["pids"] / "pids.max", str(pids_max)):
+        group.remove()
+        return None, "cannot set pids.max"
+    if "memory" in group.dirs:
+        mem = group.dirs["memory"]
+        if not _write(mem / "memory.limit_in_bytes", str(memory_bytes)):
+            group.remove()
+            return None, "cannot set memory.limit_in_bytes"
+        _write(mem / "memory.memsw.limit_in_bytes", str(memory_bytes))  # absent without swap acct
+        _write(mem / "memory.swappiness", "0")
+    return group, ""
+
+
+def _create_v2(memory_bytes: int, pids_max: int) -> tuple[RunCgroup | None, str]:
+    own = _own_paths().get("")
+    roots = [Path(mp) for mp, fstype, _ in _mounts() if fstype == "cgroup2"]
+    if own is None or not roots:
+        return None, "no cgroup v2 hierarchy"
+    parent = roots[0] / own.lstrip("/")
+    enabled = set(_read(parent / "cgroup.subtree_control").split())
+    wanted = {"pids", "memory", "cpu"}
+    for ctrl in wanted - enabled:
+        _write(parent / "cgroup.subtree_control", f"+{ctrl}")
+    enabled = set(_read(parent / "cgroup.subtree_control").split())
+    if not {"pids", "memory"} & enabled:
+        return None, f"cgroup v2 at {parent} does not delegate pids or memory"
+    d = parent / f"audioprobe-{uuid.uuid4().hex[:12]}"
+    try:
+        d.mkdir()
+    except OSError as exc:
+        return None, f"cannot create {d} ({exc.strerror})"
+    group = RunCgroup(version=2, dirs={c: d for c in wanted & enabled})
+    if "pids" in enabled:
+        _write(d / "pids.max", str(pids_max))
+    if "memory" in enabled:
+        _write(d / "memory.max", str(memory_bytes))
+        _write(d / "memory.swap.max", "0")
+    return group, ""
+
+
+def create_run_cgroup(memory_bytes: int, pids_max: int) -> tuple[RunCgroup | None, str]:
+    """A fresh group with the limits set, or None and why (the caller falls back to rlimits)."""
+    has_v1 = any(fstype == "cgroup" and "pids" in opts for _, fstype, opts in _mounts())
+    if has_v1:
+        return _create_v1(memory_bytes, pids_max)
+    return _create_v2(memory_bytes, pids_max)

@@ -1,0 +1,93 @@
+"""Naming what happened: one set of rules so every backend records the same status for the same
+event (a fork bomb is `killed` whether bwrap or docker stopped it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+from pathlib import Path
+
+from audioprobe.sandbox.base import ExecStatus, Limits
+from audioprobe.sandbox.cgroups import RunCgroup
+
+_LIMIT_SIGNALS = {
+    signal.SIGXCPU: "CPU limit: the script used its {cpu} CPU seconds (SIGXCPU)",
+    signal.SIGXFSZ: "file size limit: a file reached {fsize} MiB (SIGXFSZ)",
+}
+
+
+def signal_of(exit_code: int | None) -> int | None:
+    """The signal that ended the script: negative codes from Popen, 128+N from a shell/bwrap."""
+    if exit_code is None:
+        return None
+    if exit_code < 0:
+        return -exit_code
+    if 128 < exit_code < 128 + 65:
+        return exit_code - 128
+    return None
+
+
+def _file_at_size_limit(workdir: Path, limit_bytes: int) -> bool:
+    try:
+        with os.scandir(workdir) as entries:
+            for entry in entries:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode) and st.st_size >= limit_bytes:
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+def classify(
+    *,
+    exit_code: int | None,
+    stderr: str,
+    timed_out: bool,
+    stopped_for: str,
+    limits: Limits,
+    workdir: Path,
+    cgroup: RunCgroup | None = None,
+    oom_killed: bool = False,
+) -> tuple[ExecStatus, str]:
+    """(status, reason) for a run that the sandbox itself set up correctly.
+
+    A limit the supervisor or kernel enforced wins over the exit code, because a script that hit
+    its process or memory ceiling usually also dies with an exception (status `killed`, not
+    `runtime_error`). Reading stderr for ENOSPC/EFBIG lets a script misreport only itself.
+    """
+    if stopped_for:
+        return "killed", stopped_for
+    failed = timed_out or exit_code != 0
+    if cgroup is not None and failed and cgroup.pids_limit_hit():
+        return "killed", f"process limit: the script tried to run more than {limits.pids} tasks"
+    if failed and (oom_killed or (cgroup is not None and cgroup.oom_killed())):
+        return "killed", f"memory limit: the script went over {limits.memory_mb} MiB"
+    if timed_out:
+        return "timeout", f"wall clock limit: still running after {limits.wall_s:g} s"
+    sig = signal_of(exit_code)
+    if sig in _LIMIT_SIGNALS:
+        return "killed", _LIMIT_SIGNALS[sig].format(cpu=limits.cpu_s, fsize=limits.file_size_mb)
+    if exit_code == 0:
+        return "ok", ""
+    tail = stderr[-4000:]
+    fsize = limits.file_size_mb * 1024 * 1024
+    if "File too large" in tail or _file_at_size_limit(workdir, fsize):
+        return "killed", f"file size limit: a file reached {limits.file_size_mb} MiB"
+    if "No space left on device" in tail:
+        return "killed", f"disk limit: no space left ({limits.disk_mb} MiB)"
+    if sig == signal.SIGKILL:
+        if cgroup is not None and cgroup.memory_limit_hit():
+            return "killed", f"memory limit: the script went over {limits.memory_mb} MiB"
+        return "killed", "killed by SIGKILL (a resource limit or the kernel's OOM killer)"
+    if "MemoryError" in tail and cgroup is not None and cgroup.memory_limit_hit():
+        return "killed", f"memory limit: the script went over {limits.memory_mb} MiB"
+    if sig is not None:
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"#{sig}"
+        return "runtime_error", f"the script died from signal {name}"
+    return "runtime_error", f"the script exited with code {exit_code}"

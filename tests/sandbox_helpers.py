@@ -1,0 +1,70 @@
+"""Shared by the sandbox tests: which backends this machine has, tight limits, a trial folder."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from audioprobe.sandbox import ExecResult, Limits, SandboxUnavailable, get_backend
+
+# Tight enough that every attack ends in a second or two, loose enough for numpy and pyo.
+TIGHT = Limits(
+    wall_s=20, cpu_s=3, memory_mb=256, pids=32, file_size_mb=8, disk_mb=24, output_bytes=8192
+)
+
+
+def docker_engine_reason() -> str:
+    """Empty when a Docker engine answers (DOCKER_HOST or sandbox/dockerd.sh's socket)."""
+    try:
+        from audioprobe.sandbox.engine import engine_status
+    except ImportError as exc:
+        return f"the docker backend cannot be imported: {exc}"
+    ok, why = engine_status()
+    return "" if ok else why
+
+
+def backend_params() -> list:
+    """bwrap always (a failure to start it is a test failure); docker when an engine answers.
+
+    Docker is skipped only when no engine can be reached at all, with the reason in the skip
+    message; set AUDIOPROBE_REQUIRE_DOCKER=1 (CI does, after sandbox/dockerd.sh) to turn that
+    skip into a failure.
+    """
+    params = [pytest.param("bwrap", id="bwrap")]
+    why = docker_engine_reason()
+    if why and os.environ.get("AUDIOPROBE_REQUIRE_DOCKER") != "1":
+        mark = pytest.mark.skip(reason=f"NO DOCKER ENGINE, docker battery NOT run: {why}")
+        params.append(pytest.param("docker", id="docker", marks=mark))
+    else:
+        params.append(pytest.param("docker", id="docker", marks=pytest.mark.docker))
+    return params
+
+
+_BACKENDS: dict[str, object] = {}
+
+
+def backend(name: str):
+    """One backend object per name for the whole session (the docker image is built once)."""
+    if name not in _BACKENDS:
+        try:
+            _BACKENDS[name] = get_backend(name)
+        except SandboxUnavailable as exc:
+            pytest.fail(f"backend {name} should run on this machine: {exc}")
+    return _BACKENDS[name]
+
+
+def run_script(name: str, workdir: Path, code: str, limits: Limits = TIGHT) -> ExecResult:
+    workdir.mkdir(parents=True, exist_ok=True)
+    script = workdir / "script.py"
+    script.write_text(textwrap.dedent(code))
+    return backend(name).run(script, workdir, limits)
+
+
+def explain(result: ExecResult) -> str:
+    return (
+        f"status={result.status} exit={result.exit_code} reason={result.reason!r}\n"
+        f"stdout={result.stdout[-1500:]!r}\nstderr={result.stderr[-1500:]!r}"
+    )
