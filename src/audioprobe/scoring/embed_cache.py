@@ -1,0 +1,73 @@
+"""Disk cache of clip embeddings, keyed by the clip's sha256 and the embedding card's hash.
+
+The card covers the model (name, version, checkpoint sha256) and every analysis choice
+(sample rate, resampler, channel mix, normalisation, short-clip policy), so changing any of
+them misses the cache instead of silently reusing vectors computed another way. Writes are
+atomic, so concurrent scorings of different runs can share the cache.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from audioprobe import atomic
+from audioprobe.paths import cache_dir
+
+
+class EmbeddingCache:
+    def __init__(self, root: Path | None = None):
+        self.root = root if root is not None else cache_dir("embeddings")
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, card: str, clip_sha256: str) -> Path:
+        return self.root / card / clip_sha256[:2] / f"{clip_sha256}.npy"
+
+    def get(self, card: str, clip_sha256: str) -> np.ndarray | None:
+        path = self.path(card, clip_sha256)
+        if not path.is_file():
+            return None
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None  # a damaged entry is recomputed
+
+    def put(self, card: str, clip_sha256: str, vector: np.ndarray) -> None:
+        buf = io.BytesIO()
+        np.save(buf, np.asarray(vector, dtype=np.float32), allow_pickle=False)
+        atomic.write_bytes(self.path(card, clip_sha256), buf.getvalue())
+
+    def embed(
+        self,
+        card: str,
+        keys: Sequence[str],
+        load: Callable[[int], np.ndarray],
+        embed_batch: Callable[[list[np.ndarray]], np.ndarray],
+        batch_size: int = 16,
+    ) -> np.ndarray:
+        """(N, D) embeddings for clips `keys` (sha256s); `load(i)` gives clip i's audio."""
+        found: dict[int, np.ndarray] = {}
+        todo: list[int] = []
+        for i, key in enumerate(keys):
+            vec = self.get(card, key)
+            if vec is None:
+                todo.append(i)
+            else:
+                found[i] = vec
+        self.hits += len(found)
+        self.misses += len(todo)
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start : start + batch_size]
+            vectors = np.asarray(embed_batch([load(i) for i in chunk]), dtype=np.float32)
+            if vectors.shape[0] != len(chunk):
+                raise RuntimeError(
+                    f"embedding returned {vectors.shape[0]} vectors for {len(chunk)} clips"
+                )
+            for i, vec in zip(chunk, vectors, strict=True):
+                self.put(card, keys[i], vec)
+                found[i] = vec
+        return np.stack([found[i] for i in range(len(keys))]) if keys else np.zeros((0, 0))

@@ -1,0 +1,109 @@
+"""Pitch of a rendered note: f0, its error in cents against the item's target, voiced share.
+
+pYIN (librosa) decides which frames are pitched and gives a coarse f0 that resists octave
+errors, but it reports f0 on a 10-cent grid (and YIN's own interpolation leans sharp by a few
+cents). So the coarse value is refined in the spectrum: in each voiced analysis frame the peaks
+nearest the first few harmonics of the coarse f0 are located by quadratic interpolation of the
+log magnitude (Hann window, 4x zero padding), each gives f_k / k, and their magnitude-weighted
+mean is the frame's f0; the clip's f0 is the median over voiced frames. A pure tone comes out
+within a fraction of a cent. Settings come from the metric card.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+ESTIMATOR = "pyin-voicing+harmonic-peak-refine-v1"
+
+
+@dataclass(frozen=True)
+class PitchSettings:
+    sample_rate: int = 16000
+    fmin_hz: float = 32.70
+    fmax_hz: float = 2093.0
+    frame_length: int = 2048
+    hop_length: int = 512
+    refine_window: int = 4096
+    harmonics: int = 5
+
+
+@dataclass(frozen=True)
+class PitchEstimate:
+    f0_hz: float | None  # None: no voiced frame
+    voiced_fraction: float
+    frames: int
+
+
+def cents(f0_hz: float, target_hz: float) -> float:
+    """Signed interval from target to f0 in cents (1200 per octave)."""
+    return 1200.0 * math.log2(f0_hz / target_hz)
+
+
+def estimate_f0(audio: np.ndarray, settings: PitchSettings) -> PitchEstimate:
+    """f0 of a mono clip at settings.sample_rate (median over voiced frames)."""
+    import librosa
+
+    y = np.asarray(audio, dtype=np.float32)
+    if y.size < settings.frame_length:
+        y = np.pad(y, (0, settings.frame_length - y.size))
+    f0, voiced, _ = librosa.pyin(
+        y,
+        fmin=settings.fmin_hz,
+        fmax=settings.fmax_hz,
+        sr=settings.sample_rate,
+        frame_length=settings.frame_length,
+        hop_length=settings.hop_length,
+    )
+    frames = int(voiced.size)
+    voiced_fraction = float(voiced.mean()) if frames else 0.0
+    if not voiced.any():
+        return PitchEstimate(None, voiced_fraction, frames)
+    coarse = float(np.nanmedian(f0[voiced]))
+    centres = np.flatnonzero(voiced) * settings.hop_length
+    refined = _refine(y, coarse, centres, settings)
+    return PitchEstimate(refined if refined is not None else coarse, voiced_fraction, frames)
+
+
+def _peak_near(spectrum: np.ndarray, bin_hz: float, freq: float) -> tuple[float, float] | None:
+    """Interpolated (frequency, magnitude) of the largest peak within ±40 cents of `freq`."""
+    lo = int(np.floor(freq * 2 ** (-40 / 1200) / bin_hz))
+    hi = int(np.ceil(freq * 2 ** (40 / 1200) / bin_hz))
+    lo, hi = max(lo, 1), min(hi, spectrum.size - 2)
+    if hi <= lo:
+        return None
+    k = lo + int(np.argmax(spectrum[lo : hi + 1]))
+    a, b, c = np.log(spectrum[k - 1 : k + 2] + 1e-12)
+    denom = a - 2 * b + c
+    offset = 0.5 * (a - c) / denom if denom < 0 else 0.0
+    return (k + offset) * bin_hz, float(spectrum[k])
+
+
+def _refine(
+    y: np.ndarray, coarse: float, centres: np.ndarray, settings: PitchSettings
+) -> float | None:
+    win = settings.refine_window
+    n_fft = 4 * win
+    bin_hz = settings.sample_rate / n_fft
+    window = np.hanning(win)
+    padded = np.pad(y, (win // 2, win // 2))
+    estimates = []
+    for centre in centres[:: max(1, win // (2 * settings.hop_length))]:
+        frame = padded[centre : centre + win]
+        if frame.size < win:
+            continue
+        spectrum = np.abs(np.fft.rfft(frame * window, n_fft))
+        parts = []
+        for k in range(1, settings.harmonics + 1):
+            if k * coarse * 2 ** (40 / 1200) >= settings.sample_rate / 2:
+                break
+            peak = _peak_near(spectrum, bin_hz, k * coarse)
+            if peak is not None:
+                parts.append((peak[0] / k, peak[1]))
+        if parts:
+            freqs, weights = np.array(parts).T
+            if weights.sum() > 0:
+                estimates.append(float(np.average(freqs, weights=weights)))
+    return float(np.median(estimates)) if estimates else None
