@@ -27,6 +27,7 @@ from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
 from audioprobe.sandbox.collect import list_files
 from audioprobe.sandbox.outcome import classify
 from audioprobe.sandbox.runtime import (
+    ETC_DIR,
     INSIDE_BIN,
     INSIDE_SHIM,
     INSIDE_WORKDIR,
@@ -38,7 +39,6 @@ from audioprobe.sandbox.runtime import (
 from audioprobe.sandbox.supervise import supervise
 
 SANDBOX_UID = 65534
-ETC_DIR = Path(__file__).resolve().parent / "etc"
 
 
 def find_bwrap() -> tuple[Path | None, str]:

@@ -12,7 +12,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-SHIM_DIR = Path(__file__).resolve().parent / "shim"
+from audioprobe.paths import data_dir
+
+CONTEXT_DIR = data_dir("sandbox")  # the docker build context; bwrap mounts pieces of it too
+SHIM_DIR = CONTEXT_DIR / "shim"
+ETC_DIR = CONTEXT_DIR / "etc"
 INSIDE_WORKDIR = "/trial"
 INSIDE_SHIM = "/opt/audioprobe/shim"
 INSIDE_BIN = "/opt/audioprobe/bin"
