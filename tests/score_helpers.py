@@ -111,7 +111,7 @@ def make_run(
     store = RunStore.create(root, manifest)
     keys = []
     for model, clips in models.items():
-        for item, audio in zip(chosen, clips, strict=True):
+        for item, _audio in zip(chosen, clips, strict=True):
             key = TrialKey(model, "replay", tier, item.id, 0)
             keys.append(key)
     store.register(keys)

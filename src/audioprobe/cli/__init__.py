@@ -16,8 +16,10 @@ app = typer.Typer(
 from audioprobe.cli import experiment as _experiment  # noqa: E402
 from audioprobe.cli import refs as _refs  # noqa: E402
 from audioprobe.cli import report as _report  # noqa: E402
+from audioprobe.cli import score as _score  # noqa: E402
 
 app.add_typer(_refs.app, name="refs")
 
 _experiment.register(app)
 _report.register(app)
+_score.register(app)
