@@ -24,7 +24,8 @@ from audioprobe.tiers import Item, Tier
 # another's random streams. One lock keeps every trial reproducible from its seed alone.
 GENERATION_LOCK = threading.Lock()
 
-COMMON_OPTIONS: dict[str, type | tuple[type, ...]] = {
+OptionType = type | tuple[type, ...]
+COMMON_OPTIONS: dict[str, OptionType] = {
     "device": str,
     "prompt": str,
 }
@@ -48,7 +49,8 @@ class Synthesis:
 class Baseline:
     """A catalog entry made runnable. Subclasses set OPTIONS and implement _load/_synthesize."""
 
-    OPTIONS: ClassVar[dict[str, type | tuple[type, ...]]] = {}
+    OPTIONS: ClassVar[dict[str, OptionType]] = {}
+    TORCH_OPTIONS: ClassVar[dict[str, OptionType]] = {}
     # True where the generator is told the length (MusicGen, AudioLDM 2); TTS length is natural.
     CONTROLS_DURATION: ClassVar[bool] = False
     PACKAGES: ClassVar[tuple[str, ...]] = ()
@@ -68,7 +70,7 @@ class Baseline:
         self._load_error: Unavailable | None = None
 
     def _checked(self, options: dict[str, Any]) -> dict[str, Any]:
-        allowed = {**COMMON_OPTIONS, **self.OPTIONS}
+        allowed = {**COMMON_OPTIONS, **self.TORCH_OPTIONS, **self.OPTIONS}
         for key, value in options.items():
             if key not in allowed:
                 raise ConfigError(

