@@ -166,6 +166,23 @@ def display_rows(rows: list[Comparison]) -> list[list[str]]:
     return out
 
 
+def to_text(rows: list[Comparison]) -> str:
+    """An aligned plain-text table: never wrapped or cut, whatever the terminal's width."""
+    cells = [list(COLUMNS), *display_rows(rows)]
+    widths = [max(len(r[k]) for r in cells) for k in range(len(COLUMNS))]
+    right = {COLUMNS.index(c) for c in ("ours", "theirs", "diff", "rel_diff")}
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [
+            c.rjust(w) if k in right else c.ljust(w)
+            for k, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
 def to_markdown(rows: list[Comparison]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for cells in display_rows(rows):

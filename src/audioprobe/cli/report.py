@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from audioprobe.cli.common import console, user_errors
-from audioprobe.compare import COLUMNS, against_table, compare, display_rows, run_table
+from audioprobe.compare import against_table, compare, run_table
 from audioprobe.compare import to_csv as compare_csv
 from audioprobe.compare import to_markdown as compare_markdown
+from audioprobe.compare import to_text as compare_text
 from audioprobe.errors import AudioprobeError
 from audioprobe.report import build_report
+from audioprobe.report.refsets import run_reference_sets
 from audioprobe.store import RunStore
-
-REFERENCES_PENDING = "the reference set (audioprobe.references) is not part of this install"
 
 
 @user_errors
@@ -25,7 +24,7 @@ def report(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     out: Annotated[Path | None, typer.Option(help="report folder (default RUN_DIR/report)")] = None,
     refs_per_trial: Annotated[
-        int, typer.Option(min=0, help="reference clips offered beside each trial")
+        int, typer.Option(min=0, help="reference clips offered beside each trial (0: none)")
     ] = 3,
 ) -> None:
     """Write a self-contained HTML report: overview table and plots, and every trial to hear,
@@ -33,10 +32,16 @@ def report(
     store = RunStore.open(run_dir)
     started = time.perf_counter()
     with console.status("writing report") as status:
+        tiers = list(store.manifest.get("tiers", {}))
+        if refs_per_trial:
+            status.update("loading reference sets")
+            references = run_reference_sets(store, tiers)
+        else:
+            references = {t: "switched off (--refs-per-trial 0)" for t in tiers}
         result = build_report(
             store,
             out,
-            references_unavailable=REFERENCES_PENDING,
+            references=references,
             refs_per_trial=refs_per_trial,
             progress=lambda msg: status.update(msg),
         )
@@ -61,14 +66,8 @@ def compare_cmd(
     diff; rows on one side only are listed as missing on the other."""
     ours = run_table(RunStore.open(run_dir))
     rows = compare(ours, against_table(against))
-    table = Table(title=f"{run_dir} against {against}")
-    for col in COLUMNS:
-        table.add_column(
-            col, justify="right" if col in ("ours", "theirs", "diff", "rel_diff") else "left"
-        )
-    for cells in display_rows(rows):
-        table.add_row(*cells)
-    console.print(table)
+    typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
+    typer.echo(compare_text(rows))
     if output is None:
         return
     suffix = output.suffix.lower()

@@ -71,7 +71,11 @@ def first_references(
     except Exception as exc:  # a missing class is something to show, not a reason to stop
         return ReferenceChoice(picks=[], how=f"unavailable: {exc}")
     if not clips:
-        return ReferenceChoice(picks=[], how=f"unavailable: no reference clips of {class_key!r}")
+        why = (getattr(refs, "missing", None) or {}).get(class_key)
+        return ReferenceChoice(
+            picks=[],
+            how=f"unavailable: no reference clips of {class_key!r}" + (f" ({why})" if why else ""),
+        )
     picks = []
     for clip in clips[:count]:
         path = Path(clip.path)

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,8 +143,7 @@ def build_report(
     *,
     summary_rows: list[dict[str, Any]] | None = None,
     trial_metrics: dict[str, dict[str, Any]] | None = None,
-    references: ReferenceSet | None = None,
-    references_unavailable: str | None = None,
+    references: Mapping[str, ReferenceSet | str] | None = None,
     refs_per_trial: int = 3,
     workers: int | None = None,
     progress: Callable[[str], None] | None = None,
@@ -152,8 +151,8 @@ def build_report(
     """Write the report of `store` into `out` (default RUN_DIR/report) and return its index.
 
     summary_rows / trial_metrics: scoring's per model × tier rows and per-trial columns (any
-    metric names; "unavailable: reason" strings are shown as unavailable). references: the
-    reference set whose clips are offered beside each trial, or None with the reason why.
+    metric names; "unavailable: reason" strings are shown as unavailable). references: per tier,
+    the reference set whose clips are offered beside its trials, or the reason there is none.
     """
     say = progress or (lambda _msg: None)
     folder = Path(out) if out is not None else store.root / "report"
@@ -184,13 +183,15 @@ def build_report(
     lap("media")
 
     refs: dict[str, dict[str, Any]] = {}
-    for key in sorted({v.row.get("class_key") for v in views if v.row.get("class_key")}):
+    wanted = sorted({(v.trial.tier, v.row["class_key"]) for v in views if v.row.get("class_key")})
+    for tier, key in wanted:
+        source = (references or {}).get(tier, "no reference set was given for this tier")
         choice = (
-            first_references(references, key, folder, refs_per_trial)
-            if references is not None
-            else ReferenceChoice(picks=[], how=f"unavailable: {references_unavailable}")
+            ReferenceChoice(picks=[], how=f"unavailable: {source}")
+            if isinstance(source, str)
+            else first_references(source, key, folder, refs_per_trial)
         )
-        refs[key] = {"how": choice.how, "clips": [p.__dict__ for p in choice.picks]}
+        refs[f"{tier}/{key}"] = {"how": choice.how, "clips": [p.__dict__ for p in choice.picks]}
     _prune(folder / "refs", {Path(c["src"]).name for r in refs.values() for c in r["clips"]})
     lap("references")
 
