@@ -27,6 +27,7 @@ class SpeechT5Baseline(TorchBaseline):
         "vocoder": str,  # folder or Hub repo id of the HiFi-GAN vocoder
         "speaker_embedding": str,  # .npy file holding a 512-d x-vector
         "threshold": (int, float),  # stop-token probability that ends the utterance
+        "minlenratio": (int, float),  # length bounds, relative to the encoded text
         "maxlenratio": (int, float),
     }
 
@@ -71,6 +72,7 @@ class SpeechT5Baseline(TorchBaseline):
     def _synthesize(self, text: str, item: Item, seed: int) -> Synthesis:
         settings = {
             "threshold": float(self.options.get("threshold", 0.5)),
+            "minlenratio": float(self.options.get("minlenratio", 0.0)),
             "maxlenratio": float(self.options.get("maxlenratio", 20.0)),
         }
         inputs = self._processor(text=text, return_tensors="pt").to(self.torch_device)
