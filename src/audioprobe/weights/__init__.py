@@ -2,7 +2,7 @@
 
 from audioprobe.weights.catalog import ModelEntry, entry, load_catalog
 from audioprobe.weights.hashing import cached_sha256
-from audioprobe.weights.locate import Location, locate, missing_reason, searched_places
+from audioprobe.weights.lookup import Location, locate, missing_reason, searched_places
 
 __all__ = [
     "Location",
