@@ -6,26 +6,51 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from audioprobe.cli.common import console, user_errors
 from audioprobe.store import RunStore
 
 
-def summary_table(store: RunStore) -> Table | None:
-    """The model x tier table of render rates and metrics, or None before scoring."""
+def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
+    """One table per tier (models as rows, only the metrics that apply), and the footnotes that
+    give the reasons behind "unavailable" or "too few clips" cells, each reason once."""
     from audioprobe.scoring import summary_rows
 
     rows = summary_rows(store)
-    if not rows:
-        return None
-    table = Table(title=f"{store.manifest.get('run_id')}: scores per model and tier")
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    return table
+    notes: list[str] = []
+    tables = []
+    for tier in dict.fromkeys(r["tier"] for r in rows):
+        tier_rows = [r for r in rows if r["tier"] == tier]
+        columns = []
+        for c in dict.fromkeys(k for r in tier_rows for k in r):
+            cells = {str(r.get(c) or "") for r in tier_rows}
+            if c in ("tier", "level") or cells == {""}:
+                continue
+            only = next(iter(cells)) if len(cells) == 1 else ""
+            if only.startswith("unavailable: "):  # the same reason on every row: say it once
+                notes.append(f"{tier}: {c} {only}")
+                continue
+            columns.append(c)
+        level = tier_rows[0].get("level")
+        table = Table(title=f"tier {level}: {tier}" if level else tier, title_justify="left")
+        for col in columns:
+            table.add_column(escape(col), overflow="fold")
+        for row in tier_rows:
+            table.add_row(*(escape(_cell(row.get(c), notes)) for c in columns))
+        tables.append(table)
+    return tables, notes
+
+
+def _cell(value: object, notes: list[str]) -> str:
+    text = "" if value is None else str(value)
+    status, sep, reason = text.partition(": ")
+    if sep and status in ("unavailable", "too few clips", "failed", "not rendered"):
+        if reason not in notes:
+            notes.append(reason)
+        return f"{status} [{notes.index(reason) + 1}]"
+    return text
 
 
 @user_errors
@@ -61,9 +86,11 @@ def score(
     )
     for note in report.notes:
         console.print(f"[yellow]{note}[/]")
-    table = summary_table(store)
-    if table is not None:
+    tables, notes = summary_tables(store)
+    for table in tables:
         console.print(table)
+    for i, note in enumerate(notes, 1):
+        console.print(f"[dim]\\[{i}][/] {escape(note)}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -524,7 +524,7 @@ class Scorer:
             short = f"{n_gen} generated clips < {c.fad.min_clips} (fad.min_clips)"
         elif n_ref < c.fad.min_ref_clips:
             short = f"{n_ref} reference clips < {c.fad.min_ref_clips} (fad.min_ref_clips)"
-        flags = [f"small set < {c.fad.small_set}"] if n_gen < c.fad.small_set else []
+        flags = ["small set"] if n_gen < c.fad.small_set else []
         if c.failed_renders == "silence" and any(not m.rendered for m in members):
             flags.append(f"{sum(not m.rendered for m in members)} silent stand-ins")
         b = c.bootstrap
