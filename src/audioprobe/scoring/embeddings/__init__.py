@@ -12,11 +12,14 @@ import functools
 from audioprobe.errors import Unavailable
 from audioprobe.scoring.embeddings.aisfx import AisfxEmbedding
 from audioprobe.scoring.embeddings.base import Embedding
+from audioprobe.scoring.embeddings.clap import ClapEmbedding, ClapGeneral, ClapMusic
 from audioprobe.scoring.embeddings.whisper import WhisperEncoder
 
 EMBEDDINGS: dict[str, type[Embedding]] = {
     WhisperEncoder.name: WhisperEncoder,
     AisfxEmbedding.name: AisfxEmbedding,
+    ClapMusic.name: ClapMusic,
+    ClapGeneral.name: ClapGeneral,
 }
 
 
@@ -28,4 +31,4 @@ def get_embedding(name: str, device: str = "cpu") -> Embedding:
     return EMBEDDINGS[name](device=device)
 
 
-__all__ = ["EMBEDDINGS", "Embedding", "Unavailable", "get_embedding"]
+__all__ = ["EMBEDDINGS", "ClapEmbedding", "Embedding", "Unavailable", "get_embedding"]
