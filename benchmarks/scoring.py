@@ -1,0 +1,140 @@
+"""Scoring speed: FAD for 1,000 clips (ours, and frechet-audio-distance's sqrtm route on the same
+statistics where installed), KAD, clip metrics per clip, and embeddings per clip.
+
+    python benchmarks/scoring.py [--embeddings] [--dim 512]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from audioprobe.scoring.fad import checked_frechet_distance, frechet_distance
+from audioprobe.scoring.intervals import bootstrap_interval, fad_infinity
+from audioprobe.scoring.kad import kernel_audio_distance
+from audioprobe.scoring.pitch import PitchSettings, estimate_f0
+from audioprobe.scoring.text_metrics import word_error_rate
+
+SR = 16000
+
+
+def timed(fn: Callable[[], object], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def fad_package_function() -> Callable | None:
+    """frechet-audio-distance's calculate_frechet_distance, compiled alone (see tests)."""
+    spec = importlib.util.find_spec("frechet_audio_distance")
+    if spec is None or spec.origin is None:
+        return None
+    from scipy import linalg
+
+    tree = ast.parse((Path(spec.origin).parent / "fad.py").read_text())
+    node = next(
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef) and n.name == "calculate_frechet_distance"
+    )
+    ns = {"np": np, "linalg": linalg}
+    exec(compile(ast.Module(body=[node], type_ignores=[]), "fad_reference", "exec"), ns)
+    return lambda *stats: ns["calculate_frechet_distance"](None, *stats)
+
+
+def bench_sets(dim: int) -> None:
+    rng = np.random.default_rng(0)
+    gen = rng.normal(size=(1000, dim)) + 0.1
+    ref = rng.normal(size=(1000, dim))
+    small = gen[:20]
+    print(f"set metrics, D={dim} (best of 3, one BLAS thread)")
+    print(f"  FAD 1000 vs 1000 clips            {timed(lambda: frechet_distance(gen, ref)):8.3f} s")
+    t = timed(lambda: checked_frechet_distance(gen, ref), 1)
+    print(f"  FAD 1000 vs 1000, root checked    {t:8.3f} s")
+    print(
+        f"  FAD 20 vs 1000 clips              {timed(lambda: frechet_distance(small, ref)):8.3f} s"
+    )
+    other = fad_package_function()
+    if other is not None:
+        stats = (gen.mean(0), np.cov(gen, rowvar=False), ref.mean(0), np.cov(ref, rowvar=False))
+        t = timed(lambda: other(*stats), 1)
+        print(f"  frechet-audio-distance, same stats {t:8.3f} s (its sqrtm on the D x D product)")
+        print(f"    values: ours {frechet_distance(gen, ref):.6f}, theirs {other(*stats):.6f}")
+    else:
+        print("  frechet-audio-distance not installed: no comparison")
+    point = frechet_distance(small, ref)
+    t = timed(
+        lambda: bootstrap_interval(
+            frechet_distance, point, small, ref, n_boot=200, seed=0, key=("b",)
+        ),
+        1,
+    )
+    print(f"  FAD 20 vs 1000 + 200 bootstraps   {t:8.3f} s")
+    t = timed(
+        lambda: fad_infinity(gen, ref, steps=10, min_fraction=0.25, repeats=3, seed=0, key=("b",)),
+        1,
+    )
+    print(f"  FAD∞ 1000 clips (10 sizes x 3)    {t:8.3f} s")
+    t = timed(lambda: kernel_audio_distance(gen, ref))
+    print(f"  KAD 1000 vs 1000 clips            {t:8.3f} s")
+
+
+def bench_clips(n: int = 10) -> None:
+    t = np.arange(2 * SR) / SR
+    clips = [0.5 * np.sin(2 * np.pi * (220 + 20 * i) * t) for i in range(n)]
+    estimate_f0(clips[0], PitchSettings())  # compile (numba) outside the timing
+    start = time.perf_counter()
+    for clip in clips:
+        estimate_f0(clip, PitchSettings())
+    rate = n / (time.perf_counter() - start)
+    print(f"clip metrics\n  pitch (pYIN + refine), 2 s clips  {rate:8.1f} clips/s")
+    start = time.perf_counter()
+    for _ in range(1000):
+        word_error_rate("The birch canoe slid on the smooth planks.", "the birch canoe slid on")
+    print(
+        f"  WER with normalisation            {1000 / (time.perf_counter() - start):8.0f} pairs/s"
+    )
+
+
+def bench_embeddings(n: int = 16) -> None:
+    from audioprobe.scoring.embeddings import EMBEDDINGS, get_embedding
+
+    print("embeddings (CPU, 2 s clips, after the model is loaded)")
+    for name in EMBEDDINGS:
+        emb = get_embedding(name)
+        ok, reason = emb.available()
+        if not ok:
+            print(f"  {name:32s} unavailable: {reason}")
+            continue
+        t = np.arange(2 * emb.sample_rate) / emb.sample_rate
+        clips = [(0.3 * np.sin(2 * np.pi * 300 * (i + 1) * t)).astype(np.float32) for i in range(n)]
+        emb.embed(clips[:1])
+        start = time.perf_counter()
+        emb.embed(clips)
+        print(f"  {name:32s} {n / (time.perf_counter() - start):8.1f} clips/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dim", type=int, default=512)
+    parser.add_argument("--embeddings", action="store_true", help="also time embedding models")
+    args = parser.parse_args()
+    with threadpool_limits(limits=1, user_api="blas"):
+        bench_sets(args.dim)
+        bench_clips()
+    if args.embeddings:
+        bench_embeddings()
+
+
+if __name__ == "__main__":
+    main()
