@@ -94,3 +94,19 @@ def test_a_run_mixing_an_llm_and_piper_shows_both_in_one_table(tmp_path, isolate
     assert not (by_model[("baseline-piper", "speech")].dir / "script.py").exists()
     shown = cli("show", str(out))
     assert "baseline-piper" in shown and "replay-answers_ok" in shown
+
+
+@pytest.mark.slow
+def test_score_gives_piper_a_low_word_error_rate_over_the_speech_tier(tmp_path, isolated_cache):
+    """Whisper base hears Piper's twelve Harvard sentences with a mean WER near 0.1."""
+    spec = tmp_path / "speech.toml"
+    spec.write_text('name = "speech"\n[[tiers]]\nname = "speech"\n')
+    out = tmp_path / "run"
+    cli("run", str(spec), "--model", "baseline:piper", "--out", str(out))
+    cli("score", str(out), "--metrics", "wer", "--quiet")
+    from audioprobe.scoring import export_columns
+
+    store = RunStore.open(out)
+    wers = [export_columns(store)[t.trial_id]["wer"] for t in store.trials()]
+    assert len(wers) == 12
+    assert sum(wers) / len(wers) <= 0.2, wers
