@@ -180,6 +180,8 @@ def locate(entry: ModelEntry) -> Location | None:
 def missing_reason(entry: ModelEntry) -> str:
     """Why `entry` is unavailable, and the two ways to fix it."""
     names = ", ".join(entry.files)
+    if entry.optional:
+        names += " (and, from the same source, " + ", ".join(entry.optional) + ")"
     return (
         f"weights for {entry.name} not found in {'; '.join(searched_places(entry))}; "
         f"run `audioprobe models pull {entry.name}` (needs internet) or put {names} in "

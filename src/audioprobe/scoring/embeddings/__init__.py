@@ -13,6 +13,7 @@ from audioprobe.errors import Unavailable
 from audioprobe.scoring.embeddings.aisfx import AisfxEmbedding
 from audioprobe.scoring.embeddings.base import Embedding
 from audioprobe.scoring.embeddings.clap import ClapEmbedding, ClapGeneral, ClapMusic
+from audioprobe.scoring.embeddings.fad_models import Encodec, Pann, Vggish
 from audioprobe.scoring.embeddings.whisper import WhisperEncoder
 
 EMBEDDINGS: dict[str, type[Embedding]] = {
@@ -20,6 +21,9 @@ EMBEDDINGS: dict[str, type[Embedding]] = {
     AisfxEmbedding.name: AisfxEmbedding,
     ClapMusic.name: ClapMusic,
     ClapGeneral.name: ClapGeneral,
+    Vggish.name: Vggish,
+    Pann.name: Pann,
+    Encodec.name: Encodec,
 }
 
 
