@@ -13,6 +13,7 @@ app = typer.Typer(
 
 # Command groups register themselves below, one line each.
 # -- registrations --
+from audioprobe.cli import models as _models; app.add_typer(_models.app, name="models")  # noqa: E402, E702, I001
 from audioprobe.cli import experiment as _experiment  # noqa: E402
 from audioprobe.cli import refs as _refs  # noqa: E402
 from audioprobe.cli import report as _report  # noqa: E402
