@@ -94,8 +94,16 @@ class RunCgroup:
         return table
 
     def pids_limit_hit(self) -> bool:
-        """Whether a fork or clone was refused because the pids limit was reached."""
-        return self._keyed("pids", "pids.events").get("max", 0) > 0
+        """Whether a fork or clone was refused because the pids limit was reached.
+
+        pids.events counts refusals in the group that forked; when the run's processes live in a
+        child group (Docker's, under this one as cgroup_parent) the refusal is counted there, so
+        a peak at the limit (pids.peak, Linux 6.1+) counts as hitting it too.
+        """
+        if self._keyed("pids", "pids.events").get("max", 0) > 0:
+            return True
+        peak, limit = self._value("pids", "pids.peak"), self._value("pids", "pids.max")
+        return peak.isdigit() and limit.isdigit() and int(peak) >= int(limit)
 
     def memory_limit_hit(self) -> bool:
         """Whether the kernel had to reclaim or OOM-kill because the memory limit was reached."""
@@ -166,8 +174,10 @@ class RunCgroup:
                     time.sleep(0.02)
 
 
-def _create_v1(memory_bytes: int, pids_max: int) -> tuple[RunCgroup | None, str]:
-    own = _own_paths()
+def _create_v1(
+    memory_bytes: int, pids_max: int, name: str, at_root: bool
+) -> tuple[RunCgroup | None, str]:
+    own = {} if at_root else _own_paths()
     mounts = {
         ctrl: Path(mp)
         for mp, fstype, opts in _mounts()
@@ -178,7 +188,6 @@ def _create_v1(memory_bytes: int, pids_max: int) -> tuple[RunCgroup | None, str]
     if "pids" not in mounts and "memory" not in mounts:
         return None, "no cgroup v1 pids or memory controller is mounted"
     group = RunCgroup(version=1)
-    name = f"audioprobe-{uuid.uuid4().hex[:12]}"
     for ctrl, mp in mounts.items():
         d = mp / own.get(ctrl, "/").lstrip("/") / name
         try:
@@ -227,9 +236,18 @@ def _create_v2(memory_bytes: int, pids_max: int) -> tuple[RunCgroup | None, str]
     return group, ""
 
 
-def create_run_cgroup(memory_bytes: int, pids_max: int) -> tuple[RunCgroup | None, str]:
-    """A fresh group with the limits set, or None and why (the caller falls back to rlimits)."""
+def create_run_cgroup(
+    memory_bytes: int, pids_max: int, *, name: str | None = None, at_root: bool = False
+) -> tuple[RunCgroup | None, str]:
+    """A fresh group with the limits set, or None and why (the caller falls back to rlimits).
+
+    `at_root` (cgroup v1 only) puts it at `/<name>` in every hierarchy instead of under the
+    harness's own group: the form Docker's cgroupfs driver takes as a `cgroup_parent`.
+    """
+    name = name or f"audioprobe-{uuid.uuid4().hex[:12]}"
     has_v1 = any(fstype == "cgroup" and "pids" in opts for _, fstype, opts in _mounts())
     if has_v1:
-        return _create_v1(memory_bytes, pids_max)
+        return _create_v1(memory_bytes, pids_max, name, at_root)
+    if at_root:
+        return None, "a root-level group is only made on cgroup v1"
     return _create_v2(memory_bytes, pids_max)

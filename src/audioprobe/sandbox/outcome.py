@@ -82,6 +82,8 @@ def classify(
         if cgroup is not None and cgroup.memory_limit_hit():
             return "killed", f"memory limit: the script went over {limits.memory_mb} MiB"
         return "killed", "killed by SIGKILL (a resource limit or the kernel's OOM killer)"
+    if "BlockingIOError: [Errno 11]" in tail and "fork" in tail:
+        return "killed", f"process limit: fork refused (limit {limits.pids} tasks)"
     if "MemoryError" in tail and cgroup is not None and cgroup.memory_limit_hit():
         return "killed", f"memory limit: the script went over {limits.memory_mb} MiB"
     if sig is not None:

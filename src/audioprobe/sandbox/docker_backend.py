@@ -1,0 +1,262 @@
+"""The docker backend: one throw-away container per run, through the docker SDK.
+
+Each container: network_mode=none, read-only root, a size-limited tmpfs /tmp, every capability
+dropped, no-new-privileges, pids/memory/CPU limits plus rlimits (CPU seconds, file size, nproc,
+core), uid 65534 (or the harness's own uid when it is not root), docker-init as pid 1 so the
+script is an ordinary process that gets SIGXCPU and is reaped, and the trial folder as the only
+writable mount (at /trial). Output is read from an attach socket as it arrives and capped; the
+engine's own log driver is off, so a flood cannot fill the engine's disk either. The container
+is always removed, whatever happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import socket
+import struct
+import threading
+import time
+from pathlib import Path
+
+from audioprobe.sandbox.base import ExecResult, Limits
+from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
+from audioprobe.sandbox.collect import list_files, tree_bytes
+from audioprobe.sandbox.engine import connect
+from audioprobe.sandbox.image import LOCAL_BASE, ensure_image
+from audioprobe.sandbox.outcome import classify
+from audioprobe.sandbox.runtime import INSIDE_SHIM, INSIDE_WORKDIR, sandbox_env
+from audioprobe.sandbox.supervise import _Capped
+
+SANDBOX_UID = 65534
+
+
+class DockerBackend:
+    """Containers from the image that `audioprobe sandbox build` makes (built on first use)."""
+
+    name = "docker"
+
+    def __init__(self, base: str | None = None) -> None:
+        self.base = base or os.environ.get("AUDIOPROBE_SANDBOX_BASE", LOCAL_BASE)
+        self._client = None
+        self._image: str | None = None
+        self._lock = threading.Lock()
+
+    def available(self) -> tuple[bool, str]:
+        try:
+            self._connect()
+        except RuntimeError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def _connect(self):
+        with self._lock:
+            if self._client is None:
+                client, why = connect()
+                if client is None:
+                    raise RuntimeError(why)
+                self._client = client
+            return self._client
+
+    def image(self, log=lambda _: None) -> str:
+        """The sandbox image's tag, building it once if the engine lacks it."""
+        client = self._connect()
+        with self._lock:
+            if self._image is None:
+                self._image = ensure_image(client, self.base, log=log)
+            return self._image
+
+    def run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult:
+        workdir = Path(workdir).resolve()
+        try:
+            script_rel = str(Path(script).resolve().relative_to(workdir))
+        except ValueError:
+            return _error(f"the script {script} is not inside the trial folder {workdir}")
+        try:
+            image = self.image()
+        except Exception as exc:  # engine gone, build failed: the sandbox's fault, not the script's
+            return _error(f"docker: {type(exc).__name__}: {exc}")
+        api = self._connect().api
+        cgroup, _ = create_run_cgroup(limits.memory_mb * 1024 * 1024, limits.pids + 1, at_root=True)
+        owner = (os.getuid(), os.getgid())
+        user = (SANDBOX_UID, SANDBOX_UID) if owner[0] == 0 else owner
+        _chown_tree(workdir, *user)
+        cid = None
+        try:
+            cid = api.create_container(
+                image,
+                command=["python3", "-s", "-B", script_rel],
+                user=f"{user[0]}:{user[1]}",
+                working_dir=INSIDE_WORKDIR,
+                environment=sandbox_env(["/usr/local/bin"], INSIDE_SHIM),
+                network_disabled=True,
+                labels={"org.audioprobe.sandbox": "run"},
+                host_config=api.create_host_config(**_host_config(workdir, limits, cgroup)),
+            )["Id"]
+            sock = api.attach_socket(cid, params={"stdout": 1, "stderr": 1, "stream": 1})
+            try:
+                api.start(cid)
+                watch = _watch(sock, workdir, limits, cgroup)
+            finally:
+                _hang_up(sock)
+            if watch["timed_out"] or watch["stopped_for"]:
+                with contextlib.suppress(Exception):
+                    api.kill(cid)
+            waited = api.wait(cid, timeout=30)
+            state = api.inspect_container(cid)["State"]
+        except Exception as exc:
+            return _error(f"docker: {type(exc).__name__}: {exc}", wall_s=0.0)
+        finally:
+            if cid is not None:
+                with contextlib.suppress(Exception):
+                    api.remove_container(cid, force=True, v=True)
+            _chown_tree(workdir, *owner)
+        stdout = watch["out"].value().decode("utf-8", "replace")
+        stderr = watch["err"].value().decode("utf-8", "replace")
+        exit_code = waited.get("StatusCode", state.get("ExitCode"))
+        try:
+            status, reason = classify(
+                exit_code=exit_code,
+                stderr=stderr,
+                timed_out=watch["timed_out"],
+                stopped_for=watch["stopped_for"],
+                limits=limits,
+                workdir=workdir,
+                cgroup=cgroup,
+                oom_killed=bool(state.get("OOMKilled")),
+            )
+            return ExecResult(
+                status=status,
+                exit_code=None if watch["timed_out"] or watch["stopped_for"] else exit_code,
+                stdout=stdout,
+                stderr=stderr,
+                wall_s=watch["wall_s"],
+                cpu_s=cgroup.cpu_seconds() if cgroup else None,
+                peak_memory_mb=cgroup.peak_memory_mb() if cgroup else None,
+                files=list_files(workdir),
+                reason=reason,
+                backend=self.name,
+            )
+        finally:
+            if cgroup is not None:
+                cgroup.remove()
+
+
+def _host_config(workdir: Path, limits: Limits, cgroup: RunCgroup | None) -> dict:
+    from docker.types import LogConfig, Ulimit
+
+    mem = limits.memory_mb * 1024 * 1024
+    config = {
+        "binds": {str(workdir): {"bind": INSIDE_WORKDIR, "mode": "rw"}},
+        "network_mode": "none",
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={limits.disk_mb}m,mode=1777"},
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "init": True,
+        # docker-init is one task of the container: the script gets `pids` of its own
+        "pids_limit": limits.pids + 2,
+        "mem_limit": mem,
+        "memswap_limit": mem,
+        "nano_cpus": 1_000_000_000,
+        "ipc_mode": "private",
+        "log_config": LogConfig(type="none"),
+        "ulimits": [
+            Ulimit(name="cpu", soft=limits.cpu_s, hard=limits.cpu_s + 1),
+            Ulimit(name="fsize", soft=limits.file_size_mb << 20, hard=limits.file_size_mb << 20),
+            Ulimit(name="nproc", soft=limits.pids * 4, hard=limits.pids * 4),
+            Ulimit(name="core", soft=0, hard=0),
+            Ulimit(name="nofile", soft=1024, hard=1024),
+        ],
+    }
+    if cgroup is not None:
+        config["cgroup_parent"] = "/" + next(iter(cgroup.dirs.values())).name
+    return config
+
+
+def _watch(sock, workdir: Path, limits: Limits, cgroup: RunCgroup | None) -> dict:
+    """Read the multiplexed attach stream until the container ends or a limit is crossed."""
+    raw = getattr(sock, "_sock", sock)
+    raw.setblocking(False)
+    out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)
+    result = {"out": out, "err": err, "timed_out": False, "stopped_for": "", "wall_s": 0.0}
+    start = time.monotonic()
+    deadline = start + limits.wall_s
+    disk_cap = limits.disk_mb << 20
+    pending = b""
+    next_check = start
+    while True:
+        now = time.monotonic()
+        if now > deadline:
+            result["timed_out"] = True
+            break
+        if now >= next_check:
+            next_check = now + 0.2
+            if tree_bytes(workdir, disk_cap) > disk_cap:
+                result["stopped_for"] = f"disk limit: the trial folder passed {limits.disk_mb} MiB"
+                break
+        ready, _, _ = select.select([raw], [], [], min(0.05, max(0.0, deadline - now)))
+        if not ready:
+            continue
+        try:
+            chunk = raw.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:
+            break
+        if not chunk:
+            break
+        pending += chunk
+        while len(pending) >= 8:
+            kind, size = pending[0], struct.unpack(">I", pending[4:8])[0]
+            if len(pending) < 8 + size:
+                break
+            payload, pending = pending[8 : 8 + size], pending[8 + size :]
+            stream = err if kind == 2 else out
+            if stream.feed(payload) and not result["stopped_for"]:
+                name = "stderr" if kind == 2 else "stdout"
+                result["stopped_for"] = f"output limit: {name} passed {limits.output_bytes} bytes"
+        if result["stopped_for"]:
+            break
+    result["wall_s"] = time.monotonic() - start
+    return result
+
+
+def _hang_up(sock) -> None:
+    """Shut the attach connection itself, not only the SDK's wrapper around it.
+
+    The engine holds a container's exit until its output copier returns; with the wrapper closed
+    but the socket open, a flooding script would leave that copier blocked on a full socket
+    forever, and `kill` would hang with it.
+    """
+    raw = getattr(sock, "_sock", sock)
+    with contextlib.suppress(OSError):
+        raw.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        raw.close()
+    with contextlib.suppress(Exception):
+        sock.close()
+
+
+def _chown_tree(root: Path, uid: int, gid: int) -> None:
+    """Hand the trial folder to the container's user and back, never following a symlink."""
+    if os.getuid() != 0:
+        return
+    os.lchown(root, uid, gid)
+    for dirpath, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            with contextlib.suppress(OSError):
+                os.lchown(os.path.join(dirpath, name), uid, gid)
+
+
+def _error(reason: str, wall_s: float = 0.0) -> ExecResult:
+    return ExecResult(
+        status="sandbox_error",
+        exit_code=None,
+        stdout="",
+        stderr="",
+        wall_s=wall_s,
+        reason=reason,
+        backend="docker",
+    )
