@@ -103,3 +103,23 @@ def test_missing_clap_weights_give_unavailable_with_the_fix(
     with pytest.raises(Unavailable, match="models pull clap-music"):
         clap.embed([tone(440, 1.0, clap.sample_rate)])
     assert clap.version.endswith("unavailable")
+
+
+def test_clap_scores_and_zero_shot_use_the_audio_text_cosine(
+    tiny_clap_models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audioprobe.scoring.clap_text import clap_scores, zero_shot
+
+    monkeypatch.setenv("AUDIOPROBE_MODELS", str(tiny_clap_models))
+    clap = ClapMusic()
+    clips = [tone(440, 2.0, clap.sample_rate), noise(2.0, clap.sample_rate)]
+    scores = clap_scores(clap, clips, CAPTIONS[:2])
+    expected = np.sum(clap.embed(clips) * clap.embed_text(CAPTIONS[:2]), axis=1)
+    assert scores.shape == (2,) and np.allclose(scores, expected, atol=1e-5)
+    classes = ["dog", "cat", "rain"]
+    predicted, _ = zero_shot(clap, clips, ["dog", "cat"], classes)
+    assert set(predicted) <= set(classes)
+    _, accuracy = zero_shot(clap, clips, predicted, classes)
+    assert accuracy == 1.0
+    with pytest.raises(ValueError, match="not among the classes"):
+        zero_shot(clap, clips, ["dog", "siren"], classes)

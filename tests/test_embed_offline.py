@@ -64,3 +64,11 @@ def test_unknown_embedding_name_is_a_user_error() -> None:
     with pytest.raises(Unavailable, match="known: "):
         get_embedding("no-such-model")
     assert issubclass(Unavailable, AudioprobeError)
+
+
+def test_time_embedding_reports_a_steady_state_rate() -> None:
+    from audioprobe.scoring.embeddings.timing import time_embedding
+
+    timing = time_embedding("aisfx", n_clips=2, seconds=1.0)
+    assert timing["n_clips"] == 2 and timing["clips_per_s"] > 0
+    assert timing["version"] == get_embedding("aisfx").version
