@@ -87,7 +87,7 @@ def main() -> None:
             continue
         print(
             f"| {row['runner']} | `{row['script']}` | {row['median_s']:.3f} | {row['p90_s']:.3f}"
-            f" | +{row['overhead_s']:.3f} | {row['n']} |"
+            f" | {row['overhead_s']:+.3f} | {row['n']} |"
         )
     if args.json:
         meta = {"python": sys.version.split()[0], "machine": platform.platform()}
