@@ -1,0 +1,78 @@
+"""A llama-server stand-in process built on the `xllamacpp` wheel.
+
+`xllamacpp` ships llama.cpp's own HTTP server (the C++ code of `llama-server`) compiled into a
+prebuilt manylinux wheel, so a fresh machine gets a working server from pip in seconds instead
+of compiling llama.cpp for half an hour. It is started in its own process, like the real
+binary, so that stopping it is a plain signal and a crash cannot take audioprobe down; it
+accepts the subset of llama-server's command line that `LocalServer` passes.
+
+    python -m audioprobe.llm.local.xllamacpp_server -m MODEL.gguf --host 127.0.0.1 --port N
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xllamacpp_server", description=__doc__)
+    parser.add_argument("-m", "--model", required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("-c", "--ctx-size", type=int, default=4096)
+    parser.add_argument("-t", "--threads", type=int, default=-1)
+    parser.add_argument("-tb", "--threads-batch", type=int, default=None)
+    parser.add_argument("-np", "--parallel", type=int, default=1)
+    parser.add_argument("-a", "--alias", default=None)
+    parser.add_argument("-fa", "--flash-attn", choices=("on", "off", "auto"), default="auto")
+    parser.add_argument("--chat-template-file", default=None)
+    parser.add_argument("--jinja", action="store_true", default=True)
+    parser.add_argument("--no-webui", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    import xllamacpp as xlc
+
+    params = xlc.CommonParams()
+    params.model.path = args.model
+    params.hostnames = [args.host]
+    params.port = args.port
+    params.n_ctx = args.ctx_size
+    params.n_parallel = args.parallel
+    params.cpuparams.n_threads = args.threads
+    params.cpuparams_batch.n_threads = args.threads_batch or args.threads
+    params.use_jinja = True  # the chat template stored in the GGUF, rendered by llama.cpp
+    if args.chat_template_file:
+        with open(args.chat_template_file, encoding="utf-8") as fh:
+            params.chat_template = fh.read()
+    params.ui = not args.no_webui
+    params.flash_attn_type = {
+        "on": xlc.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED,
+        "off": xlc.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED,
+        "auto": xlc.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_AUTO,
+    }[args.flash_attn]
+    if args.alias:
+        params.model_alias = {args.alias}
+
+    # Block the stop signals before the server's threads start so that they inherit the mask
+    # and only this thread receives them.
+    stop = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    server = xlc.Server(params)
+    print(f"xllamacpp server listening on {server.listening_address}", flush=True)
+    received = signal.sigwait(stop)
+    print(f"xllamacpp server stopping on signal {received}", flush=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The C++ server has no clean stop through the binding; the process is ours alone, so
+    # ending it releases the port, the memory and the model mapping at once.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
