@@ -21,6 +21,7 @@ from audioprobe.cli import score as _score  # noqa: E402
 
 app.add_typer(_refs.app, name="refs")
 from audioprobe.cli import sandbox as _sandbox; app.add_typer(_sandbox.app, name="sandbox")  # noqa: E402, E702, I001
+from audioprobe.cli import models_local as _local; app.add_typer(_local.app, name="local")  # noqa: E402, E702, I001
 
 _experiment.register(app)
 _report.register(app)
