@@ -25,16 +25,26 @@ DEFAULT_CHECK_RTOL = 1e-3
 
 @dataclass(frozen=True)
 class GaussianStats:
-    """Mean of a set and a factor F with F^T F = its covariance (ddof=1).
+    """Mean of a set and factors F with F^T F = its covariance (ddof=1).
 
-    F is the centred data / sqrt(N-1) when N-1 <= D (no D x D matrix is ever formed), else the
-    D-row factor from the covariance's eigendecomposition; the covariance itself is made only
-    when asked for (the check route needs it).
+    `data_factor` is the centred data / sqrt(N-1) (N x D); `factor` is the smaller of that and
+    the D-row factor from the covariance's eigendecomposition. The covariance itself is made
+    only when asked for (the check route needs it).
     """
 
     mean: np.ndarray
-    factor: np.ndarray
+    data_factor: np.ndarray | None
     n: int
+    given_factor: np.ndarray | None = None
+
+    @cached_property
+    def factor(self) -> np.ndarray:
+        if self.given_factor is not None:
+            return self.given_factor
+        assert self.data_factor is not None
+        if self.n - 1 <= self.mean.shape[0]:
+            return self.data_factor
+        return _factor_from_cov(self.data_factor.T @ self.data_factor)
 
     @cached_property
     def cov(self) -> np.ndarray:
@@ -42,7 +52,8 @@ class GaussianStats:
 
     @cached_property
     def trace(self) -> float:
-        return float(np.square(self.factor).sum())
+        f = self.data_factor if self.data_factor is not None else self.factor
+        return float(np.square(f).sum())
 
 
 @dataclass(frozen=True)
@@ -84,14 +95,9 @@ def _factor_from_cov(cov: np.ndarray) -> np.ndarray:
 def gaussian_stats(x: np.ndarray) -> GaussianStats:
     """Sample mean and unbiased covariance (ddof=1, as numpy.cov) of an (N, D) set."""
     arr = _as_matrix(x, "embeddings")
-    n, d = arr.shape
+    n = arr.shape[0]
     mean = arr.mean(axis=0)
-    centred = arr - mean
-    if n - 1 <= d:
-        factor = centred / math.sqrt(n - 1)
-    else:
-        factor = _factor_from_cov(centred.T @ centred / (n - 1))
-    return GaussianStats(mean=mean, factor=factor, n=n)
+    return GaussianStats(mean=mean, data_factor=(arr - mean) / math.sqrt(n - 1), n=n)
 
 
 def trace_sqrt_product(factor_a: np.ndarray, factor_b: np.ndarray) -> float:
@@ -120,16 +126,26 @@ def check_trace_sqrt(
     return SqrtCheck(svd=svd, general=general, rel_diff=rel, agree=rel <= rtol)
 
 
+def _factors(sa: GaussianStats, sb: GaussianStats) -> tuple[np.ndarray, np.ndarray]:
+    """Factors making F_a F_b^T smallest: when one set has at most D clips, both sets' centred
+    data (an N_a x N_b product, no D x D work at all); else the D-row eigen factors."""
+    d = sa.mean.shape[0]
+    small = min(sa.n, sb.n) - 1 <= d
+    if small and sa.data_factor is not None and sb.data_factor is not None:
+        return sa.data_factor, sb.data_factor
+    return sa.factor, sb.factor
+
+
 def _distance(sa: GaussianStats, sb: GaussianStats) -> tuple[float, float]:
     diff = sa.mean - sb.mean
-    tr_sqrt = trace_sqrt_product(sa.factor, sb.factor)
+    tr_sqrt = trace_sqrt_product(*_factors(sa, sb))
     value = float(diff @ diff + sa.trace + sb.trace - 2.0 * tr_sqrt)
     # A squared distance: only rounding can take it below zero.
     return max(value, 0.0), tr_sqrt
 
 
 def _stats_from_moments(mu: np.ndarray, cov: np.ndarray) -> GaussianStats:
-    return GaussianStats(mean=mu, factor=_factor_from_cov(cov), n=0)
+    return GaussianStats(mean=mu, data_factor=None, n=0, given_factor=_factor_from_cov(cov))
 
 
 def frechet_distance_from_stats(
