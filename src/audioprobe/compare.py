@@ -17,6 +17,7 @@ from typing import Any
 from audioprobe.errors import AudioprobeError
 from audioprobe.report.cells import Cell, fmt_number, parse_cell
 from audioprobe.report.gather import overview, tier_rank
+from audioprobe.report.scores import Scores, numeric_series
 from audioprobe.store import RunStore
 
 KEY_COLUMNS = ("model", "tier", "metric")
@@ -82,14 +83,21 @@ def _plain(cell: Cell | None) -> Any:
     return cell.value if cell.value is not None else cell.text
 
 
-def run_table(store: RunStore, summary_rows: list[dict[str, Any]] | None = None) -> dict[Key, Cell]:
-    """A run's numbers as long rows: outcome measures, then scoring's metrics."""
+def run_table(store: RunStore, scores: Scores | None = None) -> dict[Key, Cell]:
+    """A run's numbers as long rows: trials and ok % per model × tier, then each scored metric
+    (set metrics as scoring computed them, clip metrics as means over clips)."""
+    scores = scores or Scores()
     out: dict[Key, Cell] = {}
-    for row in overview(store, summary_rows or []):
+    cells: dict[str, tuple[str, str]] = {}
+    for trial in store.trials():
+        cells[trial.trial_id] = (trial.model, trial.tier)
+    series = numeric_series(scores, cells)
+    for row in overview(store, []):
         out[(row.model, row.tier, "trials")] = Cell(value=float(row.trials))
         out[(row.model, row.tier, "ok_pct")] = row.ok_rate
-        for metric, cell in row.metrics.items():
-            out[(row.model, row.tier, metric)] = cell
+        for (model, tier, metric), cell in series.cells.items():
+            if (model, tier) == (row.model, row.tier):
+                out[(model, tier, metric)] = cell
     return out
 
 
@@ -119,12 +127,11 @@ def read_table(path: Path) -> dict[Key, Cell]:
     return out
 
 
-def against_table(
-    target: Path, summary_rows: list[dict[str, Any]] | None = None
-) -> dict[Key, Cell]:
-    """The other side: a run folder (compared run to run) or a CSV table."""
+def against_table(target: Path, scored: bool = True) -> dict[Key, Cell]:
+    """The other side: a run folder (compared run to run, with its scores) or a CSV table."""
     if (target / "run.json").is_file():
-        return run_table(RunStore.open(target), summary_rows)
+        store = RunStore.open(target)
+        return run_table(store, Scores.of(store) if scored else None)
     return read_table(target)
 
 

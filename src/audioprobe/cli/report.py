@@ -16,6 +16,7 @@ from audioprobe.compare import to_text as compare_text
 from audioprobe.errors import AudioprobeError
 from audioprobe.report import build_report
 from audioprobe.report.refsets import run_reference_sets
+from audioprobe.report.scores import Scores
 from audioprobe.store import RunStore
 
 
@@ -42,6 +43,7 @@ def report(
             store,
             out,
             references=references,
+            scores=Scores.of(store),
             refs_per_trial=refs_per_trial,
             progress=lambda msg: status.update(msg),
         )
@@ -64,7 +66,8 @@ def compare_cmd(
 ) -> None:
     """Side-by-side table of this run's numbers and another's: ours, theirs, diff, relative
     diff; rows on one side only are listed as missing on the other."""
-    ours = run_table(RunStore.open(run_dir))
+    store = RunStore.open(run_dir)
+    ours = run_table(store, Scores.of(store))
     rows = compare(ours, against_table(against))
     typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
     typer.echo(compare_text(rows))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,8 +34,12 @@ def place(source: Path, folder: Path, sub: str, sha256: str | None = None) -> st
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)
+        except FileExistsError:
+            pass  # placed meanwhile by another worker: same hash, same bytes
+        except OSError:  # another file system, or links not allowed: copy, then rename
+            partial = target.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}")
+            shutil.copyfile(source, partial)
+            partial.replace(target)
     return f"{sub}/{name}"
 
 

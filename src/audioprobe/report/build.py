@@ -41,6 +41,7 @@ from audioprobe.report.gather import (
     trial_views,
 )
 from audioprobe.report.plots import overview_plots
+from audioprobe.report.scores import Scores, numeric_series
 from audioprobe.store import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -141,8 +142,7 @@ def build_report(
     store: RunStore,
     out: Path | None = None,
     *,
-    summary_rows: list[dict[str, Any]] | None = None,
-    trial_metrics: dict[str, dict[str, Any]] | None = None,
+    scores: Scores | None = None,
     references: Mapping[str, ReferenceSet | str] | None = None,
     refs_per_trial: int = 3,
     workers: int | None = None,
@@ -150,9 +150,10 @@ def build_report(
 ) -> ReportResult:
     """Write the report of `store` into `out` (default RUN_DIR/report) and return its index.
 
-    summary_rows / trial_metrics: scoring's per model × tier rows and per-trial columns (any
-    metric names; "unavailable: reason" strings are shown as unavailable). references: per tier,
-    the reference set whose clips are offered beside its trials, or the reason there is none.
+    scores: what scoring stored (`Scores.of(store)`); any metric names are shown, and a cell
+    without a number ("unavailable: reason", "too few clips: ...") is shown as such.
+    references: per tier, the reference set whose clips are offered beside its trials, or the
+    reason there is none.
     """
     say = progress or (lambda _msg: None)
     folder = Path(out) if out is not None else store.root / "report"
@@ -166,13 +167,17 @@ def build_report(
         timings[name] = now - clock
         clock = now
 
-    rows = overview(store, summary_rows or [])
+    scores = scores or Scores()
+    rows = overview(store, scores.summary_rows)
     metrics = metric_names(rows)
-    views = trial_views(store, trial_metrics or {})
+    views = trial_views(store, scores.trial_metrics)
+    series = numeric_series(
+        scores, {v.trial.trial_id: (v.trial.model, v.trial.tier) for v in views}
+    )
     lap("gather")
 
     say(f"plots for {len(rows)} model × tier rows")
-    plots = overview_plots(rows, metrics, folder)
+    plots = overview_plots(rows, series, folder)
     lap("plots")
 
     say(f"clips and spectrograms for {sum(v.trial.status == 'ok' for v in views)} ok trials")
@@ -229,7 +234,7 @@ def build_report(
             metrics=metrics,
             plots=plots,
             n_trials=len(views),
-            scored=bool(metrics),
+            scored=bool(metrics or series.cells),
             generated=time.strftime("%Y-%m-%d %H:%M:%S"),
         )
     )

@@ -33,8 +33,9 @@ class Cell:
     low: float | None = None
     high: float | None = None
     n: int | None = None
-    unavailable: str | None = None
+    unavailable: str | None = None  # the reason there is no number
     text: str | None = None
+    label: str = "unavailable"  # how a missing number is named: "too few clips", "failed", ...
 
     @property
     def numeric(self) -> bool:
@@ -42,7 +43,7 @@ class Cell:
 
     def display(self) -> str:
         if self.unavailable is not None:
-            return "unavailable"
+            return self.label
         if self.text is not None:
             return self.text
         if self.value is None:
@@ -63,6 +64,9 @@ class Cell:
             "n": self.n,
             "u": self.unavailable,
             "t": self.text,
+            "l": self.label
+            if self.unavailable is not None and self.label != "unavailable"
+            else None,
         }
         return {k: v for k, v in raw.items() if v is not None}
 
@@ -97,11 +101,16 @@ def _first(d: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _unavailable_reason(text: str) -> str | None:
+# Words scoring puts before a reason where a metric has no number (see scoring.results).
+NO_NUMBER = ("unavailable", "too few clips", "failed", "not rendered", "not applicable")
+
+
+def _no_number(text: str) -> Cell | None:
     head, _, reason = text.partition(":")
-    if head.strip().lower() != "unavailable":
+    label = head.strip().lower()
+    if label not in NO_NUMBER:
         return None
-    return reason.strip() or "no reason given"
+    return Cell(unavailable=reason.strip(), label=label)
 
 
 def parse_cell(raw: Any) -> Cell | None:
@@ -109,9 +118,9 @@ def parse_cell(raw: Any) -> Cell | None:
     if raw is None:
         return None
     if isinstance(raw, str):
-        reason = _unavailable_reason(raw)
-        if reason is not None:
-            return Cell(unavailable=reason)
+        missing = _no_number(raw)
+        if missing is not None:
+            return missing
         if not raw.strip():
             return None
         num = _number(raw)
@@ -188,6 +197,11 @@ def metric_cells(row: dict[str, Any], skip: frozenset[str] = IDENTITY_KEYS) -> d
             )
         cells[key] = cell
     return cells
+
+
+def is_card_column(name: str) -> bool:
+    """`<metric>_card` columns carry a metric card's hash: provenance, not a value."""
+    return name.endswith("_card") or "_card[" in name
 
 
 def direction(metric: str) -> str | None:

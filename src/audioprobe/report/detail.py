@@ -34,11 +34,14 @@ def pygments_css() -> str:
     return HtmlFormatter(style="default").get_style_defs(f".{CSS_CLASS}")
 
 
+_LEXER = PythonLexer()
+_FORMATTER = HtmlFormatter(cssclass=CSS_CLASS, linenos="inline", style="default")
+
+
 @lru_cache(maxsize=4096)
 def highlighted(code: str) -> str:
     """The script as highlighted HTML with line numbers (identical scripts are done once)."""
-    formatter = HtmlFormatter(cssclass=CSS_CLASS, linenos="inline", style="default")
-    return highlight(code, PythonLexer(), formatter)
+    return highlight(code, _LEXER, _FORMATTER)
 
 
 def _read(path: Path) -> tuple[str | None, bool]:

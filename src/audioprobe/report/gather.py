@@ -11,13 +11,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from audioprobe.report.cells import Cell, metric_cells
+from audioprobe.report.cells import Cell, is_card_column, metric_cells
 from audioprobe.store import RunStore, TrialRecord
 from audioprobe.summary import export_row, outcome_table
 from audioprobe.tiers import TIER_ORDER
 
 Z95 = 1.959963984540054
-_OUTCOME_KEYS = frozenset({"trials", "ok", "ok_pct", "outcomes"})
+# Columns of scoring's summary rows that are not metrics: the report has its own outcome
+# columns, and a tier's level is its place in the tier order.
+_NOT_METRICS = frozenset({"model", "tier", "level", "trials", "ok", "ok_pct", "outcomes"})
 
 
 def wilson(successes: int, total: int, z: float = Z95) -> tuple[float, float]:
@@ -64,7 +66,7 @@ def overview(store: RunStore, summary_rows: list[dict[str, Any]]) -> list[Overvi
                 trials=base["trials"],
                 ok=base["ok"],
                 outcomes=base["outcomes"],
-                metrics=metric_cells(extra, skip=frozenset({"model", "tier"}) | _OUTCOME_KEYS),
+                metrics=metric_cells(extra, skip=_NOT_METRICS),
             )
         )
     rows.sort(key=lambda r: (r.model, tier_rank(r.tier)))
@@ -94,7 +96,8 @@ def trial_views(store: RunStore, trial_metrics: dict[str, dict[str, Any]]) -> li
     views = []
     for trial in store.trials():
         row = export_row(store, trial)
-        cells = metric_cells(trial_metrics.get(trial.trial_id, {}))
+        columns = trial_metrics.get(trial.trial_id, {})
+        cells = metric_cells({k: v for k, v in columns.items() if not is_card_column(k)})
         views.append(TrialView(trial=trial, row=row, metrics=cells))
     views.sort(key=lambda v: (v.trial.model, tier_rank(v.trial.tier), v.trial.item, v.trial.sample))
     return views

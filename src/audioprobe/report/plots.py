@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 
 from audioprobe.report.cells import Cell, direction
 from audioprobe.report.gather import OverviewRow, tier_rank
+from audioprobe.report.scores import Series
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,15 @@ class Plot:
 
 
 def _series(
-    rows: list[OverviewRow], metric: str, tiers: list[str]
+    rows: list[OverviewRow], series: Series, metric: str, tiers: list[str]
 ) -> tuple[dict[str, list[Cell | None]], list[str]]:
     by_model: dict[str, list[Cell | None]] = {}
     missing: list[str] = []
     for row in rows:
-        cell = row.ok_rate if metric == "ok_pct" else row.metrics.get(metric)
+        if metric == "ok_pct":
+            cell: Cell | None = row.ok_rate
+        else:
+            cell = series.cells.get((row.model, row.tier, metric))
         line = by_model.setdefault(row.model, [None] * len(tiers))
         if cell is not None and cell.numeric:
             line[tiers.index(row.tier)] = cell
@@ -44,9 +48,15 @@ def _series(
 
 
 def _draw(
-    metric: str, title: str, ylabel: str, rows: list[OverviewRow], tiers: list[str], path: Path
+    metric: str,
+    title: str,
+    ylabel: str,
+    rows: list[OverviewRow],
+    series: Series,
+    tiers: list[str],
+    path: Path,
 ) -> list[str] | None:
-    by_model, missing = _series(rows, metric, tiers)
+    by_model, missing = _series(rows, series, metric, tiers)
     if not any(c is not None for line in by_model.values() for c in line):
         return None
     fig, ax = plt.subplots(figsize=(4.6, 3.1), dpi=110)
@@ -83,17 +93,19 @@ def _draw(
     return missing
 
 
-def overview_plots(rows: list[OverviewRow], metrics: list[str], folder: Path) -> list[Plot]:
+def overview_plots(rows: list[OverviewRow], series: Series, folder: Path) -> list[Plot]:
     """Write one PNG per measure under `folder/img/`; measures with no number are skipped."""
     tiers = sorted({r.tier for r in rows}, key=tier_rank)
     plots = []
     specs = [("ok_pct", "success rate (ok %) with 95% Wilson interval", "ok %")]
-    for metric in metrics:
+    for metric in series.metrics():
         hint = direction(metric)
-        specs.append((metric, f"{metric} ({hint})" if hint else metric, metric))
+        how = "mean over clips, 95% normal interval" if metric in series.clip_means else ""
+        notes = ", ".join(x for x in (hint, how) if x)
+        specs.append((metric, f"{metric} ({notes})" if notes else metric, metric))
     for k, (metric, title, ylabel) in enumerate(specs):
         file = f"img/plot-{k:02d}.png"
-        missing = _draw(metric, title, ylabel, rows, tiers, folder / file)
+        missing = _draw(metric, title, ylabel, rows, series, tiers, folder / file)
         if missing is not None:
             plots.append(Plot(metric=metric, title=title, file=file, missing=missing))
     return plots

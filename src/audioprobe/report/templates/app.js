@@ -39,8 +39,8 @@ function fmtNumber(x) {
 function cellNode(cell) {
   if (!cell) return el("span", { class: "missing", text: "—" });
   if (cell.u !== undefined) {
-    return el("span", {}, el("span", { class: "unavail", text: "unavailable" }), " ",
-      el("small", { class: "reason", text: cell.u }));
+    return el("span", {}, el("span", { class: "unavail", text: cell.l || "unavailable" }), " ",
+      cell.u ? el("small", { class: "reason", text: cell.u }) : null);
   }
   if (cell.t !== undefined) return el("span", { text: cell.t });
   let text = fmtNumber(cell.v);
