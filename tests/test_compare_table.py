@@ -57,6 +57,7 @@ def test_compare_prints_and_writes_the_difference_table(run_dir, tmp_path):
     assert fad["note"] == "missing in ours"
     trials_notes = rows[("gpt", "notes", "trials")]
     assert float(trials_notes["ours"]) == 4 and trials_notes["note"] == "missing in theirs"
+    assert "not in" not in printed  # theirs reports every measure ours has (trials, ok_pct)
     trials_speech = rows[("gpt", "speech", "trials")]
     assert trials_speech["diff"] == "" and "unavailable" in trials_speech["theirs"]
 
@@ -75,6 +76,17 @@ def test_compare_writes_markdown_and_compares_two_runs(run_dir, tmp_path):
     assert "| 75 | 75 | +0 |" in notes
     speech = next(line for line in lines if "| gpt | speech | ok_pct |" in line)
     assert "missing in theirs" in speech
+
+
+def test_measures_the_table_never_reports_are_left_out_unless_asked(run_dir, tmp_path):
+    table = tmp_path / "paper.csv"
+    table.write_text("model,tier,metric,value\ngpt,notes,ok_pct,80\n")
+    args = ["compare", str(run_dir), "--against", str(table)]
+    short = CliRunner().invoke(app, args, terminal_width=200).output
+    assert " trials " not in short and "(shown with --all): trials" in short
+    assert "-5" in short and "-6.2%" in short  # 75 vs 80
+    everything = CliRunner().invoke(app, [*args, "--all"], terminal_width=200).output
+    assert "missing in theirs" in everything and "shown with --all" not in everything
 
 
 def test_compare_names_a_table_without_the_needed_columns(run_dir, tmp_path):

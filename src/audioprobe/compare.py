@@ -3,7 +3,8 @@
 Both sides become long rows (model, tier, metric, value). A run contributes `trials`, `ok_pct`
 and every metric scoring reported; a CSV contributes its rows as written. Rows match on all three
 keys exactly; a row on one side only is listed with the other side missing, and an unavailable
-metric is listed as unavailable with its reason, never as a number.
+metric is listed as unavailable with its reason, never as a number. Measures the other side
+never reports at all (say `trials`, against a paper's table) are left out and named once.
 """
 
 from __future__ import annotations
@@ -135,14 +136,21 @@ def against_table(target: Path, scored: bool = True) -> dict[Key, Cell]:
     return read_table(target)
 
 
-def compare(ours: dict[Key, Cell], theirs: dict[Key, Cell]) -> list[Comparison]:
-    """Every key of either side, ours first in run order, then keys only theirs has."""
+def compare(
+    ours: dict[Key, Cell], theirs: dict[Key, Cell], everything: bool = False
+) -> tuple[list[Comparison], list[str]]:
+    """Rows for every key of either side, ours first in run order, then keys only theirs has;
+    and the metrics left out because the other side never reports them (unless `everything`)."""
 
     def order(key: Key) -> tuple[Any, ...]:
         return (key[0], tier_rank(key[1]), key[2])
 
-    keys = list(ours) + sorted((k for k in theirs if k not in ours), key=order)
-    return [Comparison(*k, ours=ours.get(k), theirs=theirs.get(k)) for k in keys]
+    their_metrics = {k[2] for k in theirs}
+    left_out = sorted({k[2] for k in ours} - their_metrics) if not everything else []
+    keys = [k for k in ours if k[2] not in left_out]
+    keys += sorted((k for k in theirs if k not in ours), key=order)
+    rows = [Comparison(*k, ours=ours.get(k), theirs=theirs.get(k)) for k in keys]
+    return rows, left_out
 
 
 def _fmt(value: Any, percent: bool = False) -> str:

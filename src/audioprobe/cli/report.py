@@ -63,14 +63,19 @@ def compare_cmd(
         Path | None,
         typer.Option("--output", "-o", help="write the table to FILE (.csv or .md)"),
     ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="also list our measures the other side never reports")
+    ] = False,
 ) -> None:
     """Side-by-side table of this run's numbers and another's: ours, theirs, diff, relative
     diff; rows on one side only are listed as missing on the other."""
     store = RunStore.open(run_dir)
     ours = run_table(store, Scores.of(store))
-    rows = compare(ours, against_table(against))
+    rows, left_out = compare(ours, against_table(against), everything)
     typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
     typer.echo(compare_text(rows))
+    if left_out:
+        typer.echo(f"not in {against} at all (shown with --all): {', '.join(left_out)}")
     if output is None:
         return
     suffix = output.suffix.lower()
