@@ -4,7 +4,8 @@ For each catalog model whose weights are installed: start LocalServer, send one 
 request, then `--trials` requests of the real audioprobe prompt for the tier-1 item `sine-a4`
 (a pure 440 Hz tone written to output.wav) with max_tokens 400 at temperature 0, and report the
 server's own timings: prompt tokens/s, generated tokens/s, and the wall seconds of one trial.
-The machine's load average is recorded beside each row, since shared cores change the numbers.
+The machine's load average and the CPUs the server actually got (CPU seconds / wall seconds)
+are recorded beside each row: on shared cores these, not the model, often set the speed.
 
     python benchmarks/local_llm.py [--models KEY ...] [--trials 3] [--threads N] [--json PATH]
 """
@@ -35,6 +36,15 @@ def benchmark_messages() -> list[dict[str, str]]:
     return render_prompt(tier, item).messages()
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User+system CPU time of the server process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]) -> dict[str, Any]:
     row: dict[str, Any] = {"model": key, "params": catalog()[key].params}
     try:
@@ -53,6 +63,7 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
         trials = []
         for trial in range(args.trials):
             load_before = os.getloadavg()[0]
+            cpu_before = cpu_seconds(server.pid)
             started = time.monotonic()
             response = client.chat.completions.create(
                 model=server.model_id,
@@ -64,6 +75,8 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
                 extra_body={"cache_prompt": False},
             )
             wall = time.monotonic() - started
+            cpu_after = cpu_seconds(server.pid)
+            cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after else None
             timings = (response.model_extra or {}).get("timings") or {}
             trials.append(
                 {
@@ -73,6 +86,9 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
                     "prompt_tps": timings.get("prompt_per_second"),
                     "gen_tps": timings.get("predicted_per_second"),
                     "load_avg": load_before,
+                    "cpu_s": cpu,
+                    # the CPU share the server got while it ran; below `threads` = contention
+                    "cpus_used": cpu / wall if cpu else None,
                 }
             )
         row.update(
@@ -82,7 +98,8 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
             startup_s=server.startup_s,
             trials=trials,
         )
-    for field in ("seconds", "prompt_tps", "gen_tps", "completion_tokens", "load_avg"):
+    fields = ("seconds", "prompt_tps", "gen_tps", "completion_tokens", "load_avg", "cpus_used")
+    for field in fields:
         values = [t[field] for t in trials if t[field] is not None]
         row[field] = statistics.median(values) if values else None
     return row
@@ -91,7 +108,7 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
 def print_table(rows: list[dict[str, Any]]) -> None:
     header = (
         f"{'model':<20} {'params':>6} {'thr':>3} {'start s':>7} {'prompt t/s':>10}"
-        f" {'gen t/s':>8} {'out tok':>7} {'s/trial':>8} {'load':>5}"
+        f" {'gen t/s':>8} {'out tok':>7} {'s/trial':>8} {'load':>5} {'cpus':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -102,7 +119,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(
             f"{row['model']:<20} {row['params']:>6} {row['threads']:>3} {row['startup_s']:>7.1f}"
             f" {row['prompt_tps']:>10.1f} {row['gen_tps']:>8.1f} {row['completion_tokens']:>7.0f}"
-            f" {row['seconds']:>8.1f} {row['load_avg']:>5.1f}"
+            f" {row['seconds']:>8.1f} {row['load_avg']:>5.1f} {row['cpus_used'] or 0:>5.2f}"
         )
 
 
