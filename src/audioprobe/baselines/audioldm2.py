@@ -30,7 +30,7 @@ class AudioLDM2Baseline(TorchBaseline):
         self._setup_torch()
         diffusers = require("diffusers", what=self.entry.key, install="diffusers transformers")
         pipe = diffusers.AudioLDM2Pipeline.from_pretrained(
-            self._weights.path, torch_dtype=self.torch_dtype
+            self._weights.path, dtype=self.torch_dtype
         )
         pipe.set_progress_bar_config(disable=True)
         self._pipe = pipe.to(self.torch_device)
