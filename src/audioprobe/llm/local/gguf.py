@@ -8,10 +8,11 @@ truncated or foreign file then fails with a plain message instead of inside the 
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -66,54 +67,57 @@ class GGUFInfo:
 
 
 class _Reader:
-    def __init__(self, fh: BinaryIO, path: Path):
-        self.fh = fh
+    """Walks the header in a memory map: token tables of ~150k strings are skipped by offset
+    arithmetic (tens of milliseconds) instead of one read call per string."""
+
+    def __init__(self, buf: mmap.mmap | bytes, path: Path):
+        self.buf = buf
+        self.pos = 0
         self.path = path
 
-    def read(self, n: int) -> bytes:
-        data = self.fh.read(n)
-        if len(data) != n:
+    def unpack(self, fmt: str) -> Any:
+        size = struct.calcsize(fmt)
+        if self.pos + size > len(self.buf):
             raise GGUFError(f"{self.path}: truncated GGUF header (file ends inside metadata)")
-        return data
-
-    def scalar(self, vtype: int) -> Any:
-        fmt = _SCALARS[vtype]
-        return struct.unpack(fmt, self.read(struct.calcsize(fmt)))[0]
+        value = struct.unpack_from(fmt, self.buf, self.pos)[0]
+        self.pos += size
+        return value
 
     def string(self) -> str:
-        (length,) = struct.unpack("<Q", self.read(8))
-        return self.read(length).decode("utf-8", errors="replace")
-
-    def skip_string(self) -> None:
-        (length,) = struct.unpack("<Q", self.read(8))
-        self.fh.seek(length, 1)
+        length = self.unpack("<Q")
+        end = self.pos + length
+        if end > len(self.buf):
+            raise GGUFError(f"{self.path}: truncated GGUF header (file ends inside metadata)")
+        text = bytes(self.buf[self.pos : end]).decode("utf-8", errors="replace")
+        self.pos = end
+        return text
 
     def value(self, vtype: int) -> Any:
         if vtype in _SCALARS:
-            return self.scalar(vtype)
+            return self.unpack(_SCALARS[vtype])
         if vtype == _STRING:
             return self.string()
         if vtype == _ARRAY:
-            (etype,) = struct.unpack("<I", self.read(4))
-            (count,) = struct.unpack("<Q", self.read(8))
+            etype = self.unpack("<I")
+            count = self.unpack("<Q")
             self.skip_array(etype, count)
             return ArrayInfo(etype, count)
         raise GGUFError(f"{self.path}: unknown GGUF value type {vtype}")
 
     def skip_array(self, etype: int, count: int) -> None:
-        # Token tables hold ~150k strings; they are skipped, not decoded.
         if etype in _SCALARS:
-            self.fh.seek(struct.calcsize(_SCALARS[etype]) * count, 1)
+            self.pos += struct.calcsize(_SCALARS[etype]) * count
         elif etype == _STRING:
             for _ in range(count):
-                self.skip_string()
+                self.pos += 8 + self.unpack("<Q")
         elif etype == _ARRAY:
             for _ in range(count):
-                (inner,) = struct.unpack("<I", self.read(4))
-                (n,) = struct.unpack("<Q", self.read(8))
-                self.skip_array(inner, n)
+                inner = self.unpack("<I")
+                self.skip_array(inner, self.unpack("<Q"))
         else:
             raise GGUFError(f"{self.path}: unknown GGUF array element type {etype}")
+        if self.pos > len(self.buf):
+            raise GGUFError(f"{self.path}: truncated GGUF header (file ends inside metadata)")
 
 
 @dataclass(frozen=True)
@@ -127,18 +131,20 @@ class ArrayInfo:
 def read_gguf(path: str | Path) -> GGUFInfo:
     """Parse the header and key/value metadata of `path` (tensor data is not read)."""
     path = Path(path)
-    with path.open("rb") as raw:
-        reader = _Reader(raw, path)
-        magic = raw.read(4)
+    with path.open("rb") as fh:
+        magic = fh.read(4)
         if magic != GGUF_MAGIC:
             raise GGUFError(f"{path}: not a GGUF file (magic {magic!r}, expected {GGUF_MAGIC!r})")
-        (version,) = struct.unpack("<I", reader.read(4))
-        if version not in SUPPORTED_VERSIONS:
-            raise GGUFError(f"{path}: GGUF version {version} is not supported")
-        tensor_count, kv_count = struct.unpack("<QQ", reader.read(16))
-        metadata: dict[str, Any] = {}
-        for _ in range(kv_count):
-            key = reader.string()
-            (vtype,) = struct.unpack("<I", reader.read(4))
-            metadata[key] = reader.value(vtype)
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            reader = _Reader(buf, path)
+            reader.pos = 4
+            version = reader.unpack("<I")
+            if version not in SUPPORTED_VERSIONS:
+                raise GGUFError(f"{path}: GGUF version {version} is not supported")
+            tensor_count = reader.unpack("<Q")
+            kv_count = reader.unpack("<Q")
+            metadata: dict[str, Any] = {}
+            for _ in range(kv_count):
+                key = reader.string()
+                metadata[key] = reader.value(reader.unpack("<I"))
     return GGUFInfo(path=path, version=version, tensor_count=tensor_count, metadata=metadata)

@@ -33,6 +33,7 @@ from audioprobe.llm.local.weights import catalog, resolve_gguf
 from audioprobe.paths import cache_dir
 
 _PR_SET_PDEATHSIG = 1
+_PORT_TAKEN_SIGNS = ("address already in use", "couldn't bind", "failed to bind")
 _LIVE: set[LocalServer] = set()
 _GUARD_LOCK = threading.Lock()
 _previous_sigterm: signal.Handlers | object | None = None
@@ -112,8 +113,7 @@ class LocalServer:
         extra_args: Sequence[str] = (),
         env: dict[str, str] | None = None,
     ):
-        path = Path(model)
-        self.gguf = path if path.is_file() else resolve_gguf(str(model))
+        self.gguf = resolve_gguf(model)  # a catalog key, or a path checked to be GGUF
         self.ctx_size = ctx_size
         self.threads = threads or usable_cpus()
         self.parallel = parallel
@@ -238,7 +238,7 @@ class LocalServer:
                 code = self.process.poll()
                 if code is not None:
                     tail = self.log_tail()
-                    if "address already in use" in tail.lower() or "bind" in tail.lower():
+                    if any(sign in tail.lower() for sign in _PORT_TAKEN_SIGNS):
                         raise _PortTaken
                     raise LocalServerError(
                         f"llama-server exited with code {code} before answering"
@@ -299,13 +299,17 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)  # the server leads its own group (start_new_session)
 
 
+# Looked up in the parent: between fork and exec the child should only make the call, not load
+# anything (another thread of the parent may hold the loader's lock at the fork).
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+
 def _die_with_parent() -> None:
     """In the child before exec: the kernel sends SIGTERM if the thread that forked us dies.
 
     That covers a parent killed with SIGKILL, which runs no Python cleanup at all.
     """
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
 
 
 # -- process-wide guard ---------------------------------------------------------------------

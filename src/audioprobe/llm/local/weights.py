@@ -140,7 +140,7 @@ def resolve_gguf(name_or_path: str | os.PathLike[str]) -> Path:
     """
     text = os.fspath(name_or_path)
     models = catalog()
-    if text in models:
+    if text in models and not Path(text).is_file():
         return ensure_model(models[text])
     path = Path(text).expanduser()
     if path.suffix.lower() == ".gguf" or path.exists():
