@@ -14,6 +14,7 @@ from audioprobe.report import build_report
 from audioprobe.report.assets import file_sha256
 from audioprobe.report.cells import metric_cells, parse_cell
 from audioprobe.report.scores import Scores
+from audioprobe.store import TrialKey
 
 CELLS = {
     ("m1", "notes"): ["ok", "ok", "ok", "runtime_error"],
@@ -167,7 +168,18 @@ def test_rerun_reuses_spectrograms_and_drops_stale_media(report, tmp_path):
     assert len(images) == len(clips) == 3  # 6 ok trials, 3 distinct tones: one image each
     before = {p.name: p.stat().st_mtime_ns for p in images}
     (folder / "audio" / "stale.wav").write_bytes(b"x")
+    shard = folder / "data" / "detail" / "00000.js"
+    shard_before = shard.stat().st_mtime_ns
     build_report(store)
     after = {p.name: p.stat().st_mtime_ns for p in (folder / "img" / "spec").iterdir()}
     assert after == before
     assert not (folder / "audio" / "stale.wav").exists()
+    assert shard.stat().st_mtime_ns == shard_before  # no trial changed: details kept
+
+    trial = next(t for t in store.trials() if t.status == "runtime_error")
+    store.save_trial(
+        TrialKey(trial.model, trial.model_kind, trial.tier, trial.item, trial.sample),
+        {**trial.record, "error": "a new error after resume"},
+    )
+    build_report(store)
+    assert "a new error after resume" in shard.read_text()

@@ -11,6 +11,7 @@ Layout (all paths relative, so the folder works from file:// and from any static
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -116,6 +117,32 @@ def _prune(folder: Path, keep: set[str]) -> None:
             path.unlink()
 
 
+def _write_details(folder: Path, views: list[TrialView]) -> None:
+    """Write the detail shards, skipping those whose trials are unchanged since the last report
+    (a trial's files change only together with its record, so the records fingerprint them)."""
+    shards = folder / "data" / "detail"
+    shards.mkdir(parents=True, exist_ok=True)
+    ledger = shards / "fingerprints.json"
+    try:
+        before = json.loads(ledger.read_text())
+    except (OSError, ValueError):
+        before = {}
+    after: dict[str, str] = {}
+    for start in range(0, len(views), detail.SHARD):
+        shard = start // detail.SHARD
+        chunk = views[start : start + detail.SHARD]
+        digest = hashlib.sha256(detail.FORMAT.encode())
+        for view in chunk:
+            digest.update(json.dumps(view.trial.record, sort_keys=True, default=str).encode())
+        path = folder / detail.shard_path(shard)
+        after[path.name] = digest.hexdigest()
+        if before.get(path.name) != after[path.name] or not path.is_file():
+            details = [detail.trial_detail(v.trial) for v in chunk]
+            path.write_text(detail.shard_js(shard, details))
+    _prune(shards, set(after) | {ledger.name})
+    ledger.write_text(json.dumps(after, indent=0))
+
+
 def _js(name: str, value: Any) -> str:
     return f"window.{name}={json.dumps(value, ensure_ascii=True, default=str)};\n"
 
@@ -201,12 +228,7 @@ def build_report(
     lap("references")
 
     say(f"details of {len(views)} trials")
-    shutil.rmtree(folder / "data" / "detail", ignore_errors=True)
-    (folder / "data" / "detail").mkdir(parents=True)
-    for start in range(0, len(views), detail.SHARD):
-        shard = start // detail.SHARD
-        chunk = [detail.trial_detail(v.trial) for v in views[start : start + detail.SHARD]]
-        (folder / detail.shard_path(shard)).write_text(detail.shard_js(shard, chunk))
+    _write_details(folder, views)
     lap("details")
 
     manifest = store.manifest

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pygments
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -19,6 +20,8 @@ from pygments.lexers import PythonLexer
 from audioprobe.store import TrialRecord
 
 SHARD = 50
+# Changes whenever a shard's content would: its layout here, or pygments' highlighting.
+FORMAT = f"detail-v1 pygments-{pygments.__version__} shard-{SHARD}"
 TEXT_CAP = 64 * 1024
 CSS_CLASS = "hl"
 _FILES = {
