@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from audioprobe import runner
 from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.score import summary_tables
 from audioprobe.errors import AudioprobeError
+from audioprobe.scoring import export_columns
 from audioprobe.spec import ModelSpec, load_spec, parse_model_arg
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.summary import EXPORT_COLUMNS, export_row, outcome_table
@@ -107,10 +110,19 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
     store = RunStore.open(run_dir)
     console.print(_outcome_rich_table(store))
+    tables, notes = summary_tables(store)
+    for table in tables:
+        console.print(table)
+    for i, note in enumerate(notes, 1):
+        console.print(f"[dim]\\[{i}][/] {escape(note)}", highlight=False)
+    if not tables:
+        console.print(f"not scored yet: audioprobe score {store.root}")
 
 
 def export_rows(store: RunStore) -> list[dict[str, Any]]:
-    return [export_row(store, t) for t in store.trials()]
+    """Outcome columns, then the metric columns (with their card hashes) once scored."""
+    metrics = export_columns(store)
+    return [export_row(store, t) | metrics.get(t.trial_id, {}) for t in store.trials()]
 
 
 @user_errors

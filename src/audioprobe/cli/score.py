@@ -24,15 +24,17 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
     for tier in dict.fromkeys(r["tier"] for r in rows):
         tier_rows = [r for r in rows if r["tier"] == tier]
         columns = []
+        dropped: dict[str, list[str]] = {}  # reason -> columns unavailable for it on every row
         for c in dict.fromkeys(k for r in tier_rows for k in r):
             cells = {str(r.get(c) or "") for r in tier_rows}
             if c in ("tier", "level") or cells == {""}:
                 continue
             only = next(iter(cells)) if len(cells) == 1 else ""
             if only.startswith("unavailable: "):  # the same reason on every row: say it once
-                notes.append(f"{tier}: {c} {only}")
+                dropped.setdefault(only, []).append(c)
                 continue
             columns.append(c)
+        notes.extend(f"{tier}: {', '.join(cols)} {why}" for why, cols in dropped.items())
         level = tier_rows[0].get("level")
         table = Table(title=f"tier {level}: {tier}" if level else tier, title_justify="left")
         for col in columns:

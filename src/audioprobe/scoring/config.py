@@ -41,6 +41,12 @@ class FadSettings(_Strict):
     small_set: int = Field(50, ge=2)
     per_class: bool = True
     sqrt_check_rtol: float = Field(1e-3, gt=0)
+    reference_classes: Literal["run", "all"] = Field(
+        "run", description="reference clips of the run's classes only, or of every tier class"
+    )
+    max_ref_clips_per_class: int = Field(
+        32, ge=2, description="cap per class, the clips with the smallest sha256 (deterministic)"
+    )
 
 
 class Bootstrap(_Strict):

@@ -198,6 +198,24 @@ class Scorer:
                 self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")
         return self._refs[tier]
 
+    def reference_clips(self, rs: Any, run_classes: set[str]) -> list[Any]:
+        """The reference clips a set metric compares against, chosen by the [fad] settings.
+
+        Whole corpora are large and embedding them on a CPU dominates scoring time; a fixed cap
+        per class, chosen by checksum, keeps the choice deterministic and recorded in the card.
+        """
+        fad = self.cfg.fad
+        by_class: dict[str, list[Any]] = defaultdict(list)
+        for clip in rs.clips():
+            if fad.reference_classes == "all" or clip.class_key in run_classes:
+                by_class[clip.class_key].append(clip)
+        chosen: list[Any] = []
+        for cls in sorted(by_class):
+            chosen.extend(
+                sorted(by_class[cls], key=lambda c: c.sha256)[: fad.max_ref_clips_per_class]
+            )
+        return chosen
+
     def embed_references(self, emb: Any, emb_hash: str, clips: list[Any]) -> np.ndarray:
         min_samples = int(getattr(emb, "min_samples", 0))
         return self.cache.embed(
@@ -440,6 +458,8 @@ class Scorer:
             "failed_renders": c.failed_renders,
             "min_clips": c.fad.min_clips,
             "min_ref_clips": c.fad.min_ref_clips,
+            "reference_classes": c.fad.reference_classes,
+            "max_ref_clips_per_class": c.fad.max_ref_clips_per_class,
             "bootstrap": c.bootstrap.model_dump()
             | {"method": "normal, SE of resamples of both sets"},
         }
@@ -460,7 +480,7 @@ class Scorer:
         emb, why = self.embedding(emb_name)
         rs, ref_why = self.reference_set(tier)
         ecard = embedding_card(emb, self.settings) if emb else {"embedding": emb_name}
-        clips = [c for c in rs.clips()] if rs else []
+        clips = self.reference_clips(rs, {m.item.class_key for m in members}) if rs else []
         ref_id = _reference_identity(rs, clips) if rs else None
         hashes = {
             m: self.use_card(self._set_card(m, tier, ecard, ref_id), m, emb_name, tier)
