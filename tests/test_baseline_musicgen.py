@@ -116,3 +116,20 @@ def test_missing_weights_make_trials_unavailable_with_the_fix(offline_hub, tmp_p
         assert "audioprobe models pull musicgen-small" in message
         assert "huggingface-cli download facebook/musicgen-small" in message
     assert not out.exists()
+
+
+def test_device_cuda_without_a_gpu_is_unavailable_not_cpu(
+    tiny_musicgen, offline_hub, tmp_path, monkeypatch
+):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    shutil.copytree(tiny_musicgen, offline_hub / "musicgen-small")
+    out = tmp_path / "run"
+    args = ["run", "smoke", "-m", "baseline:musicgen", "--tier", "notes", "--device", "cuda"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (trial,) = RunStore.open(out).trials()
+    assert trial.status == "unavailable"
+    assert "device cuda asked for" in trial.error and "sees no CUDA GPU" in trial.error
+    assert trial.record["generator"]["device"] == "cuda"
