@@ -78,11 +78,10 @@ class Baseline:
                     f" {', '.join(sorted(allowed))}"
                 )
             want = allowed[key]
-            ok = isinstance(value, want) and not (isinstance(value, bool) and want in (int, float))
-            if not ok and not (want is float and isinstance(value, int)):
-                names = (
-                    want.__name__ if isinstance(want, type) else "/".join(t.__name__ for t in want)
-                )
+            types = want if isinstance(want, tuple) else (want,)
+            # TOML true/false are ints to isinstance; a number option must not take them
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                names = "/".join(t.__name__ for t in types)
                 raise ConfigError(f"baseline {self.name}: option {key}={value!r}: expected {names}")
         return options
 
