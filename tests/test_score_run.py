@@ -150,7 +150,8 @@ def test_score_command_prints_the_tier_table(scored) -> None:
     assert result.exit_code == 0, result.output
     text = "".join(result.output.split())
     assert "scored:" in result.output and "tier1:notes" in text
-    assert "FAD[vggish]unavailable" in text  # reasons are footnotes, the [emb] kept literally
+    # reasons are footnotes naming the columns, the [emb] kept literally
+    assert "FAD[vggish],FAD∞[vggish]unavailable" in text
     bad = CliRunner().invoke(app, ["score", str(store.root), "-m", "loudness"])
     assert bad.exit_code == 2 and "unknown metric" in bad.output
 

@@ -198,6 +198,10 @@ class Scorer:
                 self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")
         return self._refs[tier]
 
+    def run_classes(self, tier: str) -> set[str]:
+        """Classes of every item the run asked for in `tier`: the same for every system."""
+        return {raw["class"] for raw in self.store.manifest.get("items", {}).get(tier, [])}
+
     def reference_clips(self, rs: Any, run_classes: set[str]) -> list[Any]:
         """The reference clips a set metric compares against, chosen by the [fad] settings.
 
@@ -480,7 +484,7 @@ class Scorer:
         emb, why = self.embedding(emb_name)
         rs, ref_why = self.reference_set(tier)
         ecard = embedding_card(emb, self.settings) if emb else {"embedding": emb_name}
-        clips = self.reference_clips(rs, {m.item.class_key for m in members}) if rs else []
+        clips = self.reference_clips(rs, self.run_classes(tier)) if rs else []
         ref_id = _reference_identity(rs, clips) if rs else None
         hashes = {
             m: self.use_card(self._set_card(m, tier, ecard, ref_id), m, emb_name, tier)
