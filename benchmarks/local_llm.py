@@ -8,6 +8,7 @@ The machine's load average and the CPUs the server actually got (CPU seconds / w
 are recorded beside each row: on shared cores these, not the model, often set the speed.
 
     python benchmarks/local_llm.py [--models KEY ...] [--trials 3] [--threads N] [--json PATH]
+                                   [--autogroup-nice -15]
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
         return {**row, "status": "unavailable", "reason": str(exc).splitlines()[0]}
     env = {"OMP_WAIT_POLICY": args.omp_wait_policy} if args.omp_wait_policy else None
     with LocalServer(path, ctx_size=4096, threads=args.threads, env=env) as server:
+        if args.autogroup_nice is not None:
+            # The server leads its own session, hence its own scheduler autogroup, which
+            # competes with every other session as one unit whatever the processes' nice.
+            Path(f"/proc/{server.pid}/autogroup").write_text(str(args.autogroup_nice))
         client = OpenAI(base_url=server.base_url, api_key="none", max_retries=0, timeout=900)
         client.chat.completions.create(
             model=server.model_id,
@@ -130,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=400)
     parser.add_argument("--threads", type=int, default=None, help="default: usable CPUs")
     parser.add_argument("--omp-wait-policy", choices=("PASSIVE", "ACTIVE"), default=None)
+    parser.add_argument(
+        "--autogroup-nice",
+        type=int,
+        default=None,
+        help="Linux: the server's autogroup nice (negative needs root); approximates dedicated"
+        " cores on a machine shared with other sessions",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the rows here")
     args = parser.parse_args(argv)
 
