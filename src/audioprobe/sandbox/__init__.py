@@ -37,6 +37,15 @@ def _make(name: str) -> SandboxBackend:
     raise SandboxUnavailable(f"unknown sandbox backend {name!r}; expected one of {BACKEND_NAMES}")
 
 
+def backend_status() -> list[tuple[str, bool, str]]:
+    """(name, usable here, why not) for the isolating backends, for `audioprobe doctor`."""
+    status = []
+    for name in ("docker", "bwrap"):
+        ok, why = _make(name).available()
+        status.append((name, ok, why))
+    return status
+
+
 def get_backend(name: str = "auto") -> SandboxBackend:
     """A ready backend by name; raises SandboxUnavailable with a how-to when it cannot run here.
 
@@ -76,6 +85,7 @@ __all__ = [
     "Limits",
     "SandboxBackend",
     "SandboxUnavailable",
+    "backend_status",
     "get_backend",
     "safe_output",
 ]

