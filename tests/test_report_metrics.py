@@ -78,7 +78,11 @@ def test_parse_cell_forms():
 def report(tmp_path):
     store = assembled_run(tmp_path / "run", CELLS)
     per_trial = {
-        t.trial_id: {"clap_score[clap]": 0.2 + 0.1 * int(t.item[-1]), "clap_score_card[clap]": "c1"}
+        t.trial_id: {
+            "clap_score[clap]": 0.2 + 0.1 * int(t.item[-1]),
+            "clap_score_card[clap]": "c1",
+            "f0_hz": 220.0,  # a fact of the clip, not a quality measure: compared, not plotted
+        }
         for t in store.trials()
         if t.status == "ok"
     }
@@ -103,8 +107,12 @@ def test_metrics_and_unavailable_cells_in_the_overview(report):
     assert "2.50 [2.10, 3.00] (n 3/40)" in rows["notes"]  # FAD as scoring words it
     assert "6.00 [5.00, 7.50] (n 2/40, small set)" in rows["environmental"]
     speech = rows["speech"]
-    assert "too few clips 1 generated clips < 2 (fad.min_clips)" in speech
-    assert "unavailable Whisper weights not found" in speech
+    assert "too few clips 1" in speech and "unavailable 2" in speech  # labels, reason notes
+    notes = re.findall(r'<li id="why-(\d)">([^<]+)</li>', html)
+    assert [(n, html_lib.unescape(t)) for n, t in notes] == [
+        ("1", "1 generated clips < 2 (fad.min_clips)"),
+        ("2", "Whisper weights not found"),
+    ]
     headers = re.findall(r'<th class="num metric-col">([^<]+)</th>', html)
     assert headers == ["render rate", "FAD[aisfx]", "WER"]  # "level" is not a metric
 
@@ -126,7 +134,7 @@ def test_plots_skip_metrics_without_a_number(report):
         "fad[aisfx] (lower is better)",
         "clap_score[clap] (higher is better, mean over clips, 95% normal interval)",
     ]  # wer has no number anywhere; render_rate is the success-rate plot
-    assert "not drawn" in html and "m1/speech: 1 generated clips &lt; 2" in html
+    assert "not drawn" in html and "m1/speech: too few clips (1 generated clips &lt; 2)" in html
 
 
 def test_compare_uses_the_scored_numbers(report):
@@ -141,6 +149,7 @@ def test_compare_uses_the_scored_numbers(report):
     assert clap.value == pytest.approx(0.3) and clap.n == 3
     assert clap.low == pytest.approx(0.3 - 1.959964 * 0.1 / 3**0.5)
     assert table[("m1", "speech", "wer")].unavailable == "Whisper weights not found"
+    assert table[("m1", "notes", "f0_hz")].value == 220.0
 
 
 def test_per_trial_metrics_and_media_in_the_data_file(report):
@@ -155,7 +164,7 @@ def test_per_trial_metrics_and_media_in_the_data_file(report):
     assert speech[col["metrics"]] == {"wer": {"u": "Whisper weights not found"}}
     assert by_id["m1/notes/item-3/0"][col["audio"]] is None  # failed trial: no clip
     ok = by_id["m1/notes/item-0/0"]
-    assert ok[col["metrics"]] == {"clap_score[clap]": {"v": 0.2}}  # card hashes left out
+    assert ok[col["metrics"]] == {"clap_score[clap]": {"v": 0.2}, "f0_hz": {"v": 220.0}}
     assert (result.index.parent / ok[col["audio"]]).is_file()
     assert (result.index.parent / ok[col["spec"]]["src"]).is_file()
 

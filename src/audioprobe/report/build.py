@@ -147,9 +147,23 @@ def _js(name: str, value: Any) -> str:
     return f"window.{name}={json.dumps(value, ensure_ascii=True, default=str)};\n"
 
 
-def _overview_context(rows: list[OverviewRow], metrics: list[str]) -> list[dict[str, Any]]:
+def _overview_context(
+    rows: list[OverviewRow], metrics: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Table rows, and the distinct reasons a cell has no number: a reason (often a long path
+    and a fix) is printed once under the table and cited by number in every cell it applies to."""
     out = []
+    reasons: list[str] = []
     for row in rows:
+        cells = []
+        for metric in metrics:
+            cell = row.metrics.get(metric)
+            note = None
+            if cell is not None and cell.unavailable:
+                if cell.unavailable not in reasons:
+                    reasons.append(cell.unavailable)
+                note = reasons.index(cell.unavailable) + 1
+            cells.append((cell, note))
         out.append(
             {
                 "model": row.model,
@@ -159,10 +173,10 @@ def _overview_context(rows: list[OverviewRow], metrics: list[str]) -> list[dict[
                 "outcomes": dict(
                     sorted(row.outcomes.items(), key=lambda kv: (kv[0] != "ok", -kv[1], kv[0]))
                 ),
-                "cells": [row.metrics.get(m) for m in metrics],
+                "cells": cells,
             }
         )
-    return out
+    return out, reasons
 
 
 def build_report(
@@ -246,13 +260,15 @@ def build_report(
     for name in STATIC:
         shutil.copyfile(TEMPLATES / name, folder / name)
     (folder / "pygments.css").write_text(detail.pygments_css())
+    table, reasons = _overview_context(rows, metrics)
     html = (
         _environment()
         .get_template("index.html")
         .render(
             run=manifest,
             tiers_info=manifest.get("tiers", {}),
-            rows=_overview_context(rows, metrics),
+            rows=table,
+            reasons=reasons,
             metrics=metrics,
             plots=plots,
             n_trials=len(views),

@@ -43,7 +43,8 @@ def _series(
         if cell is not None and cell.numeric:
             line[tiers.index(row.tier)] = cell
         elif cell is not None and cell.unavailable is not None:
-            missing.append(f"{row.model}/{row.tier}: {cell.unavailable}")
+            why = cell.unavailable if len(cell.unavailable) <= 90 else cell.unavailable[:89] + "…"
+            missing.append(f"{row.model}/{row.tier}: {cell.label}" + (f" ({why})" if why else ""))
     return by_model, missing
 
 
@@ -97,15 +98,18 @@ def overview_plots(rows: list[OverviewRow], series: Series, folder: Path) -> lis
     """Write one PNG per measure under `folder/img/`; measures with no number are skipped."""
     tiers = sorted({r.tier for r in rows}, key=tier_rank)
     plots = []
-    specs = [("ok_pct", "success rate (ok %) with 95% Wilson interval", "ok %")]
-    for metric in series.metrics():
+    # (metric, caption under the image, title inside it: short enough for the figure's width)
+    specs = [("ok_pct", "success rate (ok %) with 95% Wilson interval", "success rate")]
+    for metric in series.plotted():
         hint = direction(metric)
         how = "mean over clips, 95% normal interval" if metric in series.clip_means else ""
         notes = ", ".join(x for x in (hint, how) if x)
-        specs.append((metric, f"{metric} ({notes})" if notes else metric, metric))
-    for k, (metric, title, ylabel) in enumerate(specs):
+        caption = f"{metric} ({notes})" if notes else metric
+        specs.append((metric, caption, f"{metric} ({hint})" if hint else metric))
+    for k, (metric, caption, title) in enumerate(specs):
         file = f"img/plot-{k:02d}.png"
+        ylabel = "ok %" if metric == "ok_pct" else metric
         missing = _draw(metric, title, ylabel, rows, series, tiers, folder / file)
         if missing is not None:
-            plots.append(Plot(metric=metric, title=title, file=file, missing=missing))
+            plots.append(Plot(metric=metric, title=caption, file=file, missing=missing))
     return plots

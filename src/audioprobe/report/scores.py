@@ -20,6 +20,12 @@ from audioprobe.store import RunStore
 
 Key = tuple[str, str, str]  # model, tier, metric
 SKIPPED_SET_METRICS = frozenset({"render_rate"})  # the report's own ok % (with interval) covers it
+# Clip columns that measure quality (the ones scoring's summary averages); the others are facts
+# of a clip (duration_s, f0_hz, voiced_fraction, signed cents_error, transcript): `compare` keeps
+# them, the plots do not.
+QUALITY_CLIP_METRICS = frozenset(
+    {"clap_score", "abs_cents_error", "wer", "cer", "duration_error_s"}
+)
 
 
 @dataclass
@@ -110,6 +116,14 @@ class Series:
             if metric not in names:
                 names.append(metric)
         return names
+
+    def plotted(self) -> list[str]:
+        """Set metrics, and the clip metrics that measure quality."""
+        return [
+            m
+            for m in self.metrics()
+            if m not in self.clip_means or m.split("[", 1)[0] in QUALITY_CLIP_METRICS
+        ]
 
 
 def numeric_series(scores: Scores, trial_cells: dict[str, tuple[str, str]]) -> Series:
