@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class AudioprobeError(Exception):
@@ -55,3 +58,19 @@ def format_validation_error(path: Path | str, exc: ValidationError, raw: Any) ->
 
 class Unavailable(AudioprobeError):
     """A capability whose weights or tools are absent here; the message says how to get them."""
+
+
+def load_toml_model(path: Path, model: type[M]) -> M:
+    """Parse a TOML file into `model`; any fault becomes a ConfigError naming file and field.
+
+    The file's stem is the default `name`, so a spec or tier need not repeat its file name.
+    """
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw.setdefault("name", path.stem)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc, raw)) from exc

@@ -6,13 +6,12 @@ lives here (or in the tier files it names), and a typo fails loudly with the fil
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from audioprobe.errors import ConfigError, format_validation_error
+from audioprobe.errors import ConfigError, load_toml_model
 from audioprobe.paths import data_dir
 from audioprobe.sandbox.base import Limits
 from audioprobe.tiers import TIER_ORDER
@@ -134,15 +133,7 @@ def resolve_spec_path(path_or_name: str | Path) -> Path:
 
 def load_spec(path_or_name: str | Path) -> tuple[ExperimentSpec, Path]:
     path = resolve_spec_path(path_or_name)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    raw.setdefault("name", path.stem)
-    try:
-        return ExperimentSpec.model_validate(raw), path
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc, raw)) from exc
+    return load_toml_model(path, ExperimentSpec), path
 
 
 def parse_model_arg(arg: str, spec: ExperimentSpec) -> ModelSpec:

@@ -7,12 +7,11 @@ its meaning.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from audioprobe.errors import ConfigError, format_validation_error
+from audioprobe.errors import ConfigError, load_toml_model
 from audioprobe.paths import data_dir
 
 TIER_ORDER = ("notes", "environmental", "speech")
@@ -104,15 +103,7 @@ def load_tier(name_or_path: str | Path) -> Tier:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in data_dir("tiers").glob("*.toml")))
         raise ConfigError(f"no tier file {path}; known tiers: {known}")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    raw.setdefault("name", path.stem)
-    try:
-        return Tier.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc, raw)) from exc
+    return load_toml_model(path, Tier)
 
 
 def load_all_tiers() -> dict[str, Tier]:
