@@ -9,15 +9,11 @@ from typing import Annotated
 import typer
 
 from audioprobe.cli.common import console, user_errors
-from audioprobe.compare import against_table, compare, run_table
-from audioprobe.compare import to_csv as compare_csv
-from audioprobe.compare import to_markdown as compare_markdown
-from audioprobe.compare import to_text as compare_text
 from audioprobe.errors import AudioprobeError
-from audioprobe.report import build_report
-from audioprobe.report.refsets import run_reference_sets
-from audioprobe.report.scores import Scores
 from audioprobe.store import RunStore
+
+# The commands import their modules when run: every `audioprobe` command loads this file, and
+# matplotlib, the reference sets and scoring need not load for `run` or `show`.
 
 
 @user_errors
@@ -30,6 +26,10 @@ def report(
 ) -> None:
     """Write a self-contained HTML report: overview table and plots, and every trial to hear,
     see and read (open index.html from disk or any static web server)."""
+    from audioprobe.report import build_report
+    from audioprobe.report.refsets import run_reference_sets
+    from audioprobe.report.scores import Scores
+
     store = RunStore.open(run_dir)
     started = time.perf_counter()
     with console.status("writing report") as status:
@@ -69,6 +69,12 @@ def compare_cmd(
 ) -> None:
     """Side-by-side table of this run's numbers and another's: ours, theirs, diff, relative
     diff; rows on one side only are listed as missing on the other."""
+    from audioprobe.compare import against_table, compare, run_table
+    from audioprobe.compare import to_csv as compare_csv
+    from audioprobe.compare import to_markdown as compare_markdown
+    from audioprobe.compare import to_text as compare_text
+    from audioprobe.report.scores import Scores
+
     store = RunStore.open(run_dir)
     ours = run_table(store, Scores.of(store))
     rows, left_out = compare(ours, against_table(against), everything)
