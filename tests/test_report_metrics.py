@@ -10,8 +10,8 @@ import re
 import pytest
 from report_helpers import assembled_run
 
+from audioprobe.hashing import sha256_file
 from audioprobe.report import build_report
-from audioprobe.report.assets import file_sha256
 from audioprobe.report.cells import metric_cells, parse_cell
 from audioprobe.report.scores import Scores
 from audioprobe.store import TrialKey
@@ -173,7 +173,7 @@ def test_rerun_reuses_spectrograms_and_drops_stale_media(report, tmp_path):
     store, result, _ = report
     folder = result.index.parent
     images = sorted((folder / "img" / "spec").iterdir())
-    clips = {file_sha256(t.wav_path) for t in store.trials() if t.status == "ok"}
+    clips = {sha256_file(t.wav_path) for t in store.trials() if t.status == "ok"}
     assert len(images) == len(clips) == 3  # 6 ok trials, 3 distinct tones: one image each
     before = {p.name: p.stat().st_mtime_ns for p in images}
     (folder / "audio" / "stale.wav").write_bytes(b"x")

@@ -82,7 +82,7 @@ model = "{DATA / "answers_bad.jsonl"}"
 backend = "bwrap"
 parallel = 2
 [sandbox.limits]
-wall_s = 5
+wall_s = 12
 """
     )
     return path

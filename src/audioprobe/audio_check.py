@@ -6,12 +6,13 @@ tell a wrong-length clip from a silent one without opening the file.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from audioprobe.hashing import sha256_file
 
 SILENCE_PEAK = 1e-4
 
@@ -39,14 +40,6 @@ class AudioVerdict:
     problem: str | None  # None: usable audio
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def inspect_wav(path: Path) -> AudioVerdict:
     """Read `path` as audio; describe it and say what, if anything, makes it unusable."""
     try:
@@ -69,7 +62,7 @@ def inspect_wav(path: Path) -> AudioVerdict:
         has_nonfinite=has_nonfinite,
         silent=peak is None or peak < SILENCE_PEAK,
         subtype=subtype,
-        sha256=file_sha256(path),
+        sha256=sha256_file(path),
     )
     if info.frames == 0:
         return AudioVerdict(info, "empty audio: no samples")

@@ -85,11 +85,3 @@ def write_clip(path: Path, samples: np.ndarray, rate: int = ANALYSIS_RATE) -> tu
     data = wav_bytes(samples, rate)
     write_bytes(path, data)
     return hashlib.sha256(data).hexdigest(), len(samples) / rate
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from audioprobe.hashing import sha256_file
 from audioprobe.references import debian
-from audioprobe.references.audio import ANALYSIS_RATE, decode, prepare, sha256_file
+from audioprobe.references.audio import ANALYSIS_RATE, decode, prepare
 from audioprobe.references.store import SetWriter
 from audioprobe.tiers import load_tier
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from audioprobe.errors import Unavailable
-from audioprobe.references.audio import ANALYSIS_RATE, prepare, sha256_file
+from audioprobe.hashing import sha256_file
+from audioprobe.references.audio import ANALYSIS_RATE, prepare
 from audioprobe.references.recipes import package_version
 from audioprobe.references.store import SetWriter
 from audioprobe.tiers import load_tier

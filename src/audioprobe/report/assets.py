@@ -8,7 +8,6 @@ hashes, so re-running `report` reuses what is already there and identical clips 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import threading
@@ -16,18 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from audioprobe.hashing import sha256_file
 
 
 def place(source: Path, folder: Path, sub: str, sha256: str | None = None) -> str:
     """Put `source` under `folder/sub/` by its hash; return its path relative to `folder`."""
-    sha = sha256 or file_sha256(source)
+    sha = sha256 or sha256_file(source)
     name = f"{sha[:24]}{source.suffix.lower()}"
     target = folder / sub / name
     if not target.is_file():

@@ -25,11 +25,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from audioprobe import atomic
+from audioprobe.hashing import sha256_file
 from audioprobe.report import detail, spectrogram
 from audioprobe.report.assets import (
     ReferenceChoice,
     ReferenceSet,
-    file_sha256,
     first_references,
     place,
 )
@@ -76,7 +76,7 @@ def _media(view: TrialView, folder: Path) -> tuple[str | None, dict[str, Any] | 
     wav = view.trial.wav_path
     if view.trial.status != "ok" or wav is None or not wav.is_file():
         return None, None
-    sha = (view.trial.record.get("audio") or {}).get("sha256") or file_sha256(wav)
+    sha = (view.trial.record.get("audio") or {}).get("sha256") or sha256_file(wav)
     src = place(wav, folder, "audio", sha)
     image = f"img/spec/{spectrogram.image_name(sha)}"
     facts = spectrogram.render(wav, folder / image)

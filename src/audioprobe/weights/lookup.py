@@ -18,7 +18,7 @@ from pathlib import Path
 from audioprobe.errors import Unavailable
 from audioprobe.paths import models_dir
 from audioprobe.weights.catalog import ModelEntry
-from audioprobe.weights.hashing import sha256_file
+from audioprobe.hashing import sha256_file
 
 
 @dataclass(frozen=True)
