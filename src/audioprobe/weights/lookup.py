@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioprobe.errors import Unavailable
+from audioprobe.hashing import sha256_file
 from audioprobe.paths import models_dir
 from audioprobe.weights.catalog import ModelEntry
-from audioprobe.hashing import sha256_file
 
 
 @dataclass(frozen=True)
