@@ -62,7 +62,7 @@ def first_references(
 ) -> ReferenceChoice:
     """The first `count` reference clips of the trial's class, placed in the report folder.
 
-    No similarity ranking: that needs the embeddings scoring computes, and the page says so.
+    Used where no cached embedding ranks them (the run is not scored yet); the page says so.
     """
     try:
         clips = list(refs.clips(class_key))
@@ -74,15 +74,17 @@ def first_references(
             picks=[],
             how=f"unavailable: no reference clips of {class_key!r}" + (f" ({why})" if why else ""),
         )
-    picks = []
-    for clip in clips[:count]:
-        path = Path(clip.path)
-        picks.append(
-            ReferencePick(
-                src=place(path, folder, "refs"),
-                name=path.name,
-                class_key=str(getattr(clip, "class_key", class_key)),
-            )
-        )
+    picks = place_picks(clips[:count], class_key, folder)
     how = f"the first {len(picks)} of {len(clips)} reference clips of class {class_key!r}"
     return ReferenceChoice(picks=picks, how=how + " (not ranked by similarity)")
+
+
+def place_picks(clips: list[Any], class_key: str, folder: Path) -> list[ReferencePick]:
+    return [
+        ReferencePick(
+            src=place(Path(clip.path), folder, "refs"),
+            name=Path(clip.path).name,
+            class_key=str(getattr(clip, "class_key", class_key)),
+        )
+        for clip in clips
+    ]

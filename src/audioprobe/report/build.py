@@ -32,6 +32,7 @@ from audioprobe.report.assets import (
     ReferenceSet,
     first_references,
     place,
+    place_picks,
 )
 from audioprobe.report.gather import (
     OverviewRow,
@@ -41,6 +42,7 @@ from audioprobe.report.gather import (
     tier_rank,
     trial_views,
 )
+from audioprobe.report.nearest import NearestFinder
 from audioprobe.report.plots import overview_plots
 from audioprobe.report.scores import Scores, numeric_series
 from audioprobe.store import RunStore
@@ -179,6 +181,36 @@ def _overview_context(
     return out, reasons
 
 
+def _nearest_references(
+    store: RunStore,
+    views: list[TrialView],
+    references: Mapping[str, ReferenceSet | str],
+    folder: Path,
+    count: int,
+) -> dict[str, dict[str, Any]]:
+    """Per ok trial ("trial:<id>"): the reference clips of its class nearest to it, in the
+    embedding scoring used for its tier; trials without cached vectors keep the class list."""
+    if count <= 0:
+        return {}
+    finder = NearestFinder(store)
+    out: dict[str, dict[str, Any]] = {}
+    for view in views:
+        source = references.get(view.trial.tier)
+        key = view.row.get("class_key")
+        if view.trial.status != "ok" or isinstance(source, str) or source is None or not key:
+            continue
+        ranked = finder.rank(view.trial, list(source.clips(key)), count)
+        if ranked is None:
+            continue
+        picks = place_picks(ranked.clips, key, folder)
+        how = (
+            f"the {len(picks)} of {ranked.total} reference clips of class {key!r} nearest to this"
+            f" clip (cosine similarity of {ranked.embedding} embeddings, as scored)"
+        )
+        out[f"trial:{view.trial.trial_id}"] = {"how": how, "clips": [p.__dict__ for p in picks]}
+    return out
+
+
 def build_report(
     store: RunStore,
     out: Path | None = None,
@@ -238,6 +270,7 @@ def build_report(
             else first_references(source, key, folder, refs_per_trial)
         )
         refs[f"{tier}/{key}"] = {"how": choice.how, "clips": [p.__dict__ for p in choice.picks]}
+    refs.update(_nearest_references(store, views, references or {}, folder, refs_per_trial))
     _prune(folder / "refs", {Path(c["src"]).name for r in refs.values() for c in r["clips"]})
     lap("references")
 

@@ -179,7 +179,7 @@ function mediaBlock(row) {
 function referencesBlock(row) {
   const key = row[COL.class];
   const box = el("div", { class: "refs" }, el("h4", { text: `Reference clips (${key || "?"})` }));
-  const refs = key ? REFS[`${row[COL.tier]}/${key}`] : null;
+  const refs = REFS[`trial:${row[COL.id]}`] || (key ? REFS[`${row[COL.tier]}/${key}`] : null);
   if (!refs) {
     box.append(el("p", { class: "hint", text: "No reference class for this trial." }));
     return box;
