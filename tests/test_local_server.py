@@ -64,8 +64,10 @@ def test_completion_through_openai_client_then_no_process_left(tiny_gguf: Path) 
 
 _CHILD = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     from audioprobe.llm.local import LocalServer
+    # Background jobs of a shell start with SIGINT ignored (CI may); act as a foreground job.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with LocalServer(sys.argv[1], ctx_size=512) as server:
         print(server.pid, server.port, flush=True)
         time.sleep(300)
