@@ -132,27 +132,28 @@ def _exec_error(result: ExecResult) -> str:
     return f"{result.reason}\n{text}".strip() if result.reason else text
 
 
-def _collect_audio(record: dict[str, Any], folder: Path, work: Path, limits: Limits) -> None:
+def _collect_audio(
+    record: dict[str, Any], folder: Path, work: Path, limits: Limits, run_root: Path
+) -> None:
     found, why = safe_output(work, OUTPUT_NAME, limits.file_size_mb * 1024 * 1024)
     if found is None:
         record.update(status="no_output", error=why or f"the script wrote no {OUTPUT_NAME}")
         return
     final = folder / OUTPUT_NAME
     shutil.copyfile(found, final)
-    verdict = inspect_wav(final)
+    _judge_audio(record, final, run_root)
+
+
+def _judge_audio(record: dict[str, Any], wav: Path, run_root: Path) -> None:
+    """The one audio verdict for code and baselines alike: `ok` or `invalid_audio`, with facts."""
+    verdict = inspect_wav(wav)
     record["audio"] = verdict.info.to_dict() if verdict.info else None
-    if verdict.problem:
+    if verdict.problem or verdict.info is None:
         record.update(status="invalid_audio", error=verdict.problem)
         return
-    record["wav"] = str(final.relative_to(ctx_root(folder)))
-    assert verdict.info is not None
+    record["wav"] = str(wav.relative_to(run_root))
     record["duration_error_s"] = verdict.info.duration_s - record["target_duration_s"]
     record.update(status="ok", error=None)
-
-
-def ctx_root(folder: Path) -> Path:
-    """The run folder a trial folder lives in (trials/<model>/<tier>/<item>/s<k>)."""
-    return folder.parents[4]
 
 
 async def run_code_trial(
@@ -192,7 +193,7 @@ async def run_code_trial(
     record["exec"] = {k: v for k, v in result.to_dict().items() if k not in ("stdout", "stderr")}
     try:
         if result.status == "ok":
-            _collect_audio(record, folder, work, ctx.limits)
+            _collect_audio(record, folder, work, ctx.limits, ctx.store.root)
         else:
             record.update(status=result.status, error=_exec_error(result))
     finally:
@@ -231,12 +232,5 @@ async def run_audio_trial(
     if not out.is_file():
         record.update(status="no_output", error=f"the generator wrote no {OUTPUT_NAME}")
         return _finish(ctx, key, record)
-    verdict = inspect_wav(out)
-    record["audio"] = verdict.info.to_dict() if verdict.info else None
-    if verdict.problem or verdict.info is None:
-        record.update(status="invalid_audio", error=verdict.problem)
-        return _finish(ctx, key, record)
-    record["wav"] = str(out.relative_to(ctx_root(folder)))
-    record["duration_error_s"] = verdict.info.duration_s - item.duration_s
-    record.update(status="ok", error=None)
+    _judge_audio(record, out, ctx.store.root)
     return _finish(ctx, key, record)
