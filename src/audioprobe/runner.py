@@ -94,10 +94,6 @@ def create_run(
     return store, keys
 
 
-def planned_keys(store: RunStore) -> list[TrialKey]:
-    return [TrialKey(t.model, t.model_kind, t.tier, t.item, t.sample) for t in store.trials()]
-
-
 def run_models(store: RunStore) -> list[ModelSpec]:
     return [ModelSpec.model_validate(m) for m in store.manifest["models"]]
 
@@ -153,10 +149,10 @@ async def _run_all(
             await close()
 
 
-def execute(store: RunStore, on_done: ProgressHook | None = None) -> Counter[str]:
-    """Run every unfinished trial of `store`; returns the status counts of the whole run."""
-    keys = planned_keys(store)
-    todo = [k for k in keys if store.finished_record(k) is None]
+def execute(
+    store: RunStore, todo: list[TrialKey], on_done: ProgressHook | None = None
+) -> Counter[str]:
+    """Run the trials `todo` (from `store.pending_keys()`); the status counts of the whole run."""
     if todo:
         needed = [m for m in run_models(store) if m.name in {k.model for k in todo}]
         spec = ExperimentSpec.model_validate(store.manifest["spec"])

@@ -200,19 +200,35 @@ class RunStore:
                 ),
             )
 
-    def finished_record(self, key: TrialKey) -> dict[str, Any] | None:
-        """The trial's final record if it finished, re-indexing one the index missed."""
+    def pending_keys(self) -> list[TrialKey]:
+        """Trials still to run.
+
+        A finished index row is trusted: it is written after the record file. A pending row whose
+        record file is already final (a kill between the two writes) is re-indexed, not rerun.
+        """
+        pending = []
+        for trial in self.trials():
+            if trial.status in FINAL_STATUSES:
+                continue
+            key = TrialKey(trial.model, trial.model_kind, trial.tier, trial.item, trial.sample)
+            record = self._final_record(key)
+            if record is None:
+                pending.append(key)
+            else:
+                self._index(key, record)
+        return pending
+
+    def count(self) -> int:
+        with self.connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM trials").fetchone()[0])
+
+    def _final_record(self, key: TrialKey) -> dict[str, Any] | None:
         path = self.trial_dir(key) / "trial.json"
-        if not path.is_file():
-            return None
         try:
             record = json.loads(path.read_text())
-        except json.JSONDecodeError:
+        except (FileNotFoundError, json.JSONDecodeError):
             return None
-        if record.get("status") not in FINAL_STATUSES:
-            return None
-        self._index(key, record)
-        return record
+        return record if record.get("status") in FINAL_STATUSES else None
 
     def trials(self) -> list[TrialRecord]:
         with self.connect() as db:

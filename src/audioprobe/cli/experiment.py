@@ -24,8 +24,8 @@ from audioprobe.summary import EXPORT_COLUMNS, export_row, outcome_table
 
 
 def _execute_with_progress(store: RunStore) -> Counter[str]:
-    keys = runner.planned_keys(store)
-    done_before = sum(1 for k in keys if store.finished_record(k) is not None)
+    todo = store.pending_keys()
+    total = store.count()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -35,12 +35,12 @@ def _execute_with_progress(store: RunStore) -> Counter[str]:
         console=console,
         transient=False,
     ) as progress:
-        task = progress.add_task(store.root.name, total=len(keys), completed=done_before, last="")
+        task = progress.add_task(store.root.name, total=total, completed=total - len(todo), last="")
 
         def on_done(key: TrialKey, record: dict[str, Any]) -> None:
             progress.update(task, advance=1, last=f"{key.trial_id}: {record['status']}")
 
-        counts = runner.execute(store, on_done)
+        counts = runner.execute(store, todo, on_done)
     return counts
 
 
