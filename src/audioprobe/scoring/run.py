@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from audioprobe.errors import AudioprobeError, ConfigError
+from audioprobe.hashing import sha256_file
 from audioprobe.scoring import audio as A
 from audioprobe.scoring import results as R
 from audioprobe.scoring.card import card_hash, make_card
@@ -91,11 +92,7 @@ def wav_sha256(trial: TrialRecord) -> str:
     if audio.get("sha256"):
         return str(audio["sha256"])
     assert trial.wav_path is not None
-    digest = hashlib.sha256()
-    with trial.wav_path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_file(trial.wav_path)
 
 
 def is_rendered(trial: TrialRecord) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import jiwer
 
@@ -72,19 +73,18 @@ def _spell(digits: str) -> str:
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """WER after normalisation; an empty transcript of a non-empty sentence is 1.0."""
-    ref, hyp = normalise(reference), normalise(hypothesis)
-    if not ref:
-        raise ValueError("the reference sentence is empty after normalisation")
-    if not hyp:
-        return 1.0
-    return float(jiwer.wer(ref, hyp))
+    return _error_rate(jiwer.wer, reference, hypothesis)
 
 
 def char_error_rate(reference: str, hypothesis: str) -> float:
     """CER after normalisation (spaces count as characters, as in jiwer)."""
+    return _error_rate(jiwer.cer, reference, hypothesis)
+
+
+def _error_rate(measure: Callable[[str, str], float], reference: str, hypothesis: str) -> float:
     ref, hyp = normalise(reference), normalise(hypothesis)
     if not ref:
         raise ValueError("the reference sentence is empty after normalisation")
     if not hyp:
         return 1.0
-    return float(jiwer.cer(ref, hyp))
+    return float(measure(ref, hyp))

@@ -25,6 +25,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from audioprobe.errors import AudioprobeError, ConfigError, Unavailable
+from audioprobe.hashing import sha256_file
 from audioprobe.llm.local.gguf import GGUFError, GGUFInfo, read_gguf
 from audioprobe.paths import models_dir
 
@@ -168,7 +169,7 @@ def ensure_model(model: CatalogModel) -> Path:
         # Joined earlier but not marked (e.g. by an older audioprobe): hash it instead of
         # rejoining; a mismatch falls through to a fresh join.
         same_size = target.is_file() and target.stat().st_size == model.size
-        if same_size and _sha256(target) == model.sha256:
+        if same_size and sha256_file(target) == model.sha256:
             _check_metadata(read_gguf(target), model)
             _write_marker(target, model)
             return target
@@ -181,7 +182,7 @@ def verify_file(path: Path, model: CatalogModel) -> GGUFInfo:
     size = path.stat().st_size
     if size != model.size:
         raise WeightsError(f"{path}: {size} bytes, expected {model.size} for {model.key!r}")
-    digest = _sha256(path)
+    digest = sha256_file(path)
     if digest != model.sha256:
         raise WeightsError(f"{path}: sha256 {digest}, expected {model.sha256} for {model.key!r}")
     info = read_gguf(path)
@@ -249,14 +250,6 @@ def _marker_matches(target: Path, model: CatalogModel) -> bool:
     except (OSError, ValueError):
         return False
     return record == {"sha256": model.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @contextmanager
