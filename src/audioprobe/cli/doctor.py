@@ -15,6 +15,7 @@ from rich.table import Table
 
 from audioprobe import __version__
 from audioprobe.cli.common import console, user_errors
+from audioprobe.errors import AudioprobeError
 
 Row = tuple[str, str, bool | None, str]  # area, thing, ok (None: informational), detail
 
@@ -34,7 +35,7 @@ def _local_rows() -> list[Row]:
     rows: list[Row] = []
     try:
         rows.append(("local LLM", "server", True, find_llama_server().describe()))
-    except Exception as exc:  # any failure to find one is the finding itself
+    except AudioprobeError as exc:  # no server (or a bad override) is the finding itself
         rows.append(("local LLM", "server", False, str(exc)))
     for key, model in catalog().items():
         state = status(model)
