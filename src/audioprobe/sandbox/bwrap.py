@@ -24,8 +24,7 @@ from pathlib import Path
 
 from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
-from audioprobe.sandbox.collect import list_files
-from audioprobe.sandbox.outcome import classify
+from audioprobe.sandbox.outcome import finished_run
 from audioprobe.sandbox.runtime import (
     ETC_DIR,
     INSIDE_BIN,
@@ -174,27 +173,19 @@ class BwrapBackend:
                     stderr=stderr,
                     wall_s=obs.wall_s,
                 )
-            exit_code = status.get("exit-code", obs.returncode)
-            verdict, reason = classify(
-                exit_code=exit_code,
+            return finished_run(
+                self.name,
+                exit_code=status.get("exit-code", obs.returncode),
+                stdout=stdout,
                 stderr=stderr,
                 timed_out=obs.timed_out,
                 stopped_for=obs.stopped_for,
-                limits=limits,
-                workdir=workdir,
-                cgroup=cgroup,
-            )
-            return ExecResult(
-                status=verdict,
-                exit_code=None if obs.timed_out or obs.stopped_for else exit_code,
-                stdout=stdout,
-                stderr=stderr,
                 wall_s=obs.wall_s,
                 cpu_s=obs.cpu_s,
                 peak_memory_mb=obs.peak_memory_mb,
-                files=list_files(workdir),
-                reason=reason,
-                backend=self.name,
+                limits=limits,
+                workdir=workdir,
+                cgroup=cgroup,
             )
         finally:
             if cgroup is not None:

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
-from audioprobe.sandbox.collect import list_files, tree_bytes
+from audioprobe.sandbox.collect import tree_bytes
 from audioprobe.sandbox.engine import connect
 from audioprobe.sandbox.image import LOCAL_BASE, ensure_image
-from audioprobe.sandbox.outcome import classify
+from audioprobe.sandbox.outcome import finished_run
 from audioprobe.sandbox.runtime import INSIDE_SHIM, INSIDE_WORKDIR, sandbox_env
 from audioprobe.sandbox.supervise import _Capped
 
@@ -116,27 +116,20 @@ class DockerBackend:
         stderr = watch["err"].value().decode("utf-8", "replace")
         exit_code = waited.get("StatusCode", state.get("ExitCode"))
         try:
-            status, reason = classify(
+            return finished_run(
+                self.name,
                 exit_code=exit_code,
+                stdout=stdout,
                 stderr=stderr,
                 timed_out=watch["timed_out"],
                 stopped_for=watch["stopped_for"],
+                wall_s=watch["wall_s"],
+                cpu_s=cgroup.cpu_seconds() if cgroup else None,
+                peak_memory_mb=cgroup.peak_memory_mb() if cgroup else None,
                 limits=limits,
                 workdir=workdir,
                 cgroup=cgroup,
                 oom_killed=bool(state.get("OOMKilled")),
-            )
-            return ExecResult(
-                status=status,
-                exit_code=None if watch["timed_out"] or watch["stopped_for"] else exit_code,
-                stdout=stdout,
-                stderr=stderr,
-                wall_s=watch["wall_s"],
-                cpu_s=cgroup.cpu_seconds() if cgroup else None,
-                peak_memory_mb=cgroup.peak_memory_mb() if cgroup else None,
-                files=list_files(workdir),
-                reason=reason,
-                backend=self.name,
             )
         finally:
             if cgroup is not None:

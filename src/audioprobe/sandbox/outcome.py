@@ -9,8 +9,9 @@ import signal
 import stat
 from pathlib import Path
 
-from audioprobe.sandbox.base import ExecStatus, Limits
+from audioprobe.sandbox.base import ExecResult, ExecStatus, Limits
 from audioprobe.sandbox.cgroups import RunCgroup
+from audioprobe.sandbox.collect import list_files
 
 _LIMIT_SIGNALS = {
     signal.SIGXCPU: "CPU limit: the script used its {cpu} CPU seconds (SIGXCPU)",
@@ -93,3 +94,48 @@ def classify(
             name = f"#{sig}"
         return "runtime_error", f"the script died from signal {name}"
     return "runtime_error", f"the script exited with code {exit_code}"
+
+
+def finished_run(
+    backend: str,
+    *,
+    exit_code: int | None,
+    stdout: str,
+    stderr: str,
+    timed_out: bool,
+    stopped_for: str,
+    wall_s: float,
+    cpu_s: float | None,
+    peak_memory_mb: float | None,
+    limits: Limits,
+    workdir: Path,
+    cgroup: RunCgroup | None = None,
+    oom_killed: bool = False,
+) -> ExecResult:
+    """The result of a run the sandbox set up: classified and recorded alike by every backend.
+
+    The exit code is dropped when the supervisor stopped the run, since it then says nothing
+    about the script.
+    """
+    status, reason = classify(
+        exit_code=exit_code,
+        stderr=stderr,
+        timed_out=timed_out,
+        stopped_for=stopped_for,
+        limits=limits,
+        workdir=workdir,
+        cgroup=cgroup,
+        oom_killed=oom_killed,
+    )
+    return ExecResult(
+        status=status,
+        exit_code=None if timed_out or stopped_for else exit_code,
+        stdout=stdout,
+        stderr=stderr,
+        wall_s=wall_s,
+        cpu_s=cpu_s,
+        peak_memory_mb=peak_memory_mb,
+        files=list_files(workdir),
+        reason=reason,
+        backend=backend,
+    )

@@ -17,8 +17,7 @@ from pathlib import Path
 from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.bwrap import _launcher
 from audioprobe.sandbox.cgroups import create_run_cgroup
-from audioprobe.sandbox.collect import list_files
-from audioprobe.sandbox.outcome import classify
+from audioprobe.sandbox.outcome import finished_run
 from audioprobe.sandbox.runtime import (
     SHIM_DIR,
     PythonRuntime,
@@ -74,26 +73,19 @@ class SubprocessBackend:
                     reason="; ".join(obs.notes),
                     backend=self.name,
                 )
-            status, reason = classify(
+            return finished_run(
+                self.name,
                 exit_code=obs.returncode,
+                stdout=obs.stdout.decode("utf-8", "replace"),
                 stderr=stderr,
                 timed_out=obs.timed_out,
                 stopped_for=obs.stopped_for,
-                limits=limits,
-                workdir=workdir,
-                cgroup=cgroup,
-            )
-            return ExecResult(
-                status=status,
-                exit_code=None if obs.timed_out or obs.stopped_for else obs.returncode,
-                stdout=obs.stdout.decode("utf-8", "replace"),
-                stderr=stderr,
                 wall_s=obs.wall_s,
                 cpu_s=obs.cpu_s,
                 peak_memory_mb=obs.peak_memory_mb,
-                files=list_files(workdir),
-                reason=reason,
-                backend=self.name,
+                limits=limits,
+                workdir=workdir,
+                cgroup=cgroup,
             )
         finally:
             if cgroup is not None:
