@@ -18,24 +18,9 @@ from typing import Any
 
 from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
+from audioprobe.outcomes import FINAL_OUTCOMES, PENDING
 from audioprobe.tiers import Item
 
-FINAL_STATUSES = frozenset(
-    {
-        "ok",
-        "no_code",
-        "syntax_error",
-        "runtime_error",
-        "timeout",
-        "killed",
-        "no_output",
-        "invalid_audio",
-        "llm_error",
-        "sandbox_error",
-        "unavailable",
-    }
-)
-PENDING = "pending"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trials (
@@ -208,7 +193,7 @@ class RunStore:
         """
         pending = []
         for trial in self.trials():
-            if trial.status in FINAL_STATUSES:
+            if trial.status in FINAL_OUTCOMES:
                 continue
             key = TrialKey(trial.model, trial.model_kind, trial.tier, trial.item, trial.sample)
             record = self._final_record(key)
@@ -228,7 +213,7 @@ class RunStore:
             record = json.loads(path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return None
-        return record if record.get("status") in FINAL_STATUSES else None
+        return record if record.get("status") in FINAL_OUTCOMES else None
 
     def trials(self) -> list[TrialRecord]:
         with self.connect() as db:

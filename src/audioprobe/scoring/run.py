@@ -30,7 +30,8 @@ from audioprobe.scoring.intervals import bootstrap_interval, fad_infinity
 from audioprobe.scoring.kad import kernel_audio_distance, median_pairwise_distance
 from audioprobe.scoring.pitch import ESTIMATOR, cents, estimate_f0
 from audioprobe.scoring.text_metrics import NORMALISER, char_error_rate, word_error_rate
-from audioprobe.store import FINAL_STATUSES, RunStore, TrialRecord
+from audioprobe.outcomes import FINAL_OUTCOMES
+from audioprobe.store import RunStore, TrialRecord
 from audioprobe.tiers import Item
 
 Progress = Callable[[str], None]
@@ -812,7 +813,7 @@ def score_run(
             f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(ALL_METRICS)}"
         )
     R.ensure_tables(store)
-    trials = [t for t in store.trials() if t.status in FINAL_STATUSES]
+    trials = [t for t in store.trials() if t.status in FINAL_OUTCOMES]
     scorer = Scorer(store, cfg, chosen, cache or EmbeddingCache(), device, progress or _quiet)
     # One BLAS thread: the matrices are small and oversubscribed threads are 10x slower here.
     with threadpool_limits(limits=1, user_api="blas"):

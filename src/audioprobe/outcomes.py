@@ -1,0 +1,70 @@
+"""The outcome vocabulary of a trial, and which outcomes count against the model.
+
+An instrument must not blame the model for its own faults: an endpoint that failed to answer
+(`llm_error`), a sandbox that could not start (`sandbox_error`) or a generator whose weights are
+missing (`unavailable`) say nothing about what the model can do. Those trials are kept apart,
+retried by `resume`, and left out of every rate's denominator. This module is the one place that
+says which is which, so every view (show, export, report, API) divides by the same number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+OK = "ok"
+PENDING = "pending"
+
+#: What the model's answer led to: each is the model's result.
+MODEL_OUTCOMES = frozenset(
+    {
+        "ok",
+        "no_code",
+        "syntax_error",
+        "runtime_error",
+        "timeout",
+        "killed",
+        "no_output",
+        "invalid_audio",
+    }
+)
+
+#: Faults of the harness's own infrastructure: never the model's score, retried by `resume`.
+INFRA_OUTCOMES = frozenset({"llm_error", "sandbox_error"})
+
+#: Nothing to measure here (a baseline whose weights are absent); not retried automatically.
+NOT_RUN_OUTCOMES = frozenset({"unavailable"})
+
+FINAL_OUTCOMES = MODEL_OUTCOMES | INFRA_OUTCOMES | NOT_RUN_OUTCOMES
+
+
+def is_infrastructure(status: str) -> bool:
+    return status in INFRA_OUTCOMES
+
+
+def is_model_outcome(status: str) -> bool:
+    """True when the trial's outcome is the model's doing (it counts in a rate's denominator)."""
+    return status in MODEL_OUTCOMES
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share with its denominator stated, so no view can print a bare percentage."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    def __str__(self) -> str:
+        if not self.denominator:
+            return "n/a (0 answered)"
+        return f"{100.0 * self.numerator / self.denominator:.0f}% ({self.numerator}/{self.denominator})"
+
+
+def render_rate(statuses: Iterable[str]) -> Rate:
+    """Trials that rendered valid audio, over the trials whose outcome is the model's."""
+    answered = [s for s in statuses if is_model_outcome(s)]
+    return Rate(sum(1 for s in answered if s == OK), len(answered))
