@@ -61,7 +61,8 @@ class Rate:
     def __str__(self) -> str:
         if not self.denominator:
             return "n/a (0 answered)"
-        return f"{100.0 * self.numerator / self.denominator:.0f}% ({self.numerator}/{self.denominator})"
+        share = 100.0 * self.numerator / self.denominator
+        return f"{share:.0f}% ({self.numerator}/{self.denominator})"
 
 
 def render_rate(statuses: Iterable[str]) -> Rate:

@@ -21,7 +21,6 @@ from audioprobe.errors import AudioprobeError
 from audioprobe.outcomes import FINAL_OUTCOMES, PENDING
 from audioprobe.tiers import Item
 
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trials (
     trial_id TEXT PRIMARY KEY,

@@ -20,6 +20,7 @@ import numpy as np
 
 from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.hashing import sha256_file
+from audioprobe.outcomes import FINAL_OUTCOMES
 from audioprobe.scoring import audio as A
 from audioprobe.scoring import results as R
 from audioprobe.scoring.card import card_hash, make_card
@@ -30,7 +31,6 @@ from audioprobe.scoring.intervals import bootstrap_interval, fad_infinity
 from audioprobe.scoring.kad import kernel_audio_distance, median_pairwise_distance
 from audioprobe.scoring.pitch import ESTIMATOR, cents, estimate_f0
 from audioprobe.scoring.text_metrics import NORMALISER, char_error_rate, word_error_rate
-from audioprobe.outcomes import FINAL_OUTCOMES
 from audioprobe.store import RunStore, TrialRecord
 from audioprobe.tiers import Item
 
