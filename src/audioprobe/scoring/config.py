@@ -75,6 +75,7 @@ class Pitch(_Strict):
     fmax_hz: float = Field(2093.0, gt=0)
     frame_length: int = 2048
     hop_length: int = 512
+    pyin_resolution: float = Field(1.0, gt=0, le=1.0, description="pYIN grid, semitones")
 
     def settings(self) -> PitchSettings:
         return PitchSettings(**self.model_dump())
