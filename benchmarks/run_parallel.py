@@ -64,9 +64,7 @@ def timed_run(folder: Path, samples: int, backend: str, parallel: int | None) ->
     wall = time.monotonic() - started
     if proc.returncode != 0:
         raise SystemExit(f"run failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    statuses = [
-        json.loads(p.read_text())["status"] for p in out.glob("trials/*/*/*/*/trial.json")
-    ]
+    statuses = [json.loads(p.read_text())["status"] for p in out.glob("trials/*/*/*/*/trial.json")]
     return {
         "setting": "default" if parallel is None else f"parallel = {parallel}",
         "parallel": resolved,
