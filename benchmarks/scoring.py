@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.util
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from audioprobe import threads
 from audioprobe.scoring.fad import checked_frechet_distance, frechet_distance
 from audioprobe.scoring.intervals import bootstrap_interval, fad_infinity
 from audioprobe.scoring.kad import kernel_audio_distance
@@ -126,29 +128,76 @@ def bench_clips(n: int = 24) -> None:
     )
 
 
-def bench_embeddings(n: int = 16) -> None:
+def stage_rate(name: str, n: int = 32) -> float:
+    """Clips per second of one stage in this process, after its model is loaded."""
+    t = np.arange(2 * SR) / SR
+    clips = [(0.3 * np.sin(2 * np.pi * 300 * (i + 1) * t)).astype(np.float32) for i in range(n)]
+    if name == "asr:whisper-base":
+        from audioprobe.scoring.asr import get_transcriber
+
+        asr = get_transcriber("whisper-base")
+        asr.transcribe(clips[0], SR)
+        start = time.perf_counter()
+        for clip in clips[:8]:
+            asr.transcribe(clip, SR)
+        return 8 / (time.perf_counter() - start)
+    from audioprobe.scoring.embeddings import get_embedding
+
+    emb = get_embedding(name)
+    emb.embed(clips[:2])
+    start = time.perf_counter()
+    emb.embed(clips)
+    return n / (time.perf_counter() - start)
+
+
+def bench_embeddings() -> None:
+    """Each model stage with 1 and 2 threads, each in its own process (CTranslate2 fixes its
+    pool when the model loads) under audioprobe's thread policy (passive OpenMP waiting)."""
+    import os
+    import subprocess
+    import sys
+
+    from audioprobe.scoring.asr import get_transcriber
     from audioprobe.scoring.embeddings import EMBEDDINGS, get_embedding
 
-    print("embeddings (CPU, 2 s clips, after the model is loaded)")
-    for name in EMBEDDINGS:
-        emb = get_embedding(name)
-        ok, reason = emb.available()
+    print("model stages (CPU, 2 s clips, after loading; clips/s by thread count)")
+    stages = [*EMBEDDINGS, "asr:whisper-base"]
+    for name in stages:
+        ok, reason = (
+            get_transcriber("whisper-base").available()
+            if name.startswith("asr:")
+            else get_embedding(name).available()
+        )
         if not ok:
-            print(f"  {name:32s} unavailable: {reason}")
+            print(f"  {name:24s} unavailable: {reason[:70]}")
             continue
-        t = np.arange(2 * emb.sample_rate) / emb.sample_rate
-        clips = [(0.3 * np.sin(2 * np.pi * 300 * (i + 1) * t)).astype(np.float32) for i in range(n)]
-        emb.embed(clips[:1])
-        start = time.perf_counter()
-        emb.embed(clips)
-        print(f"  {name:32s} {n / (time.perf_counter() - start):8.1f} clips/s")
+        rates = {}
+        for count in (1, 2):
+            env = {**os.environ, "AUDIOPROBE_THREADS": str(count)}
+            out = subprocess.run(
+                [sys.executable, __file__, "--stage", name],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            rates[count] = json.loads(out.strip().splitlines()[-1])["rate"]
+        print(
+            f"  {name:24s} 1 thread {rates[1]:7.1f}   2 threads {rates[2]:7.1f}"
+            f"   ratio {rates[2] / rates[1]:5.2f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--embeddings", action="store_true", help="also time embedding models")
+    parser.add_argument("--stage", help=argparse.SUPPRESS)  # one model stage, in a child process
     args = parser.parse_args()
+    threads.prepare_process()  # before torch/ctranslate2 load, as the command line does
+    if args.stage:
+        print(json.dumps({"rate": stage_rate(args.stage)}))
+        return
     with threadpool_limits(limits=1, user_api="blas"):
         bench_sets(args.dim)
         bench_clips()

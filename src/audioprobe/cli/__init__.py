@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from audioprobe import threads
 from audioprobe.cli import doctor as _doctor
 from audioprobe.cli import experiment as _experiment
 from audioprobe.cli import models as _models
@@ -12,6 +13,10 @@ from audioprobe.cli import refs as _refs
 from audioprobe.cli import report as _report
 from audioprobe.cli import sandbox as _sandbox
 from audioprobe.cli import score as _score
+
+# Before any command imports torch or ctranslate2 (their OpenMP reads it once, at load); the
+# command modules import them lazily.
+threads.prepare_process()
 
 app = typer.Typer(
     name="audioprobe",

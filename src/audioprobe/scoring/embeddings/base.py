@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from audioprobe.errors import Unavailable
+from audioprobe.threads import configure_torch
 from audioprobe.weights import Location, cached_sha256, entry, locate, missing_reason
 
 # Bump when audioprobe's pre/post-processing of a model changes (it changes emb.version).
@@ -92,6 +93,8 @@ class Embedding(ABC):
                 found = self.location()
                 assert found is not None
                 self._location = found.materialize()
+                if self.device == "cpu":
+                    configure_torch()
                 self._model = self._load(self._location)
             return self._model
 
