@@ -27,8 +27,12 @@ from audioprobe.scoring.card import card_hash, make_card
 from audioprobe.scoring.config import ALL_METRICS, ScoringConfig, load_config
 from audioprobe.scoring.embed_cache import EmbeddingCache
 from audioprobe.scoring.fad import checked_frechet_distance, frechet_distance
-from audioprobe.scoring.intervals import bootstrap_interval, fad_infinity
-from audioprobe.scoring.kad import kernel_audio_distance, median_pairwise_distance
+from audioprobe.scoring.intervals import (
+    bootstrap_interval,
+    bootstrap_interval_on_indices,
+    fad_infinity,
+)
+from audioprobe.scoring.kad import KernelMatrices, kernel_audio_distance, median_pairwise_distance
 from audioprobe.scoring.pitch import ESTIMATOR, cents, estimate_f0
 from audioprobe.scoring.text_metrics import NORMALISER, char_error_rate, word_error_rate
 from audioprobe.store import RunStore, TrialRecord
@@ -651,11 +655,12 @@ class Scorer:
                 lo = hi = None
                 extra = {"flags": flags, "bandwidth": sigma}
                 if b.n > 0:
-                    iv = bootstrap_interval(
-                        lambda g, r: kernel_audio_distance(g, r, sigma, c.kad.scale).value,
+                    kernels = KernelMatrices(gen, ref, sigma, c.kad.scale)
+                    iv = bootstrap_interval_on_indices(
+                        kernels.mmd2,
                         kv.value,
-                        gen,
-                        ref,
+                        len(gen),
+                        len(ref),
                         n_boot=b.n,
                         seed=b.seed,
                         key=(*key, "kad"),
