@@ -1,4 +1,9 @@
-"""`export`: a run's trials as a table (CSV, JSONL or Parquet) for analysis elsewhere."""
+"""`export`: a run as a table (CSV, JSONL or Parquet) for analysis elsewhere.
+
+`--table trials` (default) gives one row per trial with its outcome and a numeric column per
+metric; `--table sets` one row per model × tier × metric × embedding of the set metrics. The
+schema is fixed and documented (docs/scoring.md, "Export schema").
+"""
 
 from __future__ import annotations
 
@@ -11,52 +16,54 @@ import typer
 
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import AudioprobeError
-from audioprobe.scoring import export_columns
+from audioprobe.results.export import TABLES, arrow_table, table
+from audioprobe.results.measures import RunResults
 from audioprobe.store import RunStore
-from audioprobe.summary import EXPORT_COLUMNS, export_row
+
+FORMATS = ("csv", "jsonl", "parquet")
 
 
-def export_rows(store: RunStore) -> list[dict[str, Any]]:
-    """Outcome columns, then the metric columns (with their card hashes) once scored."""
-    metrics = export_columns(store)
-    return [export_row(store, t) | metrics.get(t.trial_id, {}) for t in store.trials()]
+def _write_text(stream: Any, fmt: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    if fmt == "csv":
+        writer = csv.DictWriter(stream, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 @user_errors
 def export(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    which: Annotated[
+        str, typer.Option("--table", "-t", help="trials (one row per trial) or sets")
+    ] = "trials",
     format: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet")] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="file (default stdout)")
     ] = None,
 ) -> None:
-    """One row per trial, with outcome, audio facts and token usage."""
+    """A run as a table: trials with outcome, audio facts, tokens and metric values; or the set
+    metrics (FAD, KAD, ...) with intervals and clip counts."""
+    if which not in TABLES:
+        raise AudioprobeError(f"--table {which!r}: expected {' or '.join(TABLES)}")
+    if format not in FORMATS:
+        raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
+    if format == "parquet" and output is None:
+        raise AudioprobeError("--format parquet needs --output FILE")
     store = RunStore.open(run_dir)
-    rows = export_rows(store)
-    columns = list(EXPORT_COLUMNS) + sorted({k for r in rows for k in r} - set(EXPORT_COLUMNS))
+    schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
     if format == "parquet":
-        if output is None:
-            raise AudioprobeError("--format parquet needs --output FILE")
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.Table.from_pylist(rows), output)
-    elif format in ("csv", "jsonl"):
-        handle = output.open("w", newline="") if output else None
-        stream = handle or typer.get_text_stream("stdout")
-        try:
-            if format == "csv":
-                writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(rows)
-            else:
-                for row in rows:
-                    stream.write(json.dumps(row, default=str) + "\n")
-        finally:
-            if handle:
-                handle.close()
+        assert output is not None
+        pq.write_table(arrow_table(schema, rows), output)
+    elif output is not None:
+        with output.open("w", newline="", encoding="utf-8") as handle:
+            _write_text(handle, format, list(schema), rows)
     else:
-        raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
+        _write_text(typer.get_text_stream("stdout"), format, list(schema), rows)
     if output:
         console.print(f"wrote {len(rows)} rows to {output}")
 

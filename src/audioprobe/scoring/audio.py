@@ -27,6 +27,7 @@ class AnalysisSettings:
     quantisation: Literal["float32"] = "float32"
     short_clip_policy: Literal["pad", "repeat"] = "pad"
     min_duration_s: float = 1.0
+    max_duration_s: float = 60.0
 
     def describe(self) -> dict:
         """The settings plus the resampler's library version, for metric cards."""
@@ -116,7 +117,12 @@ def prepare(
 def load(
     path: Path, sr_out: int, settings: AnalysisSettings, extend: bool = True, min_samples: int = 0
 ) -> Clip:
-    data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    """Read at most `max_duration_s` of the file: every metric works within that memory bound,
+    whatever length a script wrote (the true length is the duration metric's, from the header)."""
+    with sf.SoundFile(str(path)) as fh:
+        frames = min(fh.frames, round(settings.max_duration_s * fh.samplerate))
+        data = fh.read(frames, dtype="float32", always_2d=True)
+        sr = fh.samplerate
     return prepare(data, int(sr), sr_out, settings, extend=extend, min_samples=min_samples)
 
 
