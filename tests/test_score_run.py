@@ -66,9 +66,7 @@ def _numbers(store) -> list[tuple]:
 
 def _sets(store, column: str, embedding: str = "aisfx") -> dict:
     return {
-        v.model: v
-        for v in set_values(store)
-        if v.column == column and v.embedding == embedding
+        v.model: v for v in set_values(store) if v.column == column and v.embedding == embedding
     }
 
 

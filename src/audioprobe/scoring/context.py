@@ -54,7 +54,7 @@ def is_readable(trial: TrialRecord) -> bool:
 
     try:
         sf.info(str(trial.wav_path))
-    except Exception:  # noqa: BLE001 - any failure to read means the clip cannot be used
+    except Exception:  # any failure to read means the clip cannot be used
         return False
     return True
 
