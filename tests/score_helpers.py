@@ -132,7 +132,8 @@ def make_run(
         else:
             rel = f"{key.rel_dir}/output.wav"
             sha = write_wav(root / rel, audio, sr)
-            record.update(status="ok", error=None, wav=rel, audio={"sha256": sha})
+            audio_facts = {"sha256": sha, "duration_s": len(audio) / sr, "sample_rate": sr}
+            record.update(status="ok", error=None, wav=rel, audio=audio_facts)
         store.save_trial(key, record)
     return store
 

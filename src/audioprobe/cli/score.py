@@ -31,7 +31,8 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
         cells: dict[tuple[str, str], Measure] = {}
         for model in models:
             for m in results.measures_of(model, tier):
-                cells[(model, m.heading)] = m
+                if m.quality or m.level == "set":  # facts of a clip (its f0) are in `export`
+                    cells[(model, m.heading)] = m
         columns: list[str] = []
         dropped: dict[str, list[str]] = {}  # reason -> columns unavailable for it on every row
         for heading in dict.fromkeys(h for _, h in cells):
