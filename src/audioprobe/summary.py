@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from audioprobe.store import RunStore, TrialRecord
+
+if TYPE_CHECKING:
+    from audioprobe.results.run import Run
 from audioprobe.tiers import TIER_ORDER
 
 # The outcome columns of `export --table trials`, each with its type (Arrow names): the export's
@@ -61,20 +64,20 @@ def _typed(kind: ExportType, value: Any) -> Any:
     return str(value)
 
 
-def export_row(store: RunStore, trial: TrialRecord) -> dict[str, Any]:
+def export_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
     """A trial's outcome columns (EXPORT_COLUMNS), typed."""
-    row = _raw_row(store, trial)
+    row = _raw_row(run, trial)
     return {name: _typed(kind, row[name]) for name, kind in EXPORT_COLUMNS.items()}
 
 
-def _raw_row(store: RunStore, trial: TrialRecord) -> dict[str, Any]:
+def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
     rec = trial.record
     audio = rec.get("audio") or {}
     response = rec.get("response") or {}
     exec_ = rec.get("exec") or {}
     wav = trial.wav_path
     return {
-        "run_id": store.manifest.get("run_id"),
+        "run_id": run.run_id,
         "trial_id": trial.trial_id,
         "model": trial.model,
         "model_kind": trial.model_kind,

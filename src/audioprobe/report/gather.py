@@ -47,7 +47,7 @@ class OverviewRow:
         if not self.rate.denominator:
             return Cell(unavailable="no trial was answered by the model", label="n/a")
         low, high = wilson(self.rate.numerator, self.rate.denominator)
-        value = 100 * self.rate.numerator / self.rate.denominator
+        value = 100 * (self.rate.value or 0.0)
         return Cell(value=value, low=100 * low, high=100 * high, n=self.rate.denominator)
 
 
@@ -82,7 +82,7 @@ class TrialView:
 def trial_views(results: RunResults) -> list[TrialView]:
     views = []
     for trial in results.trials:
-        row = export_row(results.run.store, trial)
+        row = export_row(results.run, trial)
         cells = {v.key: Cell.of_clip(v) for v in results.clip_values_of(trial.trial_id)}
         views.append(TrialView(trial=trial, row=row, metrics=cells))
     views.sort(key=lambda v: (v.trial.model, tier_rank(v.trial.tier), v.trial.item, v.trial.sample))

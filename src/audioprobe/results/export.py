@@ -56,9 +56,8 @@ def trials_table(results: RunResults) -> tuple[dict[str, ExportType], list[dict[
     schema: dict[str, ExportType] = dict(EXPORT_COLUMNS)
     metric_cols: dict[str, ExportType] = {}
     rows = []
-    store = results.run.store
     for trial in results.trials:
-        row = export_row(store, trial)
+        row = export_row(results.run, trial)
         for v in results.clip_values_of(trial.trial_id):
             text = _is_text(v)
             names = _clip_prefixes(v, text)
