@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from audioprobe.cli import app
 from audioprobe.results import RunResults, Status
+from audioprobe.results.export import trials_table
 from audioprobe.results.tables import clip_values, set_values
 from audioprobe.scoring import score_run
 from audioprobe.scoring.config import load_config
@@ -222,6 +223,10 @@ def test_a_clip_no_metric_can_process_gets_its_error_and_scoring_goes_on(
         assert by_metric[metric].status == Status.ERROR, by_metric[metric]
         assert "Error" in by_metric[metric].reason
     assert (broken.dir / "score-pitch.traceback.txt").is_file()
+    _, rows = trials_table(RunResults.of(store))
+    row = next(r for r in rows if r["trial_id"] == broken.trial_id)  # the export's row
+    assert row["status.duration_s"] == "error" and row["metric.duration_s"] is None
+    assert row["status.f0_hz"] == "error" and row["reason.f0_hz"]
     others = [v for v in clip_values(store) if v.trial_id != broken.trial_id]
     assert {v.status for v in others if v.metric == "duration"} == {Status.OK}
     fad = _sets(store, "fad")["m"]  # the unreadable clip is left out of the set, as unrendered
@@ -265,3 +270,20 @@ def test_scoring_settings_for_no_metric_are_refused(scored) -> None:
     store, _ = scored
     with pytest.raises(ConfigError, match=r"\[fad_inf\]"):
         score_run(store, ["duration"], config=_config(fad_inf={"steps": 3}))
+
+
+def test_values_stored_by_older_versions_read_as_todays(scored) -> None:
+    """Old statuses (not_rendered, failed) map to today's; the render_rate set rows older
+    versions stored are not shown (the render rate is computed from the trials now)."""
+    store, _ = scored
+    score_run(store, ["duration"], config=_config())
+    with store.connect() as db:
+        db.execute("UPDATE score_clip SET status='failed' WHERE trial_id='llm/notes/sine-a4/0'")
+        db.execute("INSERT INTO score_card VALUES ('old', 'render_rate', '', '', '{}', 1, 0)")
+        db.execute(
+            "INSERT INTO score_set VALUES ('llm','notes','','render_rate','',0.9,NULL,NULL,"
+            "11,NULL,12,11,'ok',NULL,'{}','old')"
+        )
+    statuses = {v.status for v in clip_values(store) if v.trial_id == "llm/notes/sine-a4/0"}
+    assert statuses == {Status.ERROR}
+    assert not [v for v in set_values(store) if v.column == "render_rate"]

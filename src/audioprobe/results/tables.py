@@ -121,6 +121,16 @@ def current_cards(store: RunStore) -> dict[str, dict[str, Any]]:
     return {r["card_hash"]: dict(r) for r in rows}
 
 
+def _metric_cards(store: RunStore) -> dict[str, dict[str, Any]]:
+    """The current cards of registered metrics: values of a metric no longer registered (a
+    plugin not on the path now, or `render_rate`, which older versions stored as a set value and
+    is now computed from the trials) are not shown as if they were current."""
+    from audioprobe.scoring.registry import registry
+
+    known = registry()
+    return {h: c for h, c in current_cards(store).items() if c["metric"] in known}
+
+
 def stored_clips(store: RunStore, digests: list[str]) -> dict[tuple[str, str], str]:
     """{(trial id, card hash): wav sha256 ('' for no clip)} of values already stored; values
     that failed or were unavailable are left out, so the next scoring tries them again."""
@@ -188,7 +198,7 @@ def write_set_values(store: RunStore, values: Iterable[SetValue]) -> None:
 
 def clip_values(store: RunStore) -> list[ClipValue]:
     """Every current clip value, in trial order."""
-    cards = current_cards(store)
+    cards = _metric_cards(store)
     if not cards:
         return []
     marks = ",".join("?" * len(cards))
@@ -221,7 +231,7 @@ def clip_values(store: RunStore) -> list[ClipValue]:
 
 def set_values(store: RunStore, class_level: bool = False) -> list[SetValue]:
     """The current set values, tier-level only unless `class_level`."""
-    cards = current_cards(store)
+    cards = _metric_cards(store)
     if not cards:
         return []
     marks = ",".join("?" * len(cards))

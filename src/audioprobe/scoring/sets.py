@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audioprobe.results.records import Status
 from audioprobe.scoring.context import Member, ScoreContext, SetGroup
 
 
@@ -79,6 +78,3 @@ def _subset(
     if ctx.cfg.failed_renders == "silence" and silent:
         flags.append(f"{silent} silent stand-ins")
     return Subset(cls, members, gen, ref, short, flags)
-
-
-TOO_FEW = Status.TOO_FEW
