@@ -93,3 +93,31 @@ def test_a_broken_plugin_is_named_in_one_line(tmp_path, isolated_cache, monkeypa
     result = CliRunner().invoke(app, ["score", str(store.root), "-q"])
     assert result.exit_code == 2
     assert "broken.py failed to load" in result.output and "Traceback" not in result.output
+
+
+def test_an_embedding_defined_in_a_plugin_folder_registers(tmp_path, monkeypatch):
+    from audioprobe.scoring.embeddings import EMBEDDINGS, get_embedding
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "band_energy.py").write_text(
+        "from audioprobe.scoring.embeddings.base import Embedding\n\n\n"
+        "class BandEnergy(Embedding):\n"
+        '    name = "band-energy-test"\n'
+        '    weights = "none"\n'
+        "    sample_rate = 16000\n"
+        "    dim = 4\n"
+        '    pooling = "mean"\n\n'
+        "    def _load(self, found):\n"
+        "        return None\n\n"
+        "    def _embed_frames(self, model, clips):\n"
+        "        return []\n"
+    )
+    monkeypatch.setenv(PATH_ENV, str(plugins))
+    get_embedding.cache_clear()
+    try:
+        assert type(get_embedding("band-energy-test")).__name__ == "BandEnergy"
+        assert "band-energy-test" in EMBEDDINGS
+    finally:
+        EMBEDDINGS.pop("band-energy-test", None)
+        get_embedding.cache_clear()

@@ -8,6 +8,8 @@ view take all of that from here, so adding a metric is writing one module:
 - the built-in metrics are the modules of `audioprobe.scoring.metrics`;
 - more are found in the folders named by $AUDIOPROBE_METRICS_PATH (os.pathsep-separated,
   every `*.py` file in them), and in installed packages' `audioprobe.metrics` entry points.
+  A module in such a folder may instead define an embedding (an `Embedding` subclass with a
+  `name`), which registers itself for `[tiers.<tier>] embeddings` to name.
 """
 
 from __future__ import annotations
@@ -137,8 +139,19 @@ def _from_folder(folder: Path) -> list[Metric]:
             spec.loader.exec_module(module)
         except Exception as exc:  # a plugin's own bug: say which file, never a traceback
             raise ConfigError(f"metric module {path} failed to load: {exc!r}") from exc
-        found.append(_module_metric(module, str(path)))
+        if hasattr(module, "METRIC") or not _defines_embedding(module):
+            found.append(_module_metric(module, str(path)))
     return found
+
+
+def _defines_embedding(module: ModuleType) -> bool:
+    """A plugin module may define only an embedding (it registers itself on import)."""
+    from audioprobe.scoring.embeddings.base import Embedding
+
+    return any(
+        isinstance(v, type) and issubclass(v, Embedding) and v.__module__ == module.__name__
+        for v in vars(module).values()
+    )
 
 
 @cache
