@@ -31,7 +31,7 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
         cells: dict[tuple[str, str], Measure] = {}
         for model in models:
             for m in results.measures_of(model, tier):
-                if m.quality or m.level == "set":  # facts of a clip (its f0) are in `export`
+                if m.in_summary:
                     cells[(model, m.heading)] = m
         columns: list[str] = []
         dropped: dict[str, list[str]] = {}  # reason -> columns unavailable for it on every row

@@ -63,7 +63,9 @@ def overview(results: RunResults) -> list[OverviewRow]:
                 trials=base["trials"],
                 rate=results.rate(model, tier),
                 outcomes=base["outcomes"],
-                metrics={m.heading: Cell.of(m) for m in results.measures_of(model, tier)},
+                metrics={
+                    m.heading: Cell.of(m) for m in results.measures_of(model, tier) if m.in_summary
+                },
             )
         )
     rows.sort(key=lambda r: (r.model, tier_rank(r.tier)))

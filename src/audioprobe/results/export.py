@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from audioprobe.results.measures import RunResults
+from audioprobe.results.measures import RunResults, is_text
 from audioprobe.results.rates import Rate
 from audioprobe.results.records import ClipValue
 from audioprobe.summary import EXPORT_COLUMNS, ExportType, export_row
@@ -43,14 +43,6 @@ def _clip_prefixes(v: ClipValue, text: bool) -> dict[str, str]:
     }
 
 
-def _is_text(v: ClipValue) -> bool:
-    from audioprobe.scoring.registry import registry
-
-    metric = registry().get(v.metric)
-    column = metric.column(v.column) if metric else None
-    return column is not None and column.kind == "text"
-
-
 def trials_table(results: RunResults) -> tuple[dict[str, ExportType], list[dict[str, Any]]]:
     """(schema, rows) of the trials table."""
     schema: dict[str, ExportType] = dict(EXPORT_COLUMNS)
@@ -59,7 +51,7 @@ def trials_table(results: RunResults) -> tuple[dict[str, ExportType], list[dict[
     for trial in results.trials:
         row = export_row(results.run, trial)
         for v in results.clip_values_of(trial.trial_id):
-            text = _is_text(v)
+            text = is_text(v)
             names = _clip_prefixes(v, text)
             metric_cols.setdefault(names["value"], "string" if text else "float64")
             for part in ("status", "reason", "card"):

@@ -60,6 +60,12 @@ class Measure:
     def heading(self) -> str:
         return column_key(self.label or self.column, self.embedding)
 
+    @property
+    def in_summary(self) -> bool:
+        """Shown in the per model × tier tables (`show`, the report's overview): set metrics
+        and quality measures; facts of a clip (its f0, its length) are in exports and `compare`."""
+        return self.level == "set" or self.quality
+
 
 def _columns():
     from audioprobe.scoring.registry import Column, registry
@@ -141,6 +147,12 @@ def clip_mean(model: str, tier: str, values: list[ClipValue]) -> Measure:
     return Measure(status=why.status, reason=why.reason, n=0, **common)
 
 
+def is_text(v: ClipValue) -> bool:
+    """A text result (a transcript), not a number."""
+    column, _ = _columns()
+    return column(v.metric, v.column).kind == "text"
+
+
 def _column_rank(m: Measure, order: dict[str, int]) -> tuple:
     return (m.level == "clip", order.get(m.metric, len(order)), m.metric, m.embedding, m.column)
 
@@ -189,7 +201,7 @@ class RunResults:
         cell_of = {t.trial_id: (t.model, t.tier) for t in self.trials}
         by_clip: dict[tuple, list[ClipValue]] = defaultdict(list)
         for v in self.clips:
-            if v.trial_id in cell_of:
+            if v.trial_id in cell_of and not is_text(v):
                 by_clip[(*cell_of[v.trial_id], v.metric, v.column, v.embedding)].append(v)
         out = [set_measure(v) for v in self.sets if not v.class_key]
         out += [clip_mean(k[0], k[1], vs) for k, vs in by_clip.items()]
@@ -197,10 +209,12 @@ class RunResults:
         return sorted(out, key=lambda m: (m.model, tier_rank(m.tier), *_column_rank(m, order)))
 
     def headings(self) -> list[str]:
-        """Every measure's heading once, set metrics first, then clip metrics, each in
+        """Every summary measure's heading once, set metrics first, then clip metrics, each in
         registry order: the columns of a table with a row per model × tier."""
         _, order = _columns()
-        ranked = sorted(self.measures, key=lambda m: _column_rank(m, order))
+        ranked = sorted(
+            (m for m in self.measures if m.in_summary), key=lambda m: _column_rank(m, order)
+        )
         return list(dict.fromkeys(m.heading for m in ranked))
 
     def measures_of(self, model: str, tier: str) -> list[Measure]:
