@@ -4,6 +4,7 @@ typed values, and a clip that no metric can process."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -287,3 +288,20 @@ def test_values_stored_by_older_versions_read_as_todays(scored) -> None:
     statuses = {v.status for v in clip_values(store) if v.trial_id == "llm/notes/sine-a4/0"}
     assert statuses == {Status.ERROR}
     assert not [v for v in set_values(store) if v.column == "render_rate"]
+
+
+def test_a_value_that_is_not_finite_or_out_of_range_is_an_error(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    import audioprobe.scoring.metrics.pitch as pitch_module
+    from audioprobe.scoring.pitch import PitchEstimate
+
+    patch_models(monkeypatch, {}, {})
+    monkeypatch.setattr(pitch_module, "estimate_f0", lambda a, s: PitchEstimate(math.nan, 1.5, 10))
+    store = make_run(tmp_path / "run", "notes", ["keyboard-a4"], {"m": [tone(440.0)]})
+    score_run(store, ["pitch"], config=_config())
+    by = {v.column: v for v in clip_values(store)}
+    assert by["f0_hz"].status == Status.ERROR and "not a finite" in by["f0_hz"].reason
+    assert by["cents_error"].status == Status.ERROR and "not a finite" in by["cents_error"].reason
+    voiced = by["voiced_fraction"]
+    assert voiced.status == Status.ERROR and "outside its declared range" in voiced.reason

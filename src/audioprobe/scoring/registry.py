@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import math
 import os
 import pkgutil
 from collections.abc import Mapping
@@ -52,9 +53,15 @@ class Column:
     kind: Literal["number", "text"] = "number"
     quality: bool = False
 
-    @property
-    def heading(self) -> str:
-        return self.label or self.name
+    def out_of_range(self, value: float) -> str | None:
+        """Why `value` cannot be this column's (not finite, outside `range`), or None."""
+        low, high = self.range
+        if not math.isfinite(value):
+            return f"{self.name} is {value!r}, not a finite number"
+        slack = 1e-6  # float32 rounding (a cosine of 1.0000001) is not a bug
+        if (low is not None and value < low - slack) or (high is not None and value > high + slack):
+            return f"{self.name} = {value!r} is outside its declared range {self.range}"
+        return None
 
 
 class NoSettings(BaseModel):

@@ -144,6 +144,8 @@ class Scorer:
                 out.append(value(c.name, Status.NOT_APPLICABLE, reason=got.reason))
             elif c.kind == "text":
                 out.append(value(c.name, Status.OK, text=str(got)))
+            elif bad := c.out_of_range(float(got)):  # a metric's bug, never a number shown
+                out.append(value(c.name, Status.ERROR, reason=bad))
             else:
                 out.append(value(c.name, Status.OK, value=float(got)))
         return out
