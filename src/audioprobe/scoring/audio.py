@@ -17,6 +17,7 @@ import soundfile as sf
 
 Resampler = Literal["soxr-vhq", "soxr-hq", "soxr-mq", "scipy-poly"]
 _SOXR_QUALITY = {"soxr-vhq": "VHQ", "soxr-hq": "HQ", "soxr-mq": "MQ"}
+MAX_RATE_FOR_BOUND = 192_000
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,9 @@ def load(
     """Read at most `max_duration_s` of the file: every metric works within that memory bound,
     whatever length a script wrote (the true length is the duration metric's, from the header)."""
     with sf.SoundFile(str(path)) as fh:
-        frames = min(fh.frames, round(settings.max_duration_s * fh.samplerate))
+        # the rate is the file's claim: a header saying 10 MHz must not lift the bound
+        rate = min(fh.samplerate, MAX_RATE_FOR_BOUND)
+        frames = min(fh.frames, round(settings.max_duration_s * rate))
         data = fh.read(frames, dtype="float32", always_2d=True)
         sr = fh.samplerate
     return prepare(data, int(sr), sr_out, settings, extend=extend, min_samples=min_samples)
