@@ -56,7 +56,7 @@ def test_a_metric_module_in_the_plugin_folder_is_scored_exported_and_shown(
     (plugins / "peak_level.py").write_text(PLUGIN)
     monkeypatch.setenv(PATH_ENV, str(plugins))
     assert "peak_level" in registry()
-    monkeypatch.setattr(console, "width", 300)  # one line per table row
+    monkeypatch.setattr(console, "_width", 300)  # one line per table row (undone after)
 
     refs = make_refs(tmp_path / "refs", {"keyboard": 440.0})
     patch_models(monkeypatch, {"aisfx": FakeEmbedding("aisfx")}, {"notes": refs})
