@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from audioprobe.store import RunStore, TrialRecord
+
+if TYPE_CHECKING:
+    from audioprobe.results.run import Run
 from audioprobe.tiers import TIER_ORDER
 
-EXPORT_COLUMNS = (
-    "run_id", "trial_id", "model", "model_kind", "tier", "item", "class_key", "sample", "seed",
-    "status", "error", "wav_path", "sample_rate", "channels", "duration_s", "target_duration_s",
-    "peak", "rms", "latency_s", "prompt_tokens", "completion_tokens", "extraction",
-    "exec_wall_s", "exec_cpu_s", "exec_peak_memory_mb", "sandbox_backend",
-)  # fmt: skip
+# The outcome columns of `export --table trials`, each with its type (Arrow names): the export's
+# schema is declared here once, so a column is the same type on every run, empty or not.
+ExportType = Literal["string", "int64", "float64"]
+EXPORT_COLUMNS: dict[str, ExportType] = {
+    "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
+    "tier": "string", "item": "string", "class_key": "string", "sample": "int64",
+    "seed": "int64", "status": "string", "error": "string", "wav_path": "string",
+    "sample_rate": "int64", "channels": "int64", "duration_s": "float64",
+    "target_duration_s": "float64", "peak": "float64", "rms": "float64",
+    "latency_s": "float64", "prompt_tokens": "int64", "completion_tokens": "int64",
+    "extraction": "string", "exec_wall_s": "float64", "exec_cpu_s": "float64",
+    "exec_peak_memory_mb": "float64", "sandbox_backend": "string",
+}  # fmt: skip
 
 
 def _tier_rank(tier: str) -> int:
@@ -43,14 +53,31 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     return rows
 
 
-def export_row(store: RunStore, trial: TrialRecord) -> dict[str, Any]:
+def _typed(kind: ExportType, value: Any) -> Any:
+    """The value as its column's type; None stays None (a missing value, never a string)."""
+    if value is None or value == "":
+        return None
+    if kind == "float64":
+        return float(value)
+    if kind == "int64":
+        return int(value)
+    return str(value)
+
+
+def export_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
+    """A trial's outcome columns (EXPORT_COLUMNS), typed."""
+    row = _raw_row(run, trial)
+    return {name: _typed(kind, row[name]) for name, kind in EXPORT_COLUMNS.items()}
+
+
+def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
     rec = trial.record
     audio = rec.get("audio") or {}
     response = rec.get("response") or {}
     exec_ = rec.get("exec") or {}
     wav = trial.wav_path
     return {
-        "run_id": store.manifest.get("run_id"),
+        "run_id": run.run_id,
         "trial_id": trial.trial_id,
         "model": trial.model,
         "model_kind": trial.model_kind,

@@ -7,6 +7,7 @@ import typer
 from audioprobe import threads
 from audioprobe.cli import doctor as _doctor
 from audioprobe.cli import experiment as _experiment
+from audioprobe.cli import export as _export
 from audioprobe.cli import models as _models
 from audioprobe.cli import models_local as _local
 from audioprobe.cli import refs as _refs
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 
 _experiment.register(app)
+_export.register(app)
 _score.register(app)
 _report.register(app)
 _doctor.register(app)

@@ -28,22 +28,23 @@ def report(
     see and read (open index.html from disk or any static web server)."""
     from audioprobe.report import build_report
     from audioprobe.report.refsets import run_reference_sets
-    from audioprobe.report.scores import Scores
+    from audioprobe.results.measures import RunResults
 
     store = RunStore.open(run_dir)
+    results = RunResults.of(store)
     started = time.perf_counter()
     with console.status("writing report") as status:
-        tiers = list(store.manifest.get("tiers", {}))
+        tiers = list(results.run.tiers)
         if refs_per_trial:
             status.update("loading reference sets")
-            references = run_reference_sets(store, tiers)
+            references = run_reference_sets(results.run, tiers)
         else:
             references = {t: "switched off (--refs-per-trial 0)" for t in tiers}
         result = build_report(
             store,
             out,
             references=references,
-            scores=Scores.of(store),
+            results=results,
             refs_per_trial=refs_per_trial,
             progress=lambda msg: status.update(msg),
         )
@@ -73,10 +74,9 @@ def compare_cmd(
     from audioprobe.compare import to_csv as compare_csv
     from audioprobe.compare import to_markdown as compare_markdown
     from audioprobe.compare import to_text as compare_text
-    from audioprobe.report.scores import Scores
+    from audioprobe.results.measures import RunResults
 
-    store = RunStore.open(run_dir)
-    ours = run_table(store, Scores.of(store))
+    ours = run_table(RunResults.of(RunStore.open(run_dir)))
     rows, left_out = compare(ours, against_table(against), everything)
     typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
     typer.echo(compare_text(rows))

@@ -34,17 +34,11 @@ from audioprobe.report.assets import (
     place,
     place_picks,
 )
-from audioprobe.report.gather import (
-    OverviewRow,
-    TrialView,
-    metric_names,
-    overview,
-    tier_rank,
-    trial_views,
-)
+from audioprobe.report.gather import OverviewRow, TrialView, overview, trial_views
 from audioprobe.report.nearest import NearestFinder
 from audioprobe.report.plots import overview_plots
-from audioprobe.report.scores import Scores, numeric_series
+from audioprobe.report.scores import numeric_series
+from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.store import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -215,7 +209,7 @@ def build_report(
     store: RunStore,
     out: Path | None = None,
     *,
-    scores: Scores | None = None,
+    results: RunResults | None = None,
     references: Mapping[str, ReferenceSet | str] | None = None,
     refs_per_trial: int = 3,
     workers: int | None = None,
@@ -223,8 +217,8 @@ def build_report(
 ) -> ReportResult:
     """Write the report of `store` into `out` (default RUN_DIR/report) and return its index.
 
-    scores: what scoring stored (`Scores.of(store)`); any metric names are shown, and a cell
-    without a number ("unavailable: reason", "too few clips: ...") is shown as such.
+    results: the run's typed results (read from `store` when not given); every measure of a
+    registered metric is shown, and a cell without a number is shown with its status and reason.
     references: per tier, the reference set whose clips are offered beside its trials, or the
     reason there is none.
     """
@@ -240,13 +234,11 @@ def build_report(
         timings[name] = now - clock
         clock = now
 
-    scores = scores or Scores()
-    rows = overview(store, scores.summary_rows)
-    metrics = metric_names(rows)
-    views = trial_views(store, scores.trial_metrics)
-    series = numeric_series(
-        scores, {v.trial.trial_id: (v.trial.model, v.trial.tier) for v in views}
-    )
+    results = results or RunResults.of(store)
+    rows = overview(results)
+    metrics = results.headings()
+    views = trial_views(results)
+    series = numeric_series(results)
     lap("gather")
 
     say(f"plots for {len(rows)} model × tier rows")
@@ -278,9 +270,9 @@ def build_report(
     _write_details(folder, views)
     lap("details")
 
-    manifest = store.manifest
+    run = results.run
     meta = {
-        "run_id": manifest.get("run_id"),
+        "run_id": run.run_id,
         "columns": LIST_COLUMNS,
         "shard": detail.SHARD,
         "tiers": sorted({v.trial.tier for v in views}, key=tier_rank),
@@ -298,8 +290,8 @@ def build_report(
         _environment()
         .get_template("index.html")
         .render(
-            run=manifest,
-            tiers_info=manifest.get("tiers", {}),
+            run=run.manifest,
+            tiers_info={name: info.model_dump() for name, info in run.tiers.items()},
             rows=table,
             reasons=reasons,
             metrics=metrics,
