@@ -164,6 +164,12 @@ function mediaBlock(row) {
     return box;
   }
   box.append(el("audio", { controls: "", preload: "metadata", src: audio, id: "trial-audio" }));
+  const orig = row[COL.orig];
+  if (orig) {
+    box.append(el("p", { class: "hint" }, "Plays a 16-bit FLAC copy; ",
+      el("a", { href: orig, download: "", class: "orig-link", text: "download the original" }),
+      " (the file that was scored)."));
+  }
   if (spec) {
     const figure = el("figure", { class: "spec" },
       el("img", { src: spec.src, alt: "spectrogram", loading: "lazy" }),
