@@ -12,6 +12,7 @@ from audioprobe.cli import refs as _refs
 from audioprobe.cli import report as _report
 from audioprobe.cli import sandbox as _sandbox
 from audioprobe.cli import score as _score
+from audioprobe.cli import view as _view
 
 app = typer.Typer(
     name="audioprobe",
@@ -24,6 +25,7 @@ _experiment.register(app)
 _score.register(app)
 _report.register(app)
 _doctor.register(app)
+_view.register(app)
 app.add_typer(_refs.app, name="refs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_local.app, name="local")
