@@ -4,6 +4,7 @@ Layout (all paths relative, so the folder works from file:// and from any static
   index.html  app.js  style.css
   data/trials.js          every trial's list row, loaded once
   data/detail/NNNNN.js    long texts of 50 trials each, loaded when one of them is opened
+  data/item/NNNNN.js      per item, its trials' scripts diffed (report.items), for the item view
   img/plot-NN.png         overview plots
   img/spec/<hash>.png     spectrograms, one per distinct clip (kept across re-runs)
   audio/<hash>.flac       browser-safe copies of the trials' clips (report.media), for the players
@@ -44,6 +45,7 @@ from audioprobe.report.gather import (
     tier_rank,
     trial_views,
 )
+from audioprobe.report.items import write_items
 from audioprobe.report.media import playable
 from audioprobe.report.nearest import NearestFinder
 from audioprobe.report.plots import overview_plots
@@ -291,6 +293,7 @@ def build_report(
 
     say(f"details of {len(views)} trials")
     _write_details(folder, views)
+    items = write_items(folder, views)
     lap("details")
 
     manifest = store.manifest
@@ -300,6 +303,7 @@ def build_report(
         "shard": detail.SHARD,
         "tiers": sorted({v.trial.tier for v in views}, key=tier_rank),
         "metrics": metrics,
+        "items": items,
     }
     listing = [_list_row(v, m) for v, m in zip(views, media, strict=True)]
     (folder / "data" / "trials.js").write_text(
