@@ -6,6 +6,7 @@ import typer
 
 from audioprobe.cli import doctor as _doctor
 from audioprobe.cli import experiment as _experiment
+from audioprobe.cli import listen as _listen
 from audioprobe.cli import models as _models
 from audioprobe.cli import models_local as _local
 from audioprobe.cli import refs as _refs
@@ -30,3 +31,4 @@ app.add_typer(_refs.app, name="refs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_local.app, name="local")
 app.add_typer(_sandbox.app, name="sandbox")
+app.add_typer(_listen.app, name="listen")
