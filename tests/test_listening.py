@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from report_helpers import CHROMIUM, REF_SET, chromium_page, cli, reference_set
+from report_helpers import CHROMIUM, REF_SET, REPO, chromium_page, cli, reference_set
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
@@ -22,6 +22,7 @@ if not CHROMIUM.is_file():
         "browser tests need Debian chromium (scripts/install_browser.sh)", allow_module_level=True
     )
 
+ARTEFACTS = REPO / "runs" / "artifacts"
 MODELS = ("alpha", "beta", "gamma")
 ITEMS = {"organ-a": "organ", "tone-b": "tone_sine"}
 # Per clip a known "quality": the metric clap_score rises with it, wer falls with it, and the
@@ -123,6 +124,11 @@ def test_mushra_answered_in_the_browser_imports_and_agrees(tmp_path, monkeypatch
             source = html.read_text()
             assert not any(m in source for m in MODELS), "the page must not name the systems"
             page.goto(html.as_uri())
+            if rater == 1:  # docs/img/listening-mushra.png is one of these
+                page.wait_for_selector(".row")
+                page.set_viewport_size({"width": 1000, "height": 560})
+                ARTEFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ARTEFACTS / "listening-mushra-test.png"))
             _answer(page, key, rater)
             with page.expect_download() as info:
                 page.click("#download")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-from report_helpers import CHROMIUM, DATA, REF_SET, chromium_page, cli, reference_set
+from report_helpers import CHROMIUM, DATA, REF_SET, REPO, chromium_page, cli, reference_set
 
 from audioprobe.report import build_report
 from audioprobe.store import RunStore, TrialKey
@@ -18,6 +18,9 @@ if not CHROMIUM.is_file():
     pytest.skip(
         "browser tests need Debian chromium (scripts/install_browser.sh)", allow_module_level=True
     )
+
+
+ARTEFACTS = REPO / "runs" / "artifacts"
 
 
 def _two_systems(tmp_path: Path) -> RunStore:
@@ -103,7 +106,8 @@ def test_two_systems_side_by_side_on_one_item_page(tmp_path, monkeypatch):
         marks = "#item-section .diff-table :is(.diff_chg, .diff_add, .diff_sub)"
         assert page.locator(marks).count() >= 2  # the changed lines are marked
         assert page.locator("#item-section .refs audio").count() >= 1
-        page.screenshot(path=str(tmp_path / "item-view.png"), full_page=True)
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)  # docs/img/item-view.png is one of these
+        page.locator("#item-section").screenshot(path=str(ARTEFACTS / "item-view-test.png"))
     # A player with preload=metadata may stop its download once it has the metadata; Chromium
     # reports that as an aborted request, which is no fault of the page.
     assert [c for c in console if not (c.endswith("net::ERR_ABORTED") and ".flac" in c)] == []

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from report_helpers import CHROMIUM, REPO, assembled_run, chromium_page
 
-from audioprobe.store import TrialKey
+from audioprobe.store import RunStore, TrialKey
 
 pytest.importorskip("playwright", reason="browser tests need scripts/install_browser.sh")
 pytest.importorskip("uvicorn", reason="the viewer needs the report extra (pip install .[report])")
@@ -22,6 +22,9 @@ if not CHROMIUM.is_file():
     pytest.skip(
         "browser tests need Debian chromium (scripts/install_browser.sh)", allow_module_level=True
     )
+
+
+ARTEFACTS = REPO / "runs" / "artifacts"
 
 
 def _runs(folder: Path) -> None:
@@ -59,7 +62,7 @@ def _start(folder: Path, tmp_path: Path) -> tuple[subprocess.Popen, str]:
                PYTHONPATH=str(REPO / "src"))  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "audioprobe", "view", str(folder), "--port", "0",
-         "--refs-per-trial", "0"],
+         "--refs-per-trial", "0", "--refresh", "120"],  # the test reloads by itself
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     line = proc.stdout.readline()
@@ -97,6 +100,9 @@ def test_view_lists_two_runs_and_opens_each(tmp_path):
             assert "alpha, beta" in texts[1] and "finished" in texts[1]
             assert "2026-11-01 10:00" in texts[1] and "missing" in texts[1]
 
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)  # docs/img/viewer.png is one of these
+            page.set_viewport_size({"width": 1100, "height": 260})
+            page.screenshot(path=str(ARTEFACTS / "viewer-test.png"))
             page.click("tr[data-key='2026-11-01-done'] a.open")
             page.wait_for_selector("#trial-list tr.trial-row")
             assert page.locator("#trial-list tr.trial-row").count() == 5
@@ -108,12 +114,26 @@ def test_view_lists_two_runs_and_opens_each(tmp_path):
             page.click("tr[data-key='nested/2026-11-02-live'] a.open")
             page.wait_for_selector("#trial-list tr.trial-row")
             assert page.locator("#trial-list tr.trial-row").count() == 4
-            assert "3 of 4 trials pending" in page.locator("#live").inner_text()
+            banner = page.locator("#live").inner_text()
+            assert "3 of 4 trials pending" in banner and "reloads every 120 s" in banner
             page.click("#trial-list tr.trial-row >> nth=0")
             page.wait_for_function(
                 "(() => { const a = document.querySelector('#trial-audio');"
                 " return a && a.readyState >= 1 && a.duration > 0; })()"
             )
+            # The run goes on: one more trial finishes; the reloaded page shows it.
+            live = RunStore.open(folder / "nested" / "2026-11-02-live")
+            key = TrialKey("gamma", "replay", "speech", "later-0", 0)
+            live.save_trial(key, {"trial_id": key.trial_id, "model": "gamma", "tier": "speech",
+                                  "item": "later-0", "sample": 0, "status": "no_code",
+                                  "error": "no code in the answer"})  # fmt: skip
+            opened = page.url
+            page.reload()
+            page.wait_for_selector("#detail .detail-head")  # the open trial stays open
+            assert page.url == opened
+            assert "2 of 4 trials pending" in page.locator("#live").inner_text()
+            page.select_option("#f-status", "no_code")
+            assert page.locator("#trial-list tr.trial-row").count() == 1
         assert console == []
         missing = httpx.get(url + "runs/nope/", timeout=10)
         assert missing.status_code == 404 and "no run 'nope'" in missing.text

@@ -25,7 +25,9 @@ def export_cmd(
     ] = "mushra",
     items: Annotated[
         list[str] | None,
-        typer.Option("--items", help="tier/item or item id; repeat (default: every item)"),
+        typer.Option(
+            "--items", help="tier/item or item id; repeat or comma-separate (default: all)"
+        ),
     ] = None,
     raters: Annotated[int, typer.Option(min=1, help="pages to write, one order per rater")] = 1,
     out: Annotated[
@@ -36,8 +38,9 @@ def export_cmd(
     from audioprobe.listening.export import export_test
 
     store = RunStore.open(run_dir)
+    wanted = [i.strip() for arg in items for i in arg.split(",") if i.strip()] if items else None
     with console.status("writing the listening test"):
-        result = export_test(store, design, items, raters, out)
+        result = export_test(store, design, wanted, raters, out)
     console.print(
         f"listening test {result.test_id}: {result.screens} items, {result.stimuli} clips,"
         f" {len(result.pages)} rater pages in [cyan]{result.folder / 'page'}[/]\n"

@@ -23,6 +23,9 @@ def view(
     refs_per_trial: Annotated[
         int, typer.Option(min=0, help="reference clips offered beside each trial (0: none)")
     ] = 3,
+    refresh: Annotated[
+        int, typer.Option(min=1, help="seconds between reloads of pages of a running run")
+    ] = 10,
 ) -> None:
     """Serve a page listing the runs (spec, date, models, trials, status); opening one shows
     its report, written first when missing or older than the run, and reloading while the run
@@ -38,7 +41,7 @@ def view(
         raise AudioprobeError(
             f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
         ) from exc
-    viewer = Viewer(runs_dir, refs_per_trial=refs_per_trial)
+    viewer = Viewer(runs_dir, refs_per_trial=refs_per_trial, refresh_s=refresh)
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     console.print(

@@ -8,7 +8,7 @@ and SIGTERM, which a hand-rolled http.server loop would have to get right by its
   /runs/<key>/report/<file>  the report folder's files, served as they are on disk
 
 A report of a run still in progress is rewritten whenever its trials changed since it was last
-written, and its page reloads itself every REFRESH_S seconds until the run finishes.
+written, and its page reloads itself every `refresh_s` seconds until the run finishes.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 class Viewer:
     """The runs folder and the reports written for it (one writer per run at a time)."""
 
-    def __init__(self, folder: Path, refs_per_trial: int = 3):
+    def __init__(self, folder: Path, refs_per_trial: int = 3, refresh_s: int = REFRESH_S):
         self.folder = folder.resolve()
         self.refs_per_trial = refs_per_trial
+        self.refresh_s = refresh_s
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._templates = Environment(
             loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
@@ -63,7 +64,7 @@ class Viewer:
         html = self._templates.get_template("runs.html").render(
             folder=self.folder,
             runs=runs,
-            refresh=REFRESH_S if any(r.status == "running" for r in runs) else None,
+            refresh=self.refresh_s if any(r.status == "running" for r in runs) else None,
         )
         return HTMLResponse(html)
 
@@ -85,12 +86,12 @@ class Viewer:
             return Response(f"no {name} in the report of {key}", status_code=404)
         if name != "index.html" or run.status != "running":
             return FileResponse(path)
-        # A run in progress: say so on the page, and reload it (the hash, and so the open
-        # trial, survives a reload).
+        # A run in progress: say so on the page, and reload it (location.reload keeps the
+        # address's #trial=..., so the open trial stays open).
         banner = (
-            f'<meta http-equiv="refresh" content="{REFRESH_S}">'
             f'<p class="notice" id="live">This run is in progress ({run.pending} of {run.trials}'
-            f" trials pending); the page reloads every {REFRESH_S} s.</p>"
+            f" trials pending); the page reloads every {self.refresh_s} s.</p>"
+            f"<script>setTimeout(() => location.reload(), {self.refresh_s * 1000});</script>"
         )
         html = path.read_text().replace("<body>", "<body>" + banner, 1)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
