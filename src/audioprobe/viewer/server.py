@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from audioprobe.errors import AudioprobeError
 from audioprobe.store import RunStore
 from audioprobe.viewer.runs import RunSummary, find_runs, report_state
 
@@ -58,6 +59,14 @@ class Viewer:
                 write_run_report(RunStore.open(run.root), refs_per_trial=self.refs_per_trial)
         return run.root / "report"
 
+    def _report_or_error(self, run: RunSummary) -> Path | Response:
+        """The fresh report folder, or a page saying why it cannot be written (a damaged run
+        is the run's problem, shown as a sentence, not a server error)."""
+        try:
+            return self.fresh_report(run)
+        except AudioprobeError as exc:
+            return Response(f"cannot write the report of {run.key}: {exc}", status_code=500)
+
     # -- pages ---------------------------------------------------------------------------------
     def index(self, request: Request) -> Response:
         runs = self.runs()
@@ -72,7 +81,9 @@ class Viewer:
         run = self.run(request.path_params["key"])
         if run is None:
             return self._not_found(request.path_params["key"])
-        self.fresh_report(run)
+        written = self._report_or_error(run)
+        if isinstance(written, Response):
+            return written
         return RedirectResponse(f"/runs/{run.key}/report/index.html", status_code=303)
 
     def report_file(self, request: Request) -> Response:
@@ -80,7 +91,10 @@ class Viewer:
         run = self.run(key)
         if run is None:
             return self._not_found(key)
-        folder = (self.fresh_report(run) if name == "index.html" else run.root / "report").resolve()
+        written = self._report_or_error(run) if name == "index.html" else run.root / "report"
+        if isinstance(written, Response):
+            return written
+        folder = written.resolve()
         path = (folder / name).resolve()
         if not path.is_relative_to(folder) or not path.is_file():
             return Response(f"no {name} in the report of {key}", status_code=404)
