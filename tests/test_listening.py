@@ -198,3 +198,20 @@ def test_ab_export_pairs_every_two_systems(tmp_path, monkeypatch):
     shown = cli("listen", "import", str(store.root), str(answers))
     assert "(ab): 1 rater, 3 rated clips" in shown
     assert "3 rated clips with a value; need 4" in shown
+
+
+def test_export_names_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
+    store = _scored_run(tmp_path)
+    manifest = json.loads((store.root / "run.json").read_text())
+    manifest["spec"]["tiers"][0]["references"] = "no-such-set"
+    (store.root / "run.json").write_text(json.dumps(manifest))
+    runner = CliRunner()
+    mushra = runner.invoke(app, ["listen", "export", str(store.root)])
+    assert mushra.exit_code == 2
+    assert "has no reference clip for MUSHRA" in mushra.output and "--design ab" in mushra.output
+    unknown = runner.invoke(app, ["listen", "export", str(store.root), "--items", "nope"])
+    assert unknown.exit_code == 2 and "--items nope: no ok clip of that item" in unknown.output
+    design = runner.invoke(app, ["listen", "export", str(store.root), "--design", "abx"])
+    assert design.exit_code == 2 and "choose one of mushra, ab" in design.output
+    assert not (store.root / "listening").exists()
