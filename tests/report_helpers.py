@@ -138,7 +138,9 @@ def chromium_page(console: list[str]) -> Iterator[Any]:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: console.append(f"page error: {e}"))
-            page.on("requestfailed", lambda r: console.append(f"request failed: {r.url}"))
+            page.on(
+                "requestfailed", lambda r: console.append(f"request failed: {r.url} {r.failure}")
+            )
             yield page
         finally:
             browser.close()

@@ -26,27 +26,13 @@ def report(
 ) -> None:
     """Write a self-contained HTML report: overview table and plots, and every trial to hear,
     see and read (open index.html from disk or any static web server)."""
-    from audioprobe.report import build_report
-    from audioprobe.report.refsets import run_reference_sets
-    from audioprobe.results.measures import RunResults
+    from audioprobe.report.write import write_run_report
 
     store = RunStore.open(run_dir)
-    results = RunResults.of(store)
     started = time.perf_counter()
     with console.status("writing report") as status:
-        tiers = list(results.run.tiers)
-        if refs_per_trial:
-            status.update("loading reference sets")
-            references = run_reference_sets(results.run, tiers)
-        else:
-            references = {t: "switched off (--refs-per-trial 0)" for t in tiers}
-        result = build_report(
-            store,
-            out,
-            references=references,
-            results=results,
-            refs_per_trial=refs_per_trial,
-            progress=lambda msg: status.update(msg),
+        result = write_run_report(
+            store, out, refs_per_trial=refs_per_trial, progress=lambda msg: status.update(msg)
         )
     console.print(
         f"report of {result.trials} trials ({result.spectrograms} clips) in "
