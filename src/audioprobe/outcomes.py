@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 OK = "ok"
 PENDING = "pending"
+LLM_ERROR = "llm_error"
+SANDBOX_ERROR = "sandbox_error"
 
 #: What the model's answer led to: each is the model's result.
 MODEL_OUTCOMES = frozenset(
@@ -30,7 +32,7 @@ MODEL_OUTCOMES = frozenset(
 )
 
 #: Faults of the harness's own infrastructure: never the model's score, retried by `resume`.
-INFRA_OUTCOMES = frozenset({"llm_error", "sandbox_error"})
+INFRA_OUTCOMES = frozenset({LLM_ERROR, SANDBOX_ERROR})
 
 #: Nothing to measure here (a baseline whose weights are absent); not retried automatically.
 NOT_RUN_OUTCOMES = frozenset({"unavailable"})

@@ -25,7 +25,7 @@ from audioprobe.sandbox import SandboxBackend, get_backend
 from audioprobe.spec import ExperimentSpec, ModelSpec
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
-from audioprobe.trial import TrialContext, run_audio_trial, run_code_trial
+from audioprobe.trial import TrialContext, isolated, run_audio_trial, run_code_trial
 
 ProgressHook = Callable[[TrialKey, dict[str, Any]], None]
 _VERSIONED = ("numpy", "scipy", "soundfile", "openai", "pydantic", "pyo", "pydub")
@@ -130,15 +130,17 @@ async def _run_all(
     def item_of(key: TrialKey) -> Item:
         return store.item(key.tier, key.item)
 
-    async def one(key: TrialKey) -> None:
-        item = item_of(key)
+    async def attempt(key: TrialKey, item: Item) -> dict[str, Any]:
         tier = tiers[key.tier]
         handle = handles[key.model]
         if specs[key.model].kind == "baseline":
-            record = await run_audio_trial(ctx, key, handle, tier, item)
-        else:
-            prompt = render_prompt(tier, item, spec.system_prompt)
-            record = await run_code_trial(ctx, key, handle, tier, item, prompt)
+            return await run_audio_trial(ctx, key, handle, tier, item)
+        prompt = render_prompt(tier, item, spec.system_prompt)
+        return await run_code_trial(ctx, key, handle, tier, item, prompt)
+
+    async def one(key: TrialKey) -> None:
+        item = item_of(key)
+        record = await isolated(ctx, key, item, attempt(key, item))
         if on_done:
             on_done(key, record)
 
