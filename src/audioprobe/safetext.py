@@ -32,6 +32,13 @@ def for_file(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
+def storable(text: str | None) -> str | None:
+    """`text` as valid Unicode for SQLite and other UTF-8 sinks: lone surrogates escaped."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _escape(char: str) -> str:
     code = ord(char)
     if code <= 0xFF:
@@ -47,8 +54,5 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
     """
     keep = _KEEP if keep_newlines else frozenset()
     return "".join(
-        _escape(c)
-        if c not in keep and unicodedata.category(c) in _UNSAFE
-        else c
-        for c in text
+        _escape(c) if c not in keep and unicodedata.category(c) in _UNSAFE else c for c in text
     )

@@ -34,6 +34,7 @@ from audioprobe.tiers import Item, Tier
 from audioprobe.treewalk import remove_tree
 
 OUTPUT_NAME = "output.wav"
+HARNESS_ERROR_FILE = "harness_error.txt"
 _TEXT_CAP = 1 << 20
 
 
@@ -265,6 +266,7 @@ async def isolated(
     (retried by `resume`). A full disk is the exception: every later trial would fail the same
     way, so it stops the run with one line.
     """
+    (ctx.store.trial_dir(key) / HARNESS_ERROR_FILE).unlink(missing_ok=True)  # from a retried try
     try:
         return await work
     except Exception as exc:
@@ -274,7 +276,7 @@ async def isolated(
             ) from exc
         folder = ctx.store.trial_dir(key)
         folder.mkdir(parents=True, exist_ok=True)
-        atomic.write_text(folder / "harness_error.txt", traceback.format_exc())
+        atomic.write_text(folder / HARNESS_ERROR_FILE, traceback.format_exc())
         record = _base_record(key, item, trial_seed(ctx.base_seed, key))
         record.update(
             status=SANDBOX_ERROR,

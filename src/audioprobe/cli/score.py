@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.common import console, holds_run, user_errors
 from audioprobe.store import RunStore
 
 
@@ -56,6 +56,7 @@ def _cell(value: object, notes: list[str]) -> str:
 
 
 @user_errors
+@holds_run("score")
 def score(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     metrics: Annotated[

@@ -183,7 +183,7 @@ class OpenAICompatModel:
         except openai.APITimeoutError:
             raise EndpointFault(f"no answer within {self.spec.timeout_s:g}s") from None
         except openai.APIConnectionError as exc:
-            cause = exc.__cause__ or exc
+            cause = _root_cause(exc)
             raise EndpointFault(f"cannot connect ({type(cause).__name__}: {cause})") from None
         except openai.APIStatusError as exc:
             raise EndpointFault(
@@ -209,6 +209,15 @@ async def _read_capped(response: Any) -> bytes:
         if size > MAX_BODY_BYTES:
             break
     return b"".join(chunks)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost cause (e.g. ConnectionRefusedError under httpx's ConnectError)."""
+    seen = {id(exc)}
+    while (exc.__cause__ or exc.__context__) and id(exc.__cause__ or exc.__context__) not in seen:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen.add(id(exc))
+    return exc
 
 
 def _error_text(exc: openai.APIStatusError) -> str:
