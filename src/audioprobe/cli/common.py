@@ -72,7 +72,9 @@ def user_errors(func: F) -> F:
             where = f" writing {name}" if name else ""
             raise fail(f"disk full{where}; free space and run the command again") from exc
         except KeyboardInterrupt:
-            err_console.print(f"interrupted; {safe(_interrupt_hint[0])}", highlight=False)
+            err_console.print(
+                f"interrupted; {safe(_interrupt_hint[0])}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]

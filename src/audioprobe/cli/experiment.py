@@ -172,7 +172,9 @@ def open_run(run_dir: Path) -> RunStore:
     store = RunStore.open(run_dir)
     if store.rebuilt:
         err_console.print(
-            f"note: {safe(store.rebuilt)}; rebuilt it from the trial folders", highlight=False
+            f"note: {safe(store.rebuilt)}; rebuilt it from the trial folders",
+            highlight=False,
+            soft_wrap=True,
         )
     return store
 
