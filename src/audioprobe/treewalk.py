@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-MAX_DEPTH = 64
+MAX_DEPTH = 1024
 MAX_ENTRIES = 200_000
 
 

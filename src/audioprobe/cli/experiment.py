@@ -145,8 +145,7 @@ def _join(counts: dict[str, int]) -> str:
 def _outcome_rich_table(store: RunStore) -> Table:
     table = Table(
         title=f"{safe(store.manifest.get('run_id'))}: outcomes per model and tier",
-        caption="ok % is over the trials the model answered (n); infrastructure failures are"
-        " not the model's and are retried by `audioprobe resume`",
+        caption="ok % is over the n trials the model answered; resume retries infrastructure",
     )
     table.add_column("model")
     table.add_column("tier")
