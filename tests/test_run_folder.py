@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -143,18 +144,46 @@ def test_disk_full_is_one_line(tmp_path, isolated_cache, monkeypatch):
     assert isinstance(result.exception, SystemExit)
 
 
-def test_ctrl_c_is_one_line_with_the_resume_hint(tmp_path, isolated_cache, monkeypatch):
-    from audioprobe import runner as run_module
+def test_disk_full_during_a_trial_stops_the_run_with_the_resume_line(
+    tmp_path, isolated_cache, monkeypatch
+):
+    real = atomic.write_bytes
 
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
+    def full_for_records(path: Path, data: bytes) -> None:
+        if path.name == "trial.json":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
 
-    monkeypatch.setattr(run_module, "execute", interrupted)
+    monkeypatch.setattr(atomic, "write_bytes", full_for_records)
     run = tmp_path / "r"
-    result = runner.invoke(app, ["run", str(replay_spec(tmp_path)), "--out", str(run)])
-    assert result.exit_code == 130
-    assert f"interrupted; finish the run with: audioprobe resume {run}" in result.output
-    assert (run / "run.json").is_file()
+    spec = replay_spec(tmp_path, answer="no code here")
+    result = runner.invoke(app, ["run", str(spec), "--out", str(run)])
+    assert result.exit_code == 2, result.output
+    assert f"free space, then: audioprobe resume {run}" in result.output
+    assert "Traceback" not in result.output
+    assert not list(run.rglob("harness_error.txt"))  # not mistaken for a trial's fault
+
+
+def test_ctrl_c_is_one_line_with_the_resume_hint(tmp_path, isolated_cache):
+    run = tmp_path / "r"
+    env = dict(os.environ, AUDIOPROBE_CACHE=str(isolated_cache))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audioprobe", "run", str(replay_spec(tmp_path)), "--out", str(run)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(run.glob("trials/*/*/*/s0/work")):  # a script is running
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    lines = [line for line in err.splitlines() if "UNSAFE" not in line and line.strip()]
+    assert lines[-1] == f"interrupted; finish the run with: audioprobe resume {run}"
+    assert "Traceback" not in err
 
 
 def test_lock_file_names_its_holder_while_held(tmp_path):

@@ -63,6 +63,23 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     return manifest
 
 
+def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
+    """The index row of a trial; an empty record is a pending trial."""
+    return (
+        key.trial_id,
+        key.model,
+        key.model_kind,
+        key.tier,
+        key.item,
+        key.sample,
+        record.get("status", PENDING),
+        storable(record.get("error")),
+        key.rel_dir,
+        json.dumps(record, default=str) if record else "{}",  # ensure_ascii: surrogates escaped
+        now,
+    )
+
+
 def trial_id_for(model: str, tier: str, item: str, sample: int) -> str:
     return f"{model}/{tier}/{item}/{sample}"
 
@@ -132,46 +149,50 @@ class RunStore:
         """Open a run; an index that is missing, empty or unreadable is rebuilt (see `rebuilt`)."""
         root = Path(root)
         store = cls(root, _read_manifest(root))
-        problem = store._index_problem()
+        problem, damaged = store._index_problem()
         if problem:
-            store.rebuild_index()
+            store.rebuild_index(damaged=damaged)
             store.rebuilt = problem
         return store
 
-    def _index_problem(self) -> str | None:
+    def _index_problem(self) -> tuple[str | None, bool]:
+        """(what is wrong with the index, whether its file is damaged), or (None, False)."""
         path = self.root / INDEX_NAME
         if not path.is_file():
-            return f"{INDEX_NAME} was missing"
+            return f"{INDEX_NAME} was missing", True
         if path.stat().st_size == 0:
-            return f"{INDEX_NAME} was empty"
+            return f"{INDEX_NAME} was empty", True
         try:
             with self.connect() as db:
                 db.executescript(_SCHEMA)
                 count = int(db.execute("SELECT COUNT(*) FROM trials").fetchone()[0])
         except sqlite3.DatabaseError as exc:
-            return f"{INDEX_NAME} was unreadable ({exc})"
+            return f"{INDEX_NAME} was unreadable ({exc})", True
         if count == 0 and self.planned_keys():
-            return f"{INDEX_NAME} listed no trials"
-        return None
+            return f"{INDEX_NAME} listed no trials", False
+        return None, False
 
-    def rebuild_index(self) -> None:
-        """A fresh index from the plan in run.json and each trial folder's trial.json.
+    def rebuild_index(self, *, damaged: bool = False) -> None:
+        """The index anew from the plan in run.json and each trial folder's trial.json.
 
-        A damaged index is kept beside it (index.sqlite.damaged) for a post-mortem.
+        A damaged index file is set aside (index.sqlite.damaged, for a post-mortem) with its
+        journal files, which would otherwise be replayed into the new one.
         """
-        index = self.root / INDEX_NAME
-        for suffix in ("-wal", "-shm", "-journal"):
-            (self.root / f"{INDEX_NAME}{suffix}").unlink(missing_ok=True)
-        if index.exists():
-            index.replace(self.root / f"{INDEX_NAME}.damaged")
+        if damaged:
+            for suffix in ("-wal", "-shm", "-journal"):
+                (self.root / f"{INDEX_NAME}{suffix}").unlink(missing_ok=True)
+            index = self.root / INDEX_NAME
+            if index.exists():
+                index.replace(self.root / f"{INDEX_NAME}.damaged")
+        keys = self.planned_keys()
+        now = time.time()
         with self.connect() as db:
             db.executescript(_SCHEMA)
-        keys = self.planned_keys()
-        self.register(keys)
-        for key in keys:
-            record = self._final_record(key)
-            if record is not None:
-                self._index(key, record)
+            db.execute("DELETE FROM trials")
+            db.executemany(
+                "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [_row(key, self._final_record(key) or {}, now) for key in keys],
+            )
 
     def planned_keys(self) -> list[TrialKey]:
         """Every trial run.json's plan names: models × items × samples, in plan order."""
@@ -210,22 +231,7 @@ class RunStore:
         with self.connect() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        k.trial_id,
-                        k.model,
-                        k.model_kind,
-                        k.tier,
-                        k.item,
-                        k.sample,
-                        PENDING,
-                        None,
-                        k.rel_dir,
-                        "{}",
-                        now,
-                    )
-                    for k in keys
-                ],
+                [_row(k, {}, now) for k in keys],
             )
 
     def save_trial(self, key: TrialKey, record: dict[str, Any]) -> None:
@@ -237,19 +243,7 @@ class RunStore:
         with self.connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    key.trial_id,
-                    key.model,
-                    key.model_kind,
-                    key.tier,
-                    key.item,
-                    key.sample,
-                    record.get("status", PENDING),
-                    storable(record.get("error")),
-                    key.rel_dir,
-                    json.dumps(record, default=str),  # ensure_ascii: surrogates escaped
-                    time.time(),
-                ),
+                _row(key, record, time.time()),
             )
 
     def pending_keys(self, *, retry_infra: bool = True) -> list[TrialKey]:
