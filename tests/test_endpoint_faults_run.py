@@ -57,7 +57,7 @@ def quick_backoff(monkeypatch):
     monkeypatch.setattr(openai_compat, "BACKOFF_BASE_S", 0.01)
 
 
-def test_fault_kinds_end_declared_then_resume_retries_only_them(tmp_path, isolated_cache):
+def test_each_fault_ends_declared_and_only_faults_are_asked_again_after_healing(tmp_path, isolated_cache):
     lines = task_lines(len(KINDS) + 1)
     items = list(lines)
     fault_of = dict(zip(items, KINDS, strict=False))  # the last item is answered well
@@ -85,22 +85,26 @@ def test_fault_kinds_end_declared_then_resume_retries_only_them(tmp_path, isolat
 
         before = {item: server.state.count(line) for item, line in lines.items()}
         server.heal()
-        resumed = runner.invoke(app, ["resume", str(run)])
-        assert resumed.exit_code == 0, resumed.output
+        # a second run of the spec asks only for the faulted trials: no fault had been cached
+        second = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / "second")])
+        assert second.exit_code == 0, second.output
         after = {item: server.state.count(line) for item, line in lines.items()}
-        # only the endpoint's faults were asked again, once each: none had been cached
         asked = {item for item in items if after[item] > before[item]}
         faulted = {item for item, kind in fault_of.items() if DECLARED[kind] == "llm_error"}
         assert asked == faulted
         assert all(after[i] - before[i] == 1 for i in asked)
-        statuses = {t.item: t.status for t in RunStore.open(run).trials()}
-        assert statuses == {i: "no_code" if fault_of.get(i) == "length" else "ok" for i in items}
+        healed = {i: "no_code" if fault_of.get(i) == "length" else "ok" for i in items}
+        got = {t.item: t.status for t in RunStore.open(tmp_path / "second").trials()}
+        assert got == healed
 
-        # a new run of the same spec is answered from the cache: no request at all
+        # resume retries the first run's llm_error trials, now from the cache: no request
         total = server.state.count()
-        again = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / "again")])
-        assert again.exit_code == 0, again.output
+        resumed = runner.invoke(app, ["resume", str(run)])
+        assert resumed.exit_code == 0, resumed.output
         assert server.state.count() == total
+        assert {t.item: t.status for t in RunStore.open(run).trials()} == healed
+        shown = runner.invoke(app, ["show", str(run)]).output
+        assert "15/16" in shown and "llm_error" not in shown
 
 
 def fault_of_item(fault_of: dict[str, str], kind: str) -> str:
