@@ -57,7 +57,9 @@ def quick_backoff(monkeypatch):
     monkeypatch.setattr(openai_compat, "BACKOFF_BASE_S", 0.01)
 
 
-def test_each_fault_ends_declared_and_only_faults_are_asked_again_after_healing(tmp_path, isolated_cache):
+def test_each_fault_ends_declared_and_only_faults_are_asked_again_after_healing(
+    tmp_path, isolated_cache
+):
     lines = task_lines(len(KINDS) + 1)
     items = list(lines)
     fault_of = dict(zip(items, KINDS, strict=False))  # the last item is answered well

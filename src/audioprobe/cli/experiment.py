@@ -143,26 +143,33 @@ def _join(counts: dict[str, int]) -> str:
 
 
 def _outcome_rich_table(store: RunStore) -> Table:
+    """The model's outcomes, and (only when there are any) the infrastructure's apart."""
+    rows = outcome_table(store)
+    with_infra = any(row["infrastructure"] for row in rows)
+    caption = "ok % (ok/n): over the n trials the model answered"
+    if with_infra:
+        caption += "; infrastructure faults are not the model's: resume retries them"
     table = Table(
-        title=f"{safe(store.manifest.get('run_id'))}: outcomes per model and tier",
-        caption="ok % is over the n trials the model answered; resume retries infrastructure",
+        title=f"{safe(store.manifest.get('run_id'))}: outcomes per model and tier", caption=caption
     )
-    table.add_column("model")
-    table.add_column("tier")
+    table.add_column("model", no_wrap=True)
+    table.add_column("tier", no_wrap=True)
     table.add_column("trials", justify="right")
-    table.add_column("ok % (ok/n answered)", justify="right")
-    table.add_column("model's outcomes")
-    table.add_column("infrastructure", style="yellow")
-    for row in outcome_table(store):
-        model_outcomes = _join(row["model_outcomes"] | row["other"])
-        table.add_row(
+    table.add_column("ok % (ok/n)", justify="right", no_wrap=True)
+    table.add_column("outcomes")
+    if with_infra:
+        table.add_column("infrastructure", style="yellow")
+    for row in rows:
+        cells = [
             safe(row["model"]),
             safe(row["tier"]),
             str(row["trials"]),
             str(row["ok_rate"]),
-            safe(model_outcomes),
-            safe(_join(row["infrastructure"])) or "-",
-        )
+            safe(_join(row["model_outcomes"] | row["other"])),
+        ]
+        if with_infra:
+            cells.append(safe(_join(row["infrastructure"])) or "-")
+        table.add_row(*cells)
     return table
 
 
