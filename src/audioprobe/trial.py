@@ -2,7 +2,8 @@
 
 Every stage leaves its file in the trial folder before the next begins, so a killed run resumes
 from the last finished stage and a researcher can open each step. Every failure of the model's
-code becomes a status with its error text; only bugs of the harness itself raise.
+code becomes a status with its error text; a fault of the harness itself ends only its own trial
+(`isolated`), as `sandbox_error` with the traceback kept beside it.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ async def run_code_trial(
     if extraction.code is None:
         why = "the answer contains no Python code"
         if truncated:  # the model's own doing: it spent max_tokens before writing any code
-            why += f" (truncated at max_tokens: {model_max_tokens(model)})"
+            why += " (truncated at max_tokens)"
         record.update(status="no_code", error=why)
         return _finish(ctx, key, record)
     atomic.write_text(folder / "script.py", extraction.code)
@@ -251,10 +252,6 @@ async def run_audio_trial(
         return _finish(ctx, key, record)
     _judge_audio(record, out, ctx.store.root)
     return _finish(ctx, key, record)
-
-
-def model_max_tokens(model: CodeModel) -> Any:
-    return model.describe().get("sampling", {}).get("max_tokens", "?")
 
 
 async def isolated(
