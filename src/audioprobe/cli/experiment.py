@@ -1,4 +1,4 @@
-"""`run`, `resume`, `show`, `export`: the commands that drive and read a run."""
+"""`run`, `resume`, `repair`, `show`, `export`: the commands that drive and read a run."""
 
 from __future__ import annotations
 
