@@ -120,6 +120,7 @@ def test_damaged_run_json_is_one_line_naming_it(tmp_path):
         ([], {"kind": "openai", "model": "gpt-x"}, "OPENAI_API_KEY is not set"),
         ([], {"kind": "local", "model": "no-such-model"}, "unknown local model"),
         ([], {"kind": "replay", "model": "/nonexistent/answers.jsonl"}, "does not exist"),
+        ([], {"kind": "baseline", "model": "no-such-baseline"}, "unknown baseline"),
         (["--limit", "0"], {}, "--limit 0"),
     ],
 )

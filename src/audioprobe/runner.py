@@ -71,7 +71,8 @@ class RunPlan:
 
 def check_models(models: list[ModelSpec]) -> None:
     """Fail now, with the fix, on what would otherwise fail every trial: a missing API key, an
-    unknown local model, a replay file that is absent or malformed."""
+    unknown local model or baseline, a replay file that is absent or malformed. (A baseline's
+    missing weights are not checked: they are its trials' `unavailable` outcome.)"""
     for spec in models:
         if spec.kind == "replay":
             ReplayModel(spec.name, Path(spec.model))
@@ -83,6 +84,10 @@ def check_models(models: list[ModelSpec]) -> None:
             from audioprobe.llm.local import resolve_gguf
 
             resolve_gguf(spec.model)
+        elif spec.kind == "baseline":
+            from audioprobe.baselines import get_baseline
+
+            get_baseline(spec.model, name=spec.name, options=spec.extra)
 
 
 def plan_run(
