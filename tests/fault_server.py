@@ -166,10 +166,15 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a connection the fault itself cut (refuse, a client timeout) is expected
+
+
 class FaultServer:
     def __init__(self, state: ServerState | None = None):
         self.state = state or ServerState()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self.state))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
