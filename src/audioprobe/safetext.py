@@ -2,13 +2,12 @@
 
 An answer or a script's output may hold anything: lone surrogates (`\\udce9`, which UTF-8 cannot
 encode), NUL bytes, terminal escape sequences. Storing or hashing such text must never crash a
-run, and printing it must never drive the user's terminal. These three helpers are the one place
-that decides how.
+run, and printing it must never drive the user's terminal. These helpers are the one place that
+decides how.
 """
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 
 _KEEP = frozenset("\n\t")
@@ -18,10 +17,6 @@ _UNSAFE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})  # controls, format, surroga
 def to_bytes(text: str) -> bytes:
     """UTF-8, with lone surrogates kept as their own 3-byte code (lossless, never raises)."""
     return text.encode("utf-8", "surrogatepass")
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(to_bytes(text)).hexdigest()
 
 
 def for_file(text: str) -> bytes:

@@ -24,10 +24,11 @@ from audioprobe.audio_check import inspect_wav
 from audioprobe.baselines.base import AudioGenerator
 from audioprobe.errors import DiskFull, Unavailable, is_disk_full
 from audioprobe.extract import extract_code, syntax_error
+from audioprobe.hashing import sha256_text
 from audioprobe.llm.base import CodeModel, Completion, LLMError
 from audioprobe.outcomes import SANDBOX_ERROR
 from audioprobe.prompts import RenderedPrompt
-from audioprobe.safetext import for_file, sha256_text
+from audioprobe.safetext import for_file
 from audioprobe.sandbox.base import ExecResult, Limits, SandboxBackend
 from audioprobe.sandbox.collect import safe_output
 from audioprobe.store import RunStore, TrialKey

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from audioprobe import atomic
+from audioprobe.hashing import sha256_text
 from audioprobe.llm.base import Completion
 from audioprobe.paths import cache_dir
-from audioprobe.safetext import sha256_text
 
 
 def request_hash(
