@@ -33,6 +33,7 @@ FAULTS: dict[str, int | None] = {
     "empty-choices": 200,
     "null-content": 200,
     "huge": 200,  # a body over the client's cap
+    "cut": 200,  # the body breaks off after a few bytes
     "length": 200,  # well-formed, but cut at max_tokens before any code: the model's answer
 }
 SINE = """```python
@@ -52,8 +53,8 @@ class Rule:
 
 @dataclass
 class ServerState:
-    answer: str = SINE
-    answers: dict[str, str] = field(default_factory=dict)
+    answer: Any = SINE  # a str, or content parts (a list of {"type": "text", "text": ...})
+    answers: dict[str, Any] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     delay_s: float = 0.0
     hang_s: float = 3.0
@@ -156,6 +157,15 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                 self._json(200, {**completion(body, None), "choices": []})
             elif kind == "null-content":
                 self._json(200, completion(body, None))
+            elif kind == "cut":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "4096")
+                self.end_headers()
+                self.wfile.write(b'{"choices": [{"mess')
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
             elif kind == "huge":
                 self._json(200, completion(body, "x" * (5 << 20)))
             elif kind == "length":

@@ -82,7 +82,8 @@ def test_each_fault_ends_declared_and_only_faults_are_asked_again_after_healing(
         assert got[items[-1]].status == "ok"
 
         shown = runner.invoke(app, ["show", str(run)]).output
-        assert "llm_error 14" in shown  # infrastructure, apart from the model's outcomes
+        infra = sum(1 for kind in KINDS if DECLARED[kind] == "llm_error")
+        assert f"llm_error {infra}" in shown  # infrastructure, apart from the model's outcomes
         assert "50% (1/2)" in shown  # ok over the 2 trials the model answered
 
         before = {item: server.state.count(line) for item, line in lines.items()}
@@ -106,7 +107,7 @@ def test_each_fault_ends_declared_and_only_faults_are_asked_again_after_healing(
         assert server.state.count() == total
         assert {t.item: t.status for t in RunStore.open(run).trials()} == healed
         shown = runner.invoke(app, ["show", str(run)]).output
-        assert "15/16" in shown and "llm_error" not in shown
+        assert f"{len(items) - 1}/{len(items)}" in shown and "llm_error" not in shown
 
 
 def fault_of_item(fault_of: dict[str, str], kind: str) -> str:

@@ -5,7 +5,7 @@ from fault_server import FAULTS, FaultServer, ServerState, dead_url
 
 from audioprobe.llm import openai_compat
 from audioprobe.llm.base import LLMError
-from audioprobe.llm.endpoint_faults import parse_retry_after
+from audioprobe.llm.endpoint_faults import parse_retry_after, retry_after
 from audioprobe.llm.openai_compat import OpenAICompatModel
 from audioprobe.llm.replay import ReplayModel
 from audioprobe.spec import ModelSpec
@@ -64,6 +64,14 @@ def test_every_endpoint_fault_is_an_llm_error_naming_url_and_is_never_cached(kin
         server.heal()
         assert ask(model).text == "healed"  # the fault was not cached as an answer
         assert ask(model).cached
+
+
+def test_text_parts_are_an_answer_and_retry_after_ms_is_read(isolated_cache):
+    parts = [{"type": "text", "text": "part one, "}, {"type": "text", "text": "part two"}]
+    with FaultServer(ServerState(answer=parts)) as server:
+        assert ask(model_for(server.base_url)).text == "part one, part two"
+    assert retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after({"retry-after-ms": "soon", "retry-after": "9"}) == 9.0
 
 
 def test_retry_after_is_honoured_up_to_the_budget():

@@ -77,6 +77,19 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     return max(0.0, seconds)
 
 
+def retry_after(headers: Any) -> float | None:
+    """Seconds the endpoint asks us to wait: OpenAI's `retry-after-ms`, else `Retry-After`."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            seconds = float(millis) / 1000
+        except ValueError:
+            seconds = math.nan
+        if not math.isnan(seconds):
+            return max(0.0, seconds)
+    return parse_retry_after(headers.get("retry-after"))
+
+
 @dataclass(frozen=True)
 class Answer:
     """The parts of a well-formed completion that a trial records."""
@@ -112,8 +125,12 @@ def answer_from_payload(payload: Any, body: bytes | str = b"") -> Answer:
     finish = finish if isinstance(finish, str) else None
     if content is None:
         raise EndpointFault(f"the message's `content` is null (finish_reason={finish})", body=shown)
+    if isinstance(content, list):  # content parts: [{"type": "text", "text": "..."}, ...]
+        texts = [p.get("text") for p in content if isinstance(p, dict)]
+        if texts and all(isinstance(t, str) for t in texts):
+            content = "".join(texts)
     if not isinstance(content, str):
-        raise EndpointFault("the message's `content` is not a string", body=shown)
+        raise EndpointFault("the message's `content` is neither text nor text parts", body=shown)
     usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
     model = payload.get("model")
     return Answer(

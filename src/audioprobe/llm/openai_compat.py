@@ -25,7 +25,7 @@ from audioprobe.llm.endpoint_faults import (
     EndpointFault,
     answer_from_body,
     answer_from_payload,
-    parse_retry_after,
+    retry_after,
     retryable_status,
 )
 from audioprobe.spec import ModelSpec
@@ -191,7 +191,7 @@ class OpenAICompatModel:
                 status=exc.status_code,
                 body=_error_text(exc),
                 retryable=retryable_status(exc.status_code),
-                retry_after_s=parse_retry_after(exc.response.headers.get("retry-after")),
+                retry_after_s=retry_after(exc.response.headers),
             ) from None
         return answer_from_body(body)
 
@@ -200,14 +200,25 @@ class OpenAICompatModel:
 
 
 async def _read_capped(response: Any) -> bytes:
-    """The body, but never more than one byte past the cap (a runaway body is not read whole)."""
+    """The body, but never more than one byte past the cap (a runaway body is not read whole).
+
+    Whatever fails while the body arrives (a cut connection, a broken gzip stream) is the
+    endpoint's fault; the client raises its transport's own errors here, not openai's.
+    """
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            break
+    try:
+        async for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                break
+    except Exception as exc:
+        raise EndpointFault(
+            f"the answer broke off while it was read ({type(exc).__name__}: {exc})",
+            status=response.status_code,
+            body=b"".join(chunks)[:1000],
+        ) from None
     return b"".join(chunks)
 
 
