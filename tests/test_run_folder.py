@@ -103,11 +103,15 @@ def test_second_run_on_a_held_folder_exits_2_naming_the_holder(tmp_path, isolate
     assert "\x1b" not in exported.output and "\x00" not in exported.output
 
 
-def test_damaged_run_json_is_one_line_naming_it(tmp_path):
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n\x00\xff", b'{"spec": {', b"[]", b'{"spec": {}, "models": [{}]}'],
+)
+def test_damaged_run_json_is_one_line_naming_it(tmp_path, content):
     run = tmp_path / "run"
     run.mkdir()
-    (run / "run.json").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
-    for command in ("show", "resume", "export", "score"):
+    (run / "run.json").write_bytes(content)
+    for command in ("show", "resume", "export", "score", "repair"):
         result = runner.invoke(app, [command, str(run)])
         assert result.exit_code == 2, (command, result.output)
         assert f"{run / 'run.json'} is damaged" in result.output

@@ -49,7 +49,10 @@ def hold_run(root: Path, command: str, *, create: bool = False) -> Iterator[None
         raise AudioprobeError(f"{root} is not an audioprobe run (no such folder)")
     root.mkdir(parents=True, exist_ok=True)
     path = root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise AudioprobeError(f"cannot lock {root} ({exc.strerror}); is it writable?") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

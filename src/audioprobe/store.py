@@ -60,6 +60,15 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     for key, kind in (("models", list), ("items", dict)):
         if not isinstance(manifest.setdefault(key, kind()), kind):
             raise AudioprobeError(f"{damaged}: {key!r} is not a JSON {kind.__name__}")
+    models_ok = all(
+        isinstance(m, dict) and isinstance(m.get("name"), str) for m in manifest["models"]
+    )
+    items_ok = all(
+        isinstance(items, list) and all(isinstance(i, dict) and "id" in i for i in items)
+        for items in manifest["items"].values()
+    )
+    if not (models_ok and items_ok):
+        raise AudioprobeError(f"{damaged}: a model without a name or an item without an id")
     return manifest
 
 
