@@ -91,7 +91,8 @@ wall_s = 20
 """
     )
     out = tmp_path / "run"
-    cli("run", str(spec), "--out", str(out))
+    result = CliRunner().invoke(app, ["run", str(spec), "--out", str(out)])
+    assert result.exit_code == 3, result.output  # 8 of 16 llm_error: more than a run may lose
     return RunStore.open(out)
 
 

@@ -46,6 +46,9 @@ class ModelSpec(BaseModel):
     )
     timeout_s: float = Field(180.0, gt=0)
     max_retries: int = Field(4, ge=0, le=20)
+    retry_budget_s: float = Field(
+        300.0, gt=0, description="the most seconds one answer may spend waiting on retries"
+    )
     ctx_size: int = Field(4096, ge=512, description="context of each slot, for kind=local")
     slots: int | None = Field(
         None, ge=1, le=64, description="kind=local: sequences decoded together; from the machine"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any, Literal
 
+from audioprobe.outcomes import OK, is_infrastructure, is_model_outcome, render_rate
 from audioprobe.store import RunStore, TrialRecord
 
 if TYPE_CHECKING:
@@ -31,7 +32,12 @@ def _tier_rank(tier: str) -> int:
 
 
 def outcome_table(store: RunStore) -> list[dict[str, Any]]:
-    """One row per model × tier: trial count, ok share and the count of each outcome."""
+    """One row per model × tier: the model's outcomes apart from infrastructure faults.
+
+    `ok_rate` is over the trials the model answered (its own outcomes); `llm_error` and
+    `sandbox_error` trials are counted under `infrastructure` and left out of it, and `other`
+    holds trials not yet run or not runnable (pending, unavailable).
+    """
     groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for trial in store.trials():
         groups[(trial.model, trial.tier)][trial.status] += 1
@@ -39,15 +45,24 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     for (model, tier), counts in sorted(
         groups.items(), key=lambda kv: (kv[0][0], _tier_rank(kv[0][1]))
     ):
-        total = sum(counts.values())
+        rate = render_rate(counts.elements())
         rows.append(
             {
                 "model": model,
                 "tier": tier,
-                "trials": total,
-                "ok": counts.get("ok", 0),
-                "ok_pct": 100.0 * counts.get("ok", 0) / total if total else 0.0,
+                "trials": sum(counts.values()),
+                "answered": rate.denominator,
+                "ok": counts.get(OK, 0),
+                "ok_rate": rate,
+                "ok_pct": None if rate.value is None else 100.0 * rate.value,
                 "outcomes": dict(sorted(counts.items())),
+                "model_outcomes": {k: v for k, v in sorted(counts.items()) if is_model_outcome(k)},
+                "infrastructure": {k: v for k, v in sorted(counts.items()) if is_infrastructure(k)},
+                "other": {
+                    k: v
+                    for k, v in sorted(counts.items())
+                    if not is_model_outcome(k) and not is_infrastructure(k)
+                },
             }
         )
     return rows

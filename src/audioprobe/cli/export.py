@@ -15,10 +15,11 @@ from typing import Annotated, Any
 import typer
 
 from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.experiment import open_run
 from audioprobe.errors import AudioprobeError
 from audioprobe.results.export import TABLES, arrow_table, table
 from audioprobe.results.measures import RunResults
-from audioprobe.store import RunStore
+from audioprobe.safetext import printable
 
 FORMATS = ("csv", "jsonl", "parquet")
 
@@ -52,7 +53,7 @@ def export(
         raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
     if format == "parquet" and output is None:
         raise AudioprobeError("--format parquet needs --output FILE")
-    store = RunStore.open(run_dir)
+    store = open_run(run_dir)
     schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
     if format == "parquet":
         import pyarrow.parquet as pq
@@ -63,9 +64,16 @@ def export(
         with output.open("w", newline="", encoding="utf-8") as handle:
             _write_text(handle, format, list(schema), rows)
     else:
-        _write_text(typer.get_text_stream("stdout"), format, list(schema), rows)
+        stream = typer.get_text_stream("stdout")
+        if stream.isatty():  # a script's escape sequences must not drive the terminal
+            rows = [{k: _tty_cell(v) for k, v in r.items()} for r in rows]
+        _write_text(stream, format, list(schema), rows)
     if output:
         console.print(f"wrote {len(rows)} rows to {output}")
+
+
+def _tty_cell(value: Any) -> Any:
+    return printable(value) if isinstance(value, str) else value
 
 
 def register(app: typer.Typer) -> None:

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.common import console, holds_run, safe, user_errors
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
 from audioprobe.store import RunStore
@@ -48,13 +47,13 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
         level = results.run.tiers.get(tier).level if tier in results.run.tiers else None
         table = Table(title=f"tier {level}: {tier}" if level else tier, title_justify="left")
         for col in ("model", "render rate", *columns):
-            table.add_column(escape(col), overflow="fold")
+            table.add_column(safe(col), overflow="fold")
         for model in models:
             row = [model, str(results.rate(model, tier))]
             for heading in columns:
                 m = cells.get((model, heading))
                 row.append("" if m is None else _cell(m, fmt_measure(m), notes))
-            table.add_row(*(escape(c) for c in row))
+            table.add_row(*(safe(c) for c in row))
         tables.append(table)
     return tables, notes
 
@@ -74,11 +73,12 @@ def print_summary(store: RunStore) -> bool:
     for table in tables:
         console.print(table)
     for i, note in enumerate(notes, 1):
-        console.print(f"[dim]\\[{i}][/] {escape(note)}", highlight=False)
+        console.print(f"[dim]\\[{i}][/] {safe(note)}", highlight=False)
     return bool(tables)
 
 
 @user_errors
+@holds_run("score")
 def score(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     metrics: Annotated[
@@ -101,7 +101,7 @@ def score(
 
     def progress(message: str) -> None:
         if not quiet:
-            console.print(f"[dim]{escape(message)}[/]", highlight=False)
+            console.print(f"[dim]{safe(message)}[/]", highlight=False)
 
     report = score_run(store, chosen, device=device, progress=progress)
     console.print(
@@ -110,7 +110,7 @@ def score(
         f" {report.cache_misses} computed; cards in {store.root / 'cards.json'}"
     )
     for note in report.notes:
-        console.print(f"[yellow]{escape(note)}[/]")
+        console.print(f"[yellow]{safe(note)}[/]")
     print_summary(store)
 
 

@@ -28,6 +28,7 @@ from audioprobe.sandbox.image import LOCAL_BASE, ensure_image
 from audioprobe.sandbox.outcome import finished_run
 from audioprobe.sandbox.runtime import INSIDE_SHIM, INSIDE_WORKDIR, sandbox_env
 from audioprobe.sandbox.supervise import _Capped
+from audioprobe.treewalk import walk
 
 SANDBOX_UID = 65534
 
@@ -237,7 +238,7 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
     if os.getuid() != 0:
         return
     os.lchown(root, uid, gid)
-    for dirpath, dirs, files in os.walk(root, followlinks=False):
+    for dirpath, dirs, files in walk(root):
         for name in dirs + files:
             with contextlib.suppress(OSError):
                 os.lchown(os.path.join(dirpath, name), uid, gid)
