@@ -21,7 +21,7 @@ from audioprobe.cli.common import (
     user_errors,
 )
 from audioprobe.cli.score import summary_tables
-from audioprobe.errors import AudioprobeError
+from audioprobe.devices import parse_device
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
 from audioprobe.runlock import hold_run
 from audioprobe.spec import ModelSpec, load_spec, parse_model_arg
@@ -68,8 +68,7 @@ def _finish(store: RunStore, counts: Counter[str]) -> None:
 
 
 def with_device(model: ModelSpec, device: str) -> ModelSpec:
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise AudioprobeError(f"--device {device!r}: expected cpu, cuda or cuda:N")
+    parse_device(device)
     if model.kind != "baseline":
         return model
     return model.model_copy(update={"extra": {**model.extra, "device": device}})

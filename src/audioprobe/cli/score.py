@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from audioprobe.cli.common import console, holds_run, safe, user_errors
+from audioprobe.devices import resolve_device
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
 from audioprobe.store import RunStore
@@ -90,7 +91,9 @@ def score(
             " experiment's list, else every registered metric (docs/scoring.md)",
         ),
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda, for embedding models")] = "cpu",
+    device: Annotated[
+        str, typer.Option(help="cpu, cuda, cuda:N or auto (a GPU when torch sees one)")
+    ] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """Add metrics to a run: pitch, WER, CLAP, FAD/KAD against references. Safe to re-run."""
@@ -103,7 +106,7 @@ def score(
         if not quiet:
             console.print(f"[dim]{safe(message)}[/]", highlight=False)
 
-    report = score_run(store, chosen, device=device, progress=progress)
+    report = score_run(store, chosen, device=resolve_device(device), progress=progress)
     console.print(
         f"scored: {report.clip_values} clip values computed, {report.clip_skipped} kept from"
         f" before, {report.set_values} set values; embeddings {report.cache_hits} cached,"
