@@ -163,7 +163,11 @@ class RunCgroup:
     def remove(self) -> None:
         """Kill what is left and delete the groups (a group with members cannot be removed)."""
         self.kill_all()
-        for d in dict.fromkeys(self.dirs.values()):
+        groups = dict.fromkeys(self.dirs.values())
+        # Docker puts each container's group inside ours (cgroup_parent) and removes it a moment
+        # after the container: the children go first, or ours stays behind, busy.
+        nested = [Path(p) for d in groups for p, _, _ in os.walk(d, topdown=False) if Path(p) != d]
+        for d in [*nested, *groups]:
             for _ in range(50):
                 try:
                     d.rmdir()

@@ -1,0 +1,34 @@
+"""Lending the trial folder to the sandbox's user for one run, and taking it back.
+
+When the harness is root, model code runs as an unprivileged uid (docker's 65534, bwrap's
+dedicated host uid), which must own the trial folder to write into it; afterwards everything in
+it goes back to the harness's user so nothing the script left is owned by a foreign uid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    """Give `root` and everything under it to uid:gid, never following a symlink (root only)."""
+    if os.geteuid() != 0:
+        return
+    os.lchown(root, uid, gid)
+    for dirpath, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            with contextlib.suppress(OSError):
+                os.lchown(os.path.join(dirpath, name), uid, gid)
+
+
+def unreachable_parent(path: Path) -> Path | None:
+    """The first folder above `path` that other users cannot traverse (o+x unset), if any."""
+    for parent in reversed(Path(path).resolve().parents):
+        try:
+            if not parent.stat().st_mode & 0o001:
+                return parent
+        except OSError:
+            return parent
+    return None
