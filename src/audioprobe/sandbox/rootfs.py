@@ -35,7 +35,6 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from audioprobe.errors import AudioprobeError
-from audioprobe.paths import cache_dir
 from audioprobe.sandbox.runtime import CONTEXT_DIR, ETC_DIR, INSIDE_SHIM, SHIM_DIR
 
 RUNTIME_FILE = CONTEXT_DIR / "runtime.toml"
@@ -141,7 +140,7 @@ def runtime_hash() -> str:
 
 
 def runtime_cache() -> Path:
-    """Where runtime trees are kept: AUDIOPROBE_SANDBOX_CACHE, else the user's cache.
+    """Where runtime trees are kept: AUDIOPROBE_SANDBOX_CACHE, else ~/.cache/audioprobe/sandbox.
 
     As root the tree must be reachable by the unprivileged uid bwrap runs as, and root's home
     usually is not (mode 700), so root keeps it in /var/cache/audioprobe/sandbox instead.
@@ -151,8 +150,8 @@ def runtime_cache() -> Path:
         folder = Path(env)
     elif os.geteuid() == 0:
         folder = Path("/var/cache/audioprobe/sandbox")
-    else:
-        return cache_dir("sandbox")
+    else:  # not AUDIOPROBE_CACHE: a fresh answer cache should not mean a 450 MB rebuild
+        folder = Path.home() / ".cache" / "audioprobe" / "sandbox"
     folder.mkdir(parents=True, exist_ok=True, mode=0o755)
     return folder
 
