@@ -15,8 +15,10 @@ eagerly, so scripts that never use pyo pay nothing):
   named. A recording still open when the script exits is rendered then.
 """
 
+import contextlib
 import importlib.abc
 import importlib.machinery
+import io
 import sys
 
 from _audioprobe_pyo import neutralise_widgets, patch_server
@@ -41,7 +43,10 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
         original = loader.exec_module
 
         def exec_module(module):
-            original(module)
+            # pyo's GUI layer prints a banner on stdout about missing wxPython/Tkinter; in here
+            # having no GUI is the design, and the banner would only pollute the script's output
+            with contextlib.redirect_stdout(io.StringIO()):
+                original(module)
             patch(module)
 
         loader.exec_module = exec_module
