@@ -13,6 +13,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import pytest
 from sandbox_helpers import TIGHT, docker_engine_reason, explain
 
 from audioprobe.audio_check import inspect_wav
@@ -188,3 +189,27 @@ def test_prompt_names_exactly_the_runtime_libraries() -> None:
     assert libraries == ["numpy", "scipy", "pydub", "pyo"]
     assert f"Use only {', '.join(libraries)} and the Python standard library." in prompt
     assert set(libraries) <= set(ALLOWED)
+
+
+def test_an_environment_off_the_pins_is_refused_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A harness whose numpy is not the pinned one would build another world: the run stops
+    before any trial, with one line naming the pip command."""
+    from typer.testing import CliRunner
+
+    from audioprobe.cli import app
+    from audioprobe.sandbox import rootfs
+
+    pinned = tmp_path / "runtime.toml"
+    pinned.write_text(
+        rootfs.RUNTIME_FILE.read_text().replace('numpy = "', 'numpy = "0.0.1" # was "', 1)
+    )
+    real_load = rootfs.RuntimeSpec.load
+    monkeypatch.setattr(rootfs.RuntimeSpec, "load", classmethod(lambda cls: real_load(pinned)))
+    script = tmp_path / "s.py"
+    script.write_text("print(1)\n")
+    result = CliRunner().invoke(app, ["sandbox", "run", str(script), "--backend", "bwrap"])
+    assert result.exit_code != 0
+    assert "pip install --no-deps numpy==0.0.1" in result.output
+    assert "Traceback" not in result.output

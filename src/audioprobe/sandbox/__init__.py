@@ -12,7 +12,7 @@ from __future__ import annotations
 from audioprobe.errors import AudioprobeError
 from audioprobe.sandbox.base import ExecResult, ExecStatus, Limits, SandboxBackend
 from audioprobe.sandbox.collect import safe_output
-from audioprobe.sandbox.rootfs import runtime_hash
+from audioprobe.sandbox.rootfs import mismatch_problem, runtime_hash
 
 BACKEND_NAMES = ("auto", "bwrap", "docker", "subprocess")
 
@@ -52,7 +52,12 @@ def get_backend(name: str = "auto") -> SandboxBackend:
     """A ready backend by name; raises SandboxUnavailable with a how-to when it cannot run here.
 
     "auto" never picks "subprocess": running model code unisolated must be asked for by name.
+    Every backend runs the one pinned runtime, so an environment that cannot build it is
+    refused here, before any trial starts, with the pip command that fixes it.
     """
+    problem = mismatch_problem()
+    if problem:
+        raise SandboxUnavailable(problem)
     if name != "auto":
         backend = _make(name)
         ok, why = backend.available()

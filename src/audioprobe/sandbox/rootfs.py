@@ -171,23 +171,31 @@ def _build_lock() -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def mismatch_problem(spec: RuntimeSpec | None = None) -> str:
+    """Why this environment cannot build the pinned runtime, with the fix; "" when it can."""
+    wrong = (spec or RuntimeSpec.load()).mismatches()
+    if not wrong:
+        return ""
+    return (
+        "the sandbox runtime (sandbox/runtime.toml) pins versions this environment does not "
+        f"have; install them with: pip install --no-deps {' '.join(wrong)}"
+    )
+
+
 def ensure_rootfs(log: Log = say, force: bool = False) -> Path:
-    """The runtime's tree, building it (about a minute) the first time it is needed."""
+    """The runtime's tree, building it (about ten seconds) the first time it is needed."""
     tree = rootfs_dir()
     if tree.is_dir() and not force:
         return tree
     spec = RuntimeSpec.load()
-    wrong = spec.mismatches()
-    if wrong:
-        raise RuntimeMismatch(
-            "the sandbox runtime (sandbox/runtime.toml) pins versions this environment does not "
-            f"have; install them with: pip install --no-deps {' '.join(wrong)}"
-        )
+    problem = mismatch_problem(spec)
+    if problem:
+        raise RuntimeMismatch(problem)
     with _build_lock():
         if tree.is_dir() and not force:
             return tree
         started = time.monotonic()
-        log(f"building the sandbox runtime {tree.name} (once; about a minute)")
+        log(f"building the sandbox runtime {tree.name} (once, for every backend)")
         partial = tree.with_name(f"{tree.name}.partial-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
         tar_path = partial.with_suffix(".tar")
