@@ -38,7 +38,10 @@ def _hostile_files(folder: Path) -> dict[str, Path]:
     files = {}
     flac = folder / "flac" / "output.wav"
     flac.parent.mkdir(parents=True)
-    sf.write(flac, _tone(3.0), SR, format="FLAC")
+    # 67 M frames of near silence in ~200 KB: read whole, it would take the harness past 500 MB
+    with sf.SoundFile(flac, "w", 48000, 1, format="FLAC", subtype="PCM_16") as out:
+        for _ in range(64):
+            out.write(np.zeros(1 << 20, dtype=np.int16))
     files["flac"] = flac
     tone16 = (_tone() * 32767).astype("<i2").tobytes()
     for name, blob in {
@@ -62,15 +65,17 @@ EXPECTED = {
 
 
 def test_lying_files_are_refused_with_a_reason_in_bounded_memory(tmp_path: Path) -> None:
-    """Each file is judged in a fresh interpreter whose peak RSS is measured by the kernel."""
+    """Each file is judged in a fresh interpreter whose peak resident memory the kernel reports."""
     files = _hostile_files(tmp_path)
     probe = textwrap.dedent(
         """
-        import json, resource, sys
+        import json, sys
         from pathlib import Path
         from audioprobe.audio_check import inspect_wav, max_duration_s
         v = inspect_wav(Path(sys.argv[1]), max_duration_s(4.0))
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # VmHWM: this interpreter's own peak (ru_maxrss would carry over the forking parent's)
+        hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")][0]
+        rss_mb = int(hwm.split()[1]) / 1024
         print(json.dumps({"problem": v.problem, "info": v.info is not None, "rss_mb": rss_mb}))
         """
     )

@@ -9,7 +9,7 @@ Launch chain (each step execs the next, so there is one process to watch):
 Inside: every namespace unshared (network included, so only a loopback with nothing on it),
 uid/gid 65534 in a fresh user namespace with no capabilities and no further user namespaces,
 the sandbox runtime's tree (rootfs.py, the same tree the docker image is imported from) bound
-read-only as `/`, a fresh /proc whose host knobs (/proc/sys and friends) are read-only, a
+read-only as `/`, a fresh /proc whose knobs (sys, sysrq-trigger, irq, bus) are read-only, a
 size-limited private /tmp, and the trial folder as the only writable place, mounted at /trial.
 A seccomp filter (seccomp.py) refuses mount, ptrace, unshare, keyctl, bpf and the like. The
 environment is rebuilt from nothing (runtime.sandbox_env). bwrap's own pid 1 dies with its
@@ -44,9 +44,10 @@ SANDBOX_UID = 65534  # the uid a script sees inside
 # The host uid a script runs as when the harness is root: a number no account uses, so the
 # sandbox shares no files or processes with anyone (AUDIOPROBE_SANDBOX_UID overrides).
 HOST_UID = int(os.environ.get("AUDIOPROBE_SANDBOX_UID", "64123"))
-# /proc entries that reach the host kernel; a fresh procfs has them, so they are re-bound
-# read-only over themselves.
-PROC_KNOBS = ("sys", "sysrq-trigger", "irq", "bus", "fs", "acpi", "kcore", "timer_list")
+# The /proc entries bwrap means to cover read-only. Its own cover skips a folder it cannot write
+# (/proc/sys is mode 555), which leaves the namespaced sysctls (ipc, pid: msgmax, pid_max...)
+# writable; bind sources are host paths, so these show the harness's values, read-only.
+PROC_KNOBS = ("sys", "sysrq-trigger", "irq", "bus")
 
 
 def find_bwrap() -> tuple[Path | None, str]:
