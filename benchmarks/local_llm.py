@@ -9,6 +9,12 @@ are recorded beside each row: on shared cores these, not the model, often set th
 
     python benchmarks/local_llm.py [--models KEY ...] [--trials 3] [--threads N] [--json PATH]
                                    [--autogroup-nice -15]
+
+`--slots 1 2 4` measures aggregate throughput instead: for each slot count N the server is
+started with N slots and N requests are kept in flight (as a run with concurrency N does);
+generated tokens of all requests over the wall time, the ratio to one slot, and the
+memory-bandwidth roofline of one sequence (GGUF bytes read per token vs measured copy bandwidth).
+`default` in the list stands for the slot count audioprobe picks on this machine.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from openai import OpenAI
 
 from audioprobe.errors import AudioprobeError
 from audioprobe.llm.local import LocalServer, catalog, ensure_model
-from audioprobe.llm.local.server import usable_cpus
+from audioprobe.machine import default_local_slots, usable_cpus
 from audioprobe.prompts import render_prompt
 from audioprobe.tiers import load_tier
 
@@ -110,6 +117,83 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
     return row
 
 
+def memory_bandwidth_gbs(size_mb: int = 256, repeats: int = 5) -> float:
+    """Best-of-N copy bandwidth (bytes read + written per second), the bound of decoding."""
+    src = np.ones(size_mb * 1024 * 1024 // 8)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - started)
+    return 2 * src.nbytes / best / 1e9
+
+
+def aggregate_row(
+    path: Path, slots: int, args: argparse.Namespace, messages: list[dict[str, str]]
+) -> dict[str, Any]:
+    """N slots, N requests in flight for `--trials` rounds: aggregate generated tokens/s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with LocalServer(path, ctx_size=4096, threads=args.threads, parallel=slots) as server:
+        client = OpenAI(base_url=server.base_url, api_key="none", max_retries=0, timeout=1800)
+
+        def one(seed: int) -> int:
+            response = client.chat.completions.create(
+                model=server.model_id,
+                messages=messages,
+                max_tokens=args.max_tokens,
+                temperature=0.7,
+                seed=seed,
+                extra_body={"cache_prompt": False},
+            )
+            return response.usage.completion_tokens
+
+        one(10_000)  # warm-up
+        load_before = os.getloadavg()[0]
+        started = time.monotonic()
+        with ThreadPoolExecutor(slots) as pool:
+            tokens = sum(pool.map(one, range(slots * args.trials)))
+        wall = time.monotonic() - started
+    return {
+        "slots": slots,
+        "requests": slots * args.trials,
+        "completion_tokens": tokens,
+        "seconds": wall,
+        "aggregate_tps": tokens / wall,
+        "load_avg": load_before,
+    }
+
+
+def run_aggregate(args: argparse.Namespace, messages: list[dict[str, str]]) -> dict[str, Any]:
+    key = args.models[0]
+    path = ensure_model(catalog()[key])
+    counts = [default_local_slots() if s == "default" else int(s) for s in args.slots]
+    rows = []
+    for slots in dict.fromkeys(counts):
+        rows.append(aggregate_row(path, slots, args, messages))
+        print(f"  done {slots} slot(s)", file=sys.stderr, flush=True)
+    base = next((r["aggregate_tps"] for r in rows if r["slots"] == 1), None)
+    bandwidth = memory_bandwidth_gbs()
+    roofline = bandwidth * 1e9 / path.stat().st_size
+    print(f"model {key}; audioprobe's default on this machine: {default_local_slots()} slots")
+    print(
+        f"{'slots':>5} {'requests':>8} {'out tok':>7} {'wall s':>7} {'agg t/s':>8} {'x 1 slot':>8}"
+    )
+    for row in rows:
+        ratio = row["aggregate_tps"] / base if base else float("nan")
+        row["ratio_to_one_slot"] = ratio
+        print(
+            f"{row['slots']:>5} {row['requests']:>8} {row['completion_tokens']:>7}"
+            f" {row['seconds']:>7.1f} {row['aggregate_tps']:>8.2f} {ratio:>8.2f}"
+        )
+    print(
+        f"roofline of one sequence: {roofline:.1f} tok/s"
+        f" ({bandwidth:.1f} GB/s copy bandwidth / {path.stat().st_size / 1e9:.2f} GB of weights)"
+    )
+    return {"model": key, "roofline_tps": roofline, "bandwidth_gbs": bandwidth, "rows": rows}
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     header = (
         f"{'model':<20} {'params':>6} {'thr':>3} {'start s':>7} {'prompt t/s':>10}"
@@ -142,11 +226,22 @@ def main(argv: list[str] | None = None) -> int:
         help="Linux: the server's autogroup nice (negative needs root); approximates dedicated"
         " cores on a machine shared with other sessions",
     )
+    parser.add_argument(
+        "--slots",
+        nargs="*",
+        default=None,
+        help="aggregate mode: slot counts to compare (integers or 'default'), first model only",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the rows here")
     args = parser.parse_args(argv)
 
     messages = benchmark_messages()
     print(f"{usable_cpus()} usable CPUs; load average {os.getloadavg()[0]:.1f}", flush=True)
+    if args.slots:
+        result = run_aggregate(args, messages)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return 0
     rows = []
     for key in args.models:
         rows.append(run_model(key, args, messages))

@@ -91,7 +91,8 @@ wall_s = 20
 """
     )
     out = tmp_path / "run"
-    cli("run", str(spec), "--out", str(out))
+    result = CliRunner().invoke(app, ["run", str(spec), "--out", str(out)])
+    assert result.exit_code == 3, result.output  # 8 of 16 llm_error: more than a run may lose
     return RunStore.open(out)
 
 
@@ -138,7 +139,9 @@ def chromium_page(console: list[str]) -> Iterator[Any]:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: console.append(f"page error: {e}"))
-            page.on("requestfailed", lambda r: console.append(f"request failed: {r.url}"))
+            page.on(
+                "requestfailed", lambda r: console.append(f"request failed: {r.url} {r.failure}")
+            )
             yield page
         finally:
             browser.close()

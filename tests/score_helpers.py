@@ -98,8 +98,10 @@ def make_run(
     items: list[str],
     models: dict[str, list[np.ndarray | None]],
     scoring: dict[str, Any] | None = None,
+    sr: int = SR,
+    failure: str = "runtime_error",
 ) -> RunStore:
-    """A run of one tier: models -> one clip per item (None = a failed render)."""
+    """A run of one tier: models -> one clip per item (None = a trial that ended `failure`)."""
     t = load_tier(tier)
     chosen = [t.item(i) for i in items]
     manifest = {
@@ -126,11 +128,12 @@ def make_run(
             "target_duration_s": t.item(key.item).duration_s,
         }
         if audio is None:
-            record.update(status="runtime_error", error="boom", wav=None, audio=None)
+            record.update(status=failure, error="boom", wav=None, audio=None)
         else:
             rel = f"{key.rel_dir}/output.wav"
-            sha = write_wav(root / rel, audio)
-            record.update(status="ok", error=None, wav=rel, audio={"sha256": sha})
+            sha = write_wav(root / rel, audio, sr)
+            audio_facts = {"sha256": sha, "duration_s": len(audio) / sr, "sample_rate": sr}
+            record.update(status="ok", error=None, wav=rel, audio=audio_facts)
         store.save_trial(key, record)
     return store
 

@@ -104,9 +104,9 @@ def test_score_gives_piper_a_low_word_error_rate_over_the_speech_tier(tmp_path, 
     out = tmp_path / "run"
     cli("run", str(spec), "--model", "baseline:piper", "--out", str(out))
     cli("score", str(out), "--metrics", "wer", "--quiet")
-    from audioprobe.scoring import export_columns
+    from audioprobe.results.tables import clip_values
 
     store = RunStore.open(out)
-    wers = [export_columns(store)[t.trial_id]["wer"] for t in store.trials()]
+    wers = [v.value for v in clip_values(store) if v.column == "wer"]
     assert len(wers) == 12
     assert sum(wers) / len(wers) <= 0.2, wers

@@ -123,3 +123,39 @@ def test_clap_scores_and_zero_shot_use_the_audio_text_cosine(
     assert accuracy == 1.0
     with pytest.raises(ValueError, match="not among the classes"):
         zero_shot(clap, clips, ["dog", "siren"], classes)
+
+
+def test_score_and_the_python_helper_give_the_same_zero_shot_accuracy(
+    tiny_clap_models: Path, tmp_path: Path, isolated_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`audioprobe score` (metric clap_zeroshot, embeddings through the cache) and
+    clap_text.zero_shot are one implementation: same clips, same accuracy and CLAP scores."""
+    from score_helpers import make_run
+    from typer.testing import CliRunner
+
+    from audioprobe.cli import app
+    from audioprobe.results.tables import clip_values, set_values
+    from audioprobe.scoring.clap_text import clap_scores, zero_shot
+    from audioprobe.scoring.embeddings import get_embedding
+
+    monkeypatch.setenv("AUDIOPROBE_MODELS", str(tiny_clap_models))
+    get_embedding.cache_clear()
+    clap = ClapMusic()
+    sr = clap.sample_rate
+    items = ["dog", "rooster", "pig", "cow", "frog", "cat"]
+    clips = [tone(220.0 * (k + 1), 1.5, sr) if k % 2 else noise(1.5, sr, seed=k) for k in range(6)]
+    scoring = {"tiers": {"environmental": {"clap": "clap-music", "embeddings": []}}}
+    store = make_run(tmp_path / "run", "environmental", items, {"m": clips}, scoring, sr=sr)
+    result = CliRunner().invoke(
+        app, ["score", str(store.root), "-q", "-m", "clap_zeroshot,clap_score"]
+    )
+    assert result.exit_code == 0, result.output
+
+    (value,) = [v for v in set_values(store) if v.column == "clap_zeroshot"]
+    _, accuracy = zero_shot(clap, clips, items, sorted(items))  # each item is its own class
+    assert value.value == accuracy and value.n_generated == 6
+    captions = [store.item("environmental", i).caption for i in items]
+    expected = dict(zip(items, clap_scores(clap, clips, captions), strict=True))
+    scored = {v.trial_id.split("/")[2]: v.value for v in clip_values(store)}
+    assert scored == pytest.approx(expected, abs=1e-5)
+    get_embedding.cache_clear()

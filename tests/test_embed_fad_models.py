@@ -58,3 +58,26 @@ def test_missing_checkpoints_or_libraries_are_unavailable_with_the_fix(
     assert f"audioprobe models pull {emb.name}" in reason or "pip install" in reason, reason
     with pytest.raises(Unavailable):
         emb.embed([tone(440, 2.0, emb.sample_rate)])
+
+
+def test_equal_length_batches_give_each_clip_the_value_it_gets_alone() -> None:
+    """PANN runs equal-length clips as one batch (the GPU path's point); mixed lengths are
+    grouped, results come back in the clips' order, and match one-clip-at-a-time runs."""
+    import torch
+
+    from audioprobe.scoring.embeddings.fad_models import _fad_pann_module
+
+    torch.manual_seed(0)
+    pann = Pann()
+    model = _fad_pann_module().Cnn14_16k(
+        sample_rate=16000, window_size=512, hop_size=160, mel_bins=64, fmin=50, fmax=8000,
+        classes_num=527,
+    ).eval()  # fmt: skip
+    pann._model = model  # the real network, random weights: this test is about batching
+    clips = [noise(1.0, 16000, seed=0), noise(1.5, 16000, seed=1), noise(1.0, 16000, seed=2)]
+    assert pann._batches([len(c) for c in clips]) == [[0, 2], [1]]
+    batched = pann.embed_frames(clips)
+    alone = [pann._embed_frames(model, [c])[0] for c in clips]
+    for got, want in zip(batched, alone, strict=True):
+        assert got.shape == (1, 2048)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

@@ -43,3 +43,25 @@ def test_kad_is_unbiased_so_same_distribution_can_go_negative() -> None:
     ]
     assert min(values) < 0 < max(values)
     assert abs(np.mean(values)) < 0.5 * np.std(values)
+
+
+def test_a_bootstrap_on_precomputed_kernels_equals_one_that_recomputes_each_resample() -> None:
+    """KAD's interval indexes kernels computed once; it must match the per-resample route,
+    including repeated clips within a resample, which the loop reference sees as equal rows."""
+    from audioprobe.scoring.intervals import bootstrap_interval, bootstrap_interval_on_indices
+    from audioprobe.scoring.kad import KernelMatrices
+
+    rng = np.random.default_rng(1)
+    gen, ref = rng.normal(size=(12, 5)) + 0.3, rng.normal(size=(15, 5))
+    sigma = median_pairwise_distance(ref)
+    kernels = KernelMatrices(gen, ref, sigma, 100.0)
+    gi, ri = rng.integers(0, 12, 12), rng.integers(0, 15, 15)
+    assert kernels.mmd2(gi, ri) == pytest.approx(100 * _mmd2_loops(gen[gi], ref[ri], sigma))
+    estimate = kernel_audio_distance(gen, ref, sigma).value
+    common = {"n_boot": 50, "seed": 3, "key": ("m", "notes", "emb")}
+    recomputed = bootstrap_interval(
+        lambda g, r: kernel_audio_distance(g, r, sigma).value, estimate, gen, ref, **common
+    )
+    indexed = bootstrap_interval_on_indices(kernels.mmd2, estimate, 12, 15, **common)
+    assert indexed.se == pytest.approx(recomputed.se, rel=1e-9)
+    assert (indexed.low, indexed.high) == pytest.approx((recomputed.low, recomputed.high))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,24 @@ def test_threads_default_to_usable_cpus(tiny_gguf: Path) -> None:
     command = server.command(port=1)
     assert command[command.index("-t") + 1] == str(server.threads)
     assert "--jinja" in command
+
+
+def test_a_local_model_opens_with_the_machine_default_slots_each_with_its_context(
+    tiny_gguf: Path,
+) -> None:
+    """The spec's unset slots/concurrency come from the machine; the server really has them."""
+    import httpx
+
+    from audioprobe.machine import default_local_slots
+    from audioprobe.models import open_model
+    from audioprobe.spec import ModelSpec
+
+    spec = ModelSpec(name="tiny", kind="local", model=str(tiny_gguf), ctx_size=768)
+    assert spec.slots == default_local_slots() >= 2  # 2 cores here: 4 slots
+    assert spec.concurrency == spec.slots
+    with ExitStack() as stack:
+        model = open_model(spec, stack)
+        props = httpx.get(model.base_url.removesuffix("/v1") + "/props", timeout=10).json()
+        assert props["total_slots"] == spec.slots
+        slots = httpx.get(model.base_url.removesuffix("/v1") + "/slots", timeout=10).json()
+        assert [s["n_ctx"] for s in slots] == [768] * spec.slots

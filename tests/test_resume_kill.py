@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from openai_stub import OpenAIStub, StubState
+from fault_server import FaultServer, ServerState
 
 SLOW_SINE = """```python
 import time
@@ -39,7 +39,7 @@ def finished(run: Path) -> dict[str, str]:
 def test_kill_dash_nine_then_resume(tmp_path):
     env = dict(os.environ, AUDIOPROBE_CACHE=str(tmp_path / "cache"))
     run = tmp_path / "run"
-    with OpenAIStub(StubState(answer=SLOW_SINE)) as stub:
+    with FaultServer(ServerState(answer=SLOW_SINE)) as stub:
         spec = tmp_path / "k.toml"
         spec.write_text(
             f"""

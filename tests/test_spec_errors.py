@@ -66,3 +66,19 @@ def test_model_argument_forms():
     assert parse_model_arg("qwen2.5-coder-1.5b", spec).kind == "local"
     with pytest.raises(ConfigError, match="KIND:VALUE"):
         parse_model_arg("nonsense", spec)
+
+
+def test_unset_parallelism_is_chosen_from_the_machine_and_explicit_values_win(tmp_path):
+    from audioprobe.machine import default_local_slots, default_sandbox_parallel
+
+    local = GOOD.replace('kind = "openai"\nmodel = "gpt-x"', 'kind = "local"\nmodel = "x.gguf"')
+    spec, _ = load_spec(write(tmp_path, local))
+    assert spec.sandbox.parallel == default_sandbox_parallel(spec.sandbox.limits.memory_mb) >= 2
+    assert spec.models[0].slots == spec.models[0].concurrency == default_local_slots()
+
+    pinned = local + "slots = 3\nconcurrency = 1\n[sandbox]\nparallel = 1\n"
+    spec, _ = load_spec(write(tmp_path, pinned))
+    assert (spec.models[0].slots, spec.models[0].concurrency, spec.sandbox.parallel) == (3, 1, 1)
+
+    remote, _ = load_spec(write(tmp_path, GOOD))
+    assert remote.models[0].slots is None and remote.models[0].concurrency == 2

@@ -1,24 +1,30 @@
 """Compare a run's numbers with a published table or another run, cell by cell.
 
 Both sides become long rows (model, tier, metric, value). A run contributes `trials`, `ok_pct`
-and every metric scoring reported; a CSV contributes its rows as written. Rows match on all three
-keys exactly; a row on one side only is listed with the other side missing, and an unavailable
-metric is listed as unavailable with its reason, never as a number. Measures the other side
-never reports at all (say `trials`, against a paper's table) are left out and named once.
+(the render rate: ok over trials the model answered) and every measure of its typed results; a
+CSV contributes its rows as written (a number, or a text such as "unavailable: not reported").
+Rows match on all three keys exactly; a row on one side only is listed with the other side
+missing, and a measure without a number is listed with its status and reason, never as a
+number. Measures the other side never reports at all (say `trials`, against a paper's table)
+are left out and named once.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from audioprobe.errors import AudioprobeError
-from audioprobe.report.cells import Cell, fmt_number, parse_cell
-from audioprobe.report.gather import overview, tier_rank
-from audioprobe.report.scores import Scores, numeric_series
+from audioprobe.report.cell import Cell
+from audioprobe.report.format import fmt_number
+from audioprobe.report.gather import overview
+from audioprobe.report.scores import numeric_series
+from audioprobe.results.measures import RunResults, tier_rank
+from audioprobe.results.run import Run
 from audioprobe.store import RunStore
 
 KEY_COLUMNS = ("model", "tier", "metric")
@@ -58,7 +64,7 @@ class Comparison:
             if cell is None:
                 notes.append(f"missing in {side}")
             elif cell.unavailable is not None:
-                notes.append(f"{side} unavailable: {cell.unavailable}")
+                notes.append(f"{side} {cell.label}: {cell.unavailable}")
             elif cell.value is None:
                 notes.append(f"{side} not a number")
         return "; ".join(notes)
@@ -80,26 +86,36 @@ def _plain(cell: Cell | None) -> Any:
     if cell is None:
         return None
     if cell.unavailable is not None:
-        return f"unavailable: {cell.unavailable}"
+        return f"{cell.label}: {cell.unavailable}" if cell.unavailable else cell.label
     return cell.value if cell.value is not None else cell.text
 
 
-def run_table(store: RunStore, scores: Scores | None = None) -> dict[Key, Cell]:
-    """A run's numbers as long rows: trials and ok % per model × tier, then each scored metric
+def run_table(results: RunResults) -> dict[Key, Cell]:
+    """A run's numbers as long rows: trials and ok % per model × tier, then each measure
     (set metrics as scoring computed them, clip metrics as means over clips)."""
-    scores = scores or Scores()
     out: dict[Key, Cell] = {}
-    cells: dict[str, tuple[str, str]] = {}
-    for trial in store.trials():
-        cells[trial.trial_id] = (trial.model, trial.tier)
-    series = numeric_series(scores, cells)
-    for row in overview(store, []):
+    series = numeric_series(results)
+    for row in overview(results):
         out[(row.model, row.tier, "trials")] = Cell(value=float(row.trials))
         out[(row.model, row.tier, "ok_pct")] = row.ok_rate
         for (model, tier, metric), cell in series.cells.items():
             if (model, tier) == (row.model, row.tier):
                 out[(model, tier, metric)] = cell
     return out
+
+
+def _their_cell(text: str) -> Cell | None:
+    """A published table's value: a number, "unavailable: why", or other text; None if empty."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        head, sep, why = text.partition(":")
+        if sep and head.strip().lower() == "unavailable":
+            return Cell(unavailable=why.strip())
+        return Cell(text=text)
+    return Cell(value=value) if math.isfinite(value) else Cell(unavailable=f"not finite: {text}")
 
 
 def read_table(path: Path) -> dict[Key, Cell]:
@@ -122,7 +138,7 @@ def read_table(path: Path) -> dict[Key, Cell]:
             raise AudioprobeError(f"{path}:{line}: empty model, tier or metric")
         if key in out:
             raise AudioprobeError(f"{path}:{line}: {'/'.join(key)} appears twice")
-        cell = parse_cell((raw[fields["value"]] or "").strip())
+        cell = _their_cell((raw[fields["value"]] or "").strip())
         if cell is not None:  # an empty cell is a value the table does not give: missing
             out[key] = cell  # type: ignore[index]
     return out
@@ -132,7 +148,7 @@ def against_table(target: Path, scored: bool = True) -> dict[Key, Cell]:
     """The other side: a run folder (compared run to run, with its scores) or a CSV table."""
     if (target / "run.json").is_file():
         store = RunStore.open(target)
-        return run_table(store, Scores.of(store) if scored else None)
+        return run_table(RunResults.of(store) if scored else RunResults(Run(store), store.trials()))
     return read_table(target)
 
 

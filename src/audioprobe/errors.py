@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +56,16 @@ def format_validation_error(path: Path | str, exc: ValidationError, raw: Any) ->
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
         lines.append(f"  {where}: {err['msg']}{shown}")
     return "\n".join(lines)
+
+
+class DiskFull(AudioprobeError):
+    """No space left to write a trial or the index: the run stops, to be resumed after cleanup."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 
 
 class Unavailable(AudioprobeError):

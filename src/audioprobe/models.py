@@ -26,7 +26,9 @@ def open_model(spec: ModelSpec, stack: ExitStack) -> Any:
         from audioprobe.llm.local import LocalServer, resolve_gguf
 
         gguf = resolve_gguf(spec.model)
-        server = stack.enter_context(LocalServer(gguf, ctx_size=spec.ctx_size))
+        server = stack.enter_context(
+            LocalServer(gguf, ctx_size=spec.ctx_size, parallel=spec.slots or 1)
+        )
         # The port changes every run; the weights do not, so they key the answer cache.
         identity = f"local://{gguf.name}?bytes={gguf.stat().st_size}"
         return OpenAICompatModel(

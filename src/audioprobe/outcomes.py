@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 OK = "ok"
 PENDING = "pending"
+LLM_ERROR = "llm_error"
+SANDBOX_ERROR = "sandbox_error"
 
 #: What the model's answer led to: each is the model's result.
 MODEL_OUTCOMES = frozenset(
@@ -30,7 +32,7 @@ MODEL_OUTCOMES = frozenset(
 )
 
 #: Faults of the harness's own infrastructure: never the model's score, retried by `resume`.
-INFRA_OUTCOMES = frozenset({"llm_error", "sandbox_error"})
+INFRA_OUTCOMES = frozenset({LLM_ERROR, SANDBOX_ERROR})
 
 #: Nothing to measure here (a baseline whose weights are absent); not retried automatically.
 NOT_RUN_OUTCOMES = frozenset({"unavailable"})
@@ -61,10 +63,27 @@ class Rate:
     def __str__(self) -> str:
         if not self.denominator:
             return "n/a (0 answered)"
-        return f"{100.0 * self.numerator / self.denominator:.0f}% ({self.numerator}/{self.denominator})"
+        share = 100.0 * self.numerator / self.denominator
+        return f"{share:.0f}% ({self.numerator}/{self.denominator})"
 
 
 def render_rate(statuses: Iterable[str]) -> Rate:
     """Trials that rendered valid audio, over the trials whose outcome is the model's."""
     answered = [s for s in statuses if is_model_outcome(s)]
     return Rate(sum(1 for s in answered if s == OK), len(answered))
+
+
+#: A run whose infrastructure failed on more than this share of its trials did not measure the
+#: model: `run` and `resume` exit non-zero (exit code 3) and say how to retry those trials.
+INFRA_FAILURE_LIMIT = 0.10
+
+
+def infra_failures(statuses: Iterable[str]) -> tuple[int, int]:
+    """(trials that ended in an infrastructure fault, all trials)."""
+    listed = list(statuses)
+    return sum(1 for s in listed if is_infrastructure(s)), len(listed)
+
+
+def too_many_infra_failures(statuses: Iterable[str]) -> bool:
+    failed, total = infra_failures(statuses)
+    return total > 0 and failed / total > INFRA_FAILURE_LIMIT

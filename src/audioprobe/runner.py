@@ -12,12 +12,15 @@ import subprocess
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from audioprobe import __version__
-from audioprobe.errors import AudioprobeError
+from audioprobe.errors import AudioprobeError, ConfigError
+from audioprobe.llm.openai_compat import missing_key
+from audioprobe.llm.replay import ReplayModel
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
 from audioprobe.prompts import render_prompt
@@ -25,7 +28,7 @@ from audioprobe.sandbox import SandboxBackend, get_backend, runtime_hash
 from audioprobe.spec import ExperimentSpec, ModelSpec
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
-from audioprobe.trial import TrialContext, run_audio_trial, run_code_trial
+from audioprobe.trial import TrialContext, isolated, run_audio_trial, run_code_trial
 
 ProgressHook = Callable[[TrialKey, dict[str, Any]], None]
 _VERSIONED = ("numpy", "scipy", "soundfile", "openai", "pydantic", "pyo", "pydub")
@@ -57,7 +60,37 @@ def new_run_id(spec: ExperimentSpec) -> str:
     return f"{spec.name}-{stamp}"
 
 
-def create_run(
+@dataclass(frozen=True)
+class RunPlan:
+    """A checked run, not yet on disk: nothing is written until every model can be asked."""
+
+    root: Path
+    manifest: dict[str, Any]
+    keys: list[TrialKey]
+
+
+def check_models(models: list[ModelSpec]) -> None:
+    """Fail now, with the fix, on what would otherwise fail every trial: a missing API key, an
+    unknown local model or baseline, a replay file that is absent or malformed. (A baseline's
+    missing weights are not checked: they are its trials' `unavailable` outcome.)"""
+    for spec in models:
+        if spec.kind == "replay":
+            ReplayModel(spec.name, Path(spec.model))
+        elif spec.kind == "openai":
+            problem = missing_key(spec)
+            if problem:
+                raise ConfigError(problem)
+        elif spec.kind == "local":
+            from audioprobe.llm.local import resolve_gguf
+
+            resolve_gguf(spec.model)
+        elif spec.kind == "baseline":
+            from audioprobe.baselines import get_baseline
+
+            get_baseline(spec.model, name=spec.name, options=spec.extra)
+
+
+def plan_run(
     spec: ExperimentSpec,
     spec_path: Path,
     models: list[ModelSpec],
@@ -65,11 +98,18 @@ def create_run(
     tier_filter: list[str] | None = None,
     limit: int | None = None,
     out: Path | None = None,
-) -> tuple[RunStore, list[TrialKey]]:
+) -> RunPlan:
+    """Everything `run` needs, checked before the run folder exists (so an error leaves none)."""
     if not models:
         raise AudioprobeError(f"spec {spec.name!r} names no models; add [[models]] or pass --model")
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit {limit}: give at least 1 item per tier")
     selected = select_items(spec, tier_filter, limit)
     keys = plan_trials(models, selected, spec.samples)
+    if not keys:
+        raise ConfigError(f"spec {spec.name!r} selects no trials; check its tiers and items")
+    check_models(models)
+    sandbox_for(spec, models)
     root = out or Path(spec.output_dir) / new_run_id(spec)
     manifest = {
         "run_id": root.name,
@@ -92,9 +132,14 @@ def create_run(
         },
         "plan": {"tiers": list(selected), "limit": limit, "trials": len(keys)},
     }
-    store = RunStore.create(root, manifest)
-    store.register(keys)
-    return store, keys
+    return RunPlan(root, manifest, keys)
+
+
+def create_run(plan: RunPlan) -> RunStore:
+    """Write the planned run's folder (the caller holds its lock: see runlock.hold_run)."""
+    store = RunStore.create(plan.root, plan.manifest)
+    store.register(plan.keys)
+    return store
 
 
 def run_models(store: RunStore) -> list[ModelSpec]:
@@ -133,15 +178,17 @@ async def _run_all(
     def item_of(key: TrialKey) -> Item:
         return store.item(key.tier, key.item)
 
-    async def one(key: TrialKey) -> None:
-        item = item_of(key)
+    async def attempt(key: TrialKey, item: Item) -> dict[str, Any]:
         tier = tiers[key.tier]
         handle = handles[key.model]
         if specs[key.model].kind == "baseline":
-            record = await run_audio_trial(ctx, key, handle, tier, item)
-        else:
-            prompt = render_prompt(tier, item, spec.system_prompt)
-            record = await run_code_trial(ctx, key, handle, tier, item, prompt)
+            return await run_audio_trial(ctx, key, handle, tier, item)
+        prompt = render_prompt(tier, item, spec.system_prompt)
+        return await run_code_trial(ctx, key, handle, tier, item, prompt)
+
+    async def one(key: TrialKey) -> None:
+        item = item_of(key)
+        record = await isolated(ctx, key, item, attempt(key, item))
         if on_done:
             on_done(key, record)
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from audioprobe.errors import ConfigError, load_toml_model
+from audioprobe.machine import default_local_slots, default_sandbox_parallel
 from audioprobe.paths import data_dir
 from audioprobe.sandbox.base import Limits
 from audioprobe.tiers import TIER_ORDER
@@ -40,15 +41,36 @@ class ModelSpec(BaseModel):
     max_tokens: int = Field(1024, gt=0)
     seed: int | None = Field(None, description="per-request seed; defaults to the run seed")
     extra: dict[str, Any] = Field(default_factory=dict, description="extra request parameters")
-    concurrency: int = Field(2, ge=1, le=64)
+    concurrency: int | None = Field(
+        None, ge=1, le=64, description="requests in flight; local: its slots, else 2"
+    )
     timeout_s: float = Field(180.0, gt=0)
     max_retries: int = Field(4, ge=0, le=20)
-    ctx_size: int = Field(4096, ge=512, description="context for kind=local")
+    retry_budget_s: float = Field(
+        300.0, gt=0, description="the most seconds one answer may spend waiting on retries"
+    )
+    ctx_size: int = Field(4096, ge=512, description="context of each slot, for kind=local")
+    slots: int | None = Field(
+        None, ge=1, le=64, description="kind=local: sequences decoded together; from the machine"
+    )
 
     @model_validator(mode="after")
     def _endpoint_known(self) -> ModelSpec:
         if self.kind == "openai" and not self.base_url and not self.api_key_env:
             self.api_key_env = "OPENAI_API_KEY"
+        return self
+
+    @model_validator(mode="after")
+    def _fill_machine_defaults(self) -> ModelSpec:
+        """Resolve unset slots/concurrency from this machine; run.json records what was used.
+
+        A local server gets as many requests in flight as it has slots: more would only queue,
+        fewer would leave slots idle.
+        """
+        if self.kind == "local" and self.slots is None:
+            self.slots = default_local_slots()
+        if self.concurrency is None:
+            self.concurrency = self.slots if self.kind == "local" else 2
         return self
 
     def sampling(self) -> dict[str, Any]:
@@ -73,8 +95,16 @@ class SandboxSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     backend: Literal["auto", "docker", "bwrap", "subprocess"] = "auto"
-    parallel: int = Field(1, ge=1, le=32, description="scripts run at once")
+    parallel: int | None = Field(
+        None, ge=1, le=32, description="scripts run at once; default: cores and memory allow"
+    )
     limits: Limits = Field(default_factory=Limits)
+
+    @model_validator(mode="after")
+    def _fill_parallel(self) -> SandboxSpec:
+        if self.parallel is None:
+            self.parallel = default_sandbox_parallel(self.limits.memory_mb)
+        return self
 
 
 class ScoringSpec(BaseModel):

@@ -2,7 +2,9 @@
 
 Files are the truth a researcher opens (prompt, answer, script, audio); the index is what makes a
 5,000-trial run quick to summarise and safe to resume. Each trial's record is written atomically
-before its index row, so a kill -9 at any point leaves a state `resume` can finish from.
+before its index row, so a kill -9 at any point leaves a state `resume` can finish from, and the
+index can always be rebuilt from run.json's plan and the trial folders: `open` does so by itself
+when index.sqlite is missing, empty or unreadable.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any
 
 from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
-from audioprobe.outcomes import FINAL_OUTCOMES, PENDING
+from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES, PENDING
+from audioprobe.safetext import storable
 from audioprobe.tiers import Item
 
-
+INDEX_NAME = "index.sqlite"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trials (
     trial_id TEXT PRIMARY KEY,
@@ -38,6 +41,52 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 CREATE INDEX IF NOT EXISTS trials_model_tier ON trials(model, tier);
 """
+
+
+def _read_manifest(root: Path) -> dict[str, Any]:
+    """run.json, or a one-line error naming it: it holds the plan and cannot be rebuilt."""
+    path = root / "run.json"
+    if not path.is_file():
+        raise AudioprobeError(f"{root} is not an audioprobe run (no run.json)")
+    damaged = f"{path} is damaged; restore it from a backup (the trial folders are intact)"
+    try:
+        manifest = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise AudioprobeError(f"{damaged}: {type(exc).__name__}") from exc
+    if not isinstance(manifest, dict):
+        raise AudioprobeError(f"{damaged}: not a JSON object")
+    if not isinstance(manifest.get("spec"), dict):
+        raise AudioprobeError(f"{damaged}: no valid 'spec'")
+    for key, kind in (("models", list), ("items", dict)):
+        if not isinstance(manifest.setdefault(key, kind()), kind):
+            raise AudioprobeError(f"{damaged}: {key!r} is not a JSON {kind.__name__}")
+    models_ok = all(
+        isinstance(m, dict) and isinstance(m.get("name"), str) for m in manifest["models"]
+    )
+    items_ok = all(
+        isinstance(items, list) and all(isinstance(i, dict) and "id" in i for i in items)
+        for items in manifest["items"].values()
+    )
+    if not (models_ok and items_ok):
+        raise AudioprobeError(f"{damaged}: a model without a name or an item without an id")
+    return manifest
+
+
+def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
+    """The index row of a trial; an empty record is a pending trial."""
+    return (
+        key.trial_id,
+        key.model,
+        key.model_kind,
+        key.tier,
+        key.item,
+        key.sample,
+        record.get("status", PENDING),
+        storable(record.get("error")),
+        key.rel_dir,
+        json.dumps(record, default=str) if record else "{}",  # ensure_ascii: surrogates escaped
+        now,
+    )
 
 
 def trial_id_for(model: str, tier: str, item: str, sample: int) -> str:
@@ -89,6 +138,8 @@ class RunStore:
         self.root = root
         self.manifest = manifest
         self._items: dict[tuple[str, str], Item] | None = None
+        #: Why `open` rebuilt the index from the trial folders, if it did.
+        self.rebuilt: str | None = None
 
     # -- creation and opening ------------------------------------------------------------------
     @classmethod
@@ -104,22 +155,68 @@ class RunStore:
 
     @classmethod
     def open(cls, root: Path | str) -> RunStore:
+        """Open a run; an index that is missing, empty or unreadable is rebuilt (see `rebuilt`)."""
         root = Path(root)
-        path = root / "run.json"
-        if not path.is_file():
-            raise AudioprobeError(f"{root} is not an audioprobe run (no run.json)")
-        try:
-            manifest = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise AudioprobeError(f"{path} is damaged: {exc}") from exc
-        store = cls(root, manifest)
-        with store.connect() as db:
-            db.executescript(_SCHEMA)
+        store = cls(root, _read_manifest(root))
+        problem, damaged = store._index_problem()
+        if problem:
+            store.rebuild_index(damaged=damaged)
+            store.rebuilt = problem
         return store
+
+    def _index_problem(self) -> tuple[str | None, bool]:
+        """(what is wrong with the index, whether its file is damaged), or (None, False)."""
+        path = self.root / INDEX_NAME
+        if not path.is_file():
+            return f"{INDEX_NAME} was missing", True
+        if path.stat().st_size == 0:
+            return f"{INDEX_NAME} was empty", True
+        try:
+            with self.connect() as db:
+                db.executescript(_SCHEMA)
+                count = int(db.execute("SELECT COUNT(*) FROM trials").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            return f"{INDEX_NAME} was unreadable ({exc})", True
+        if count == 0 and self.planned_keys():
+            return f"{INDEX_NAME} listed no trials", False
+        return None, False
+
+    def rebuild_index(self, *, damaged: bool = False) -> None:
+        """The index anew from the plan in run.json and each trial folder's trial.json.
+
+        A damaged index file is set aside (index.sqlite.damaged, for a post-mortem) with its
+        journal files, which would otherwise be replayed into the new one.
+        """
+        if damaged:
+            for suffix in ("-wal", "-shm", "-journal"):
+                (self.root / f"{INDEX_NAME}{suffix}").unlink(missing_ok=True)
+            index = self.root / INDEX_NAME
+            if index.exists():
+                index.replace(self.root / f"{INDEX_NAME}.damaged")
+        keys = self.planned_keys()
+        now = time.time()
+        with self.connect() as db:
+            db.executescript(_SCHEMA)
+            db.execute("DELETE FROM trials")
+            db.executemany(
+                "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [_row(key, self._final_record(key) or {}, now) for key in keys],
+            )
+
+    def planned_keys(self) -> list[TrialKey]:
+        """Every trial run.json's plan names: models × items × samples, in plan order."""
+        samples = int(self.manifest["spec"].get("samples", 1))
+        return [
+            TrialKey(m["name"], m.get("kind", "openai"), tier, item["id"], sample)
+            for m in self.manifest["models"]
+            for tier, items in self.manifest["items"].items()
+            for item in items
+            for sample in range(samples)
+        ]
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.root / "index.sqlite", timeout=30)
+        db = sqlite3.connect(self.root / INDEX_NAME, timeout=30)
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
@@ -143,22 +240,7 @@ class RunStore:
         with self.connect() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        k.trial_id,
-                        k.model,
-                        k.model_kind,
-                        k.tier,
-                        k.item,
-                        k.sample,
-                        PENDING,
-                        None,
-                        k.rel_dir,
-                        "{}",
-                        now,
-                    )
-                    for k in keys
-                ],
+                [_row(k, {}, now) for k in keys],
             )
 
     def save_trial(self, key: TrialKey, record: dict[str, Any]) -> None:
@@ -170,34 +252,27 @@ class RunStore:
         with self.connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    key.trial_id,
-                    key.model,
-                    key.model_kind,
-                    key.tier,
-                    key.item,
-                    key.sample,
-                    record.get("status", PENDING),
-                    record.get("error"),
-                    key.rel_dir,
-                    json.dumps(record, default=str),
-                    time.time(),
-                ),
+                _row(key, record, time.time()),
             )
 
-    def pending_keys(self) -> list[TrialKey]:
-        """Trials still to run.
+    def pending_keys(self, *, retry_infra: bool = True) -> list[TrialKey]:
+        """Trials still to run: unfinished ones and, unless `retry_infra` is False, those that
+        ended in an infrastructure fault (`llm_error`, `sandbox_error`).
 
         A finished index row is trusted: it is written after the record file. A pending row whose
         record file is already final (a kill between the two writes) is re-indexed, not rerun.
         """
+        done = FINAL_OUTCOMES - INFRA_OUTCOMES if retry_infra else FINAL_OUTCOMES
         pending = []
         for trial in self.trials():
-            if trial.status in FINAL_OUTCOMES:
+            if trial.status in done:
                 continue
             key = TrialKey(trial.model, trial.model_kind, trial.tier, trial.item, trial.sample)
+            if trial.status in INFRA_OUTCOMES:
+                pending.append(key)
+                continue
             record = self._final_record(key)
-            if record is None:
+            if record is None or record.get("status") not in done:
                 pending.append(key)
             else:
                 self._index(key, record)
@@ -211,7 +286,9 @@ class RunStore:
         path = self.trial_dir(key) / "trial.json"
         try:
             record = json.loads(path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (OSError, ValueError):  # absent or damaged: the trial runs again
+            return None
+        if not isinstance(record, dict):
             return None
         return record if record.get("status") in FINAL_OUTCOMES else None
 

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from audioprobe.outcomes import OK, is_infrastructure, is_model_outcome, render_rate
 from audioprobe.store import RunStore, TrialRecord
+
+if TYPE_CHECKING:
+    from audioprobe.results.run import Run
 from audioprobe.tiers import TIER_ORDER
 
-EXPORT_COLUMNS = (
-    "run_id", "trial_id", "model", "model_kind", "tier", "item", "class_key", "sample", "seed",
-    "status", "error", "wav_path", "sample_rate", "channels", "duration_s", "target_duration_s",
-    "peak", "rms", "latency_s", "prompt_tokens", "completion_tokens", "extraction",
-    "exec_wall_s", "exec_cpu_s", "exec_peak_memory_mb", "sandbox_backend",
-)  # fmt: skip
+# The outcome columns of `export --table trials`, each with its type (Arrow names): the export's
+# schema is declared here once, so a column is the same type on every run, empty or not.
+ExportType = Literal["string", "int64", "float64"]
+EXPORT_COLUMNS: dict[str, ExportType] = {
+    "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
+    "tier": "string", "item": "string", "class_key": "string", "sample": "int64",
+    "seed": "int64", "status": "string", "error": "string", "wav_path": "string",
+    "sample_rate": "int64", "channels": "int64", "duration_s": "float64",
+    "target_duration_s": "float64", "peak": "float64", "rms": "float64",
+    "latency_s": "float64", "prompt_tokens": "int64", "completion_tokens": "int64",
+    "extraction": "string", "exec_wall_s": "float64", "exec_cpu_s": "float64",
+    "exec_peak_memory_mb": "float64", "sandbox_backend": "string",
+}  # fmt: skip
 
 
 def _tier_rank(tier: str) -> int:
@@ -21,7 +32,12 @@ def _tier_rank(tier: str) -> int:
 
 
 def outcome_table(store: RunStore) -> list[dict[str, Any]]:
-    """One row per model × tier: trial count, ok share and the count of each outcome."""
+    """One row per model × tier: the model's outcomes apart from infrastructure faults.
+
+    `ok_rate` is over the trials the model answered (its own outcomes); `llm_error` and
+    `sandbox_error` trials are counted under `infrastructure` and left out of it, and `other`
+    holds trials not yet run or not runnable (pending, unavailable).
+    """
     groups: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for trial in store.trials():
         groups[(trial.model, trial.tier)][trial.status] += 1
@@ -29,28 +45,54 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     for (model, tier), counts in sorted(
         groups.items(), key=lambda kv: (kv[0][0], _tier_rank(kv[0][1]))
     ):
-        total = sum(counts.values())
+        rate = render_rate(counts.elements())
         rows.append(
             {
                 "model": model,
                 "tier": tier,
-                "trials": total,
-                "ok": counts.get("ok", 0),
-                "ok_pct": 100.0 * counts.get("ok", 0) / total if total else 0.0,
+                "trials": sum(counts.values()),
+                "answered": rate.denominator,
+                "ok": counts.get(OK, 0),
+                "ok_rate": rate,
+                "ok_pct": None if rate.value is None else 100.0 * rate.value,
                 "outcomes": dict(sorted(counts.items())),
+                "model_outcomes": {k: v for k, v in sorted(counts.items()) if is_model_outcome(k)},
+                "infrastructure": {k: v for k, v in sorted(counts.items()) if is_infrastructure(k)},
+                "other": {
+                    k: v
+                    for k, v in sorted(counts.items())
+                    if not is_model_outcome(k) and not is_infrastructure(k)
+                },
             }
         )
     return rows
 
 
-def export_row(store: RunStore, trial: TrialRecord) -> dict[str, Any]:
+def _typed(kind: ExportType, value: Any) -> Any:
+    """The value as its column's type; None stays None (a missing value, never a string)."""
+    if value is None or value == "":
+        return None
+    if kind == "float64":
+        return float(value)
+    if kind == "int64":
+        return int(value)
+    return str(value)
+
+
+def export_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
+    """A trial's outcome columns (EXPORT_COLUMNS), typed."""
+    row = _raw_row(run, trial)
+    return {name: _typed(kind, row[name]) for name, kind in EXPORT_COLUMNS.items()}
+
+
+def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
     rec = trial.record
     audio = rec.get("audio") or {}
     response = rec.get("response") or {}
     exec_ = rec.get("exec") or {}
     wav = trial.wav_path
     return {
-        "run_id": store.manifest.get("run_id"),
+        "run_id": run.run_id,
         "trial_id": trial.trial_id,
         "model": trial.model,
         "model_kind": trial.model_kind,

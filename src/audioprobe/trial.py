@@ -2,7 +2,8 @@
 
 Every stage leaves its file in the trial folder before the next begins, so a killed run resumes
 from the last finished stage and a researcher can open each step. Every failure of the model's
-code becomes a status with its error text; only bugs of the harness itself raise.
+code becomes a status with its error text; a fault of the harness itself ends only its own trial
+(`isolated`), as `sandbox_error` with the traceback kept beside it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import shutil
 import time
 import traceback
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,16 +22,21 @@ from typing import Any
 from audioprobe import atomic
 from audioprobe.audio_check import inspect_wav, max_duration_s
 from audioprobe.baselines.base import AudioGenerator
-from audioprobe.errors import Unavailable
+from audioprobe.errors import DiskFull, Unavailable, is_disk_full
 from audioprobe.extract import extract_code, syntax_error
+from audioprobe.hashing import sha256_text
 from audioprobe.llm.base import CodeModel, Completion, LLMError
+from audioprobe.outcomes import SANDBOX_ERROR
 from audioprobe.prompts import RenderedPrompt
+from audioprobe.safetext import for_file
 from audioprobe.sandbox.base import ExecResult, Limits, SandboxBackend
 from audioprobe.sandbox.collect import safe_output
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier
+from audioprobe.treewalk import remove_tree
 
 OUTPUT_NAME = "output.wav"
+HARNESS_ERROR_FILE = "harness_error.txt"
 _TEXT_CAP = 1 << 20
 
 
@@ -41,10 +48,6 @@ class TrialContext:
     llm_slots: dict[str, asyncio.Semaphore]
     exec_slots: asyncio.Semaphore
     base_seed: int
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _base_record(key: TrialKey, item: Item, seed: int) -> dict[str, Any]:
@@ -76,11 +79,9 @@ async def _answer(
     ctx: TrialContext, key: TrialKey, model: CodeModel, prompt: RenderedPrompt, seed: int
 ) -> Completion:
     """The model's answer, read back from the trial folder when an earlier attempt got it."""
-    saved = ctx.store.trial_dir(key) / "response.json"
-    if saved.is_file():
-        completion = Completion.from_dict(json.loads(saved.read_text()))
-        completion.cached = True
-        return completion
+    saved = _saved_answer(ctx.store.trial_dir(key) / "response.json")
+    if saved is not None:
+        return saved
     async with ctx.llm_slots[key.model]:
         completion = await model.complete(
             prompt.messages(), item_id=key.item, sample=key.sample, seed=seed
@@ -88,6 +89,18 @@ async def _answer(
     folder = ctx.store.trial_dir(key)
     atomic.write_text(folder / "response.txt", completion.text)
     atomic.write_json(folder / "response.json", completion.to_dict())
+    return completion
+
+
+def _saved_answer(path: Path) -> Completion | None:
+    """An earlier attempt's answer; a damaged or foreign file is asked again, not trusted."""
+    try:
+        completion = Completion.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    if not isinstance(completion.text, str):
+        return None
+    completion.cached = True
     return completion
 
 
@@ -106,9 +119,9 @@ def _response_summary(c: Completion) -> dict[str, Any]:
 
 def _fresh_workdir(folder: Path, script: str) -> Path:
     work = folder / "work"
-    shutil.rmtree(work, ignore_errors=True)
+    remove_tree(work)
     work.mkdir(parents=True)
-    (work / "script.py").write_text(script)
+    (work / "script.py").write_bytes(for_file(script))
     return work
 
 
@@ -169,7 +182,7 @@ async def run_code_trial(
     seed = trial_seed(ctx.base_seed, key)
     record = _base_record(key, item, seed)
     atomic.write_text(folder / "prompt.txt", prompt.as_text())
-    record["prompt_sha256"] = _sha256(prompt.as_text())
+    record["prompt_sha256"] = sha256_text(prompt.as_text())
     try:
         completion = await _answer(ctx, key, model, prompt, seed)
     except LLMError as exc:
@@ -179,13 +192,19 @@ async def run_code_trial(
 
     extraction = extract_code(completion.text)
     record["extraction"] = extraction.method
+    truncated = completion.finish_reason == "length"
     if extraction.code is None:
-        record.update(status="no_code", error="the answer contains no Python code")
+        why = "the answer contains no Python code"
+        if truncated:  # the model's own doing: it spent max_tokens before writing any code
+            why += " (truncated at max_tokens)"
+        record.update(status="no_code", error=why)
         return _finish(ctx, key, record)
     atomic.write_text(folder / "script.py", extraction.code)
-    record["script_sha256"] = _sha256(extraction.code)
+    record["script_sha256"] = sha256_text(extraction.code)
     problem = syntax_error(extraction.code)
     if problem:
+        if truncated:
+            problem += " (the answer was truncated at max_tokens)"
         record.update(status="syntax_error", error=problem)
         return _finish(ctx, key, record)
 
@@ -197,7 +216,7 @@ async def run_code_trial(
         else:
             record.update(status=result.status, error=_exec_error(result))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
     return _finish(ctx, key, record)
 
 
@@ -234,3 +253,31 @@ async def run_audio_trial(
         return _finish(ctx, key, record)
     _judge_audio(record, out, ctx.store.root)
     return _finish(ctx, key, record)
+
+
+async def isolated(
+    ctx: TrialContext, key: TrialKey, item: Item, work: Awaitable[dict[str, Any]]
+) -> dict[str, Any]:
+    """Run one trial so that no fault of the harness while processing it can stop the run.
+
+    Any exception becomes this trial's `sandbox_error`, with the traceback in harness_error.txt
+    (retried by `resume`). A full disk is the exception: every later trial would fail the same
+    way, so it stops the run with one line.
+    """
+    (ctx.store.trial_dir(key) / HARNESS_ERROR_FILE).unlink(missing_ok=True)  # from a retried try
+    try:
+        return await work
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise DiskFull(
+                f"disk full ({exc}); free space, then: audioprobe resume {ctx.store.root}"
+            ) from exc
+        folder = ctx.store.trial_dir(key)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(folder / HARNESS_ERROR_FILE, traceback.format_exc())
+        record = _base_record(key, item, trial_seed(ctx.base_seed, key))
+        record.update(
+            status=SANDBOX_ERROR,
+            error=f"harness error: {type(exc).__name__}: {exc} (traceback in harness_error.txt)",
+        )
+        return _finish(ctx, key, record)

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import typer
 
+from audioprobe import threads
 from audioprobe.cli import doctor as _doctor
 from audioprobe.cli import experiment as _experiment
+from audioprobe.cli import export as _export
+from audioprobe.cli import listen as _listen
 from audioprobe.cli import models as _models
 from audioprobe.cli import models_local as _local
 from audioprobe.cli import refs as _refs
 from audioprobe.cli import report as _report
 from audioprobe.cli import sandbox as _sandbox
 from audioprobe.cli import score as _score
+from audioprobe.cli import view as _view
+
+# Before any command imports torch or ctranslate2 (their OpenMP reads it once, at load); the
+# command modules import them lazily.
+threads.prepare_process()
 
 app = typer.Typer(
     name="audioprobe",
@@ -21,10 +29,13 @@ app = typer.Typer(
 )
 
 _experiment.register(app)
+_export.register(app)
 _score.register(app)
 _report.register(app)
 _doctor.register(app)
+_view.register(app)
 app.add_typer(_refs.app, name="refs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_local.app, name="local")
 app.add_typer(_sandbox.app, name="sandbox")
+app.add_typer(_listen.app, name="listen")

@@ -1,30 +1,37 @@
-"""`run`, `resume`, `show`, `export`: the commands that drive and read a run."""
+"""`run`, `resume`, `repair`, `show`: the commands that drive and read a run."""
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from audioprobe import runner
-from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.common import (
+    console,
+    err_console,
+    fail,
+    holds_run,
+    on_interrupt,
+    safe,
+    user_errors,
+)
 from audioprobe.cli.score import summary_tables
-from audioprobe.errors import AudioprobeError
-from audioprobe.scoring import export_columns
+from audioprobe.devices import parse_device
+from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
+from audioprobe.runlock import hold_run
 from audioprobe.spec import ModelSpec, load_spec, parse_model_arg
 from audioprobe.store import RunStore, TrialKey
-from audioprobe.summary import EXPORT_COLUMNS, export_row, outcome_table
+from audioprobe.summary import outcome_table
+
+EXIT_INFRA = 3  # the run finished, but its infrastructure failed on too many trials
 
 
-def _execute_with_progress(store: RunStore) -> Counter[str]:
-    todo = store.pending_keys()
+def _execute_with_progress(store: RunStore, todo: list[TrialKey]) -> Counter[str]:
     total = store.count()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -38,22 +45,30 @@ def _execute_with_progress(store: RunStore) -> Counter[str]:
         task = progress.add_task(store.root.name, total=total, completed=total - len(todo), last="")
 
         def on_done(key: TrialKey, record: dict[str, Any]) -> None:
-            progress.update(task, advance=1, last=f"{key.trial_id}: {record['status']}")
+            progress.update(task, advance=1, last=safe(f"{key.trial_id}: {record['status']}"))
 
         counts = runner.execute(store, todo, on_done)
     return counts
 
 
-def _finish_message(store: RunStore, counts: Counter[str]) -> None:
+def _finish(store: RunStore, counts: Counter[str]) -> None:
+    """The closing lines; exit 3 when infrastructure failed too often for the run to count."""
     total = sum(counts.values())
     parts = ", ".join(f"{n} {status}" for status, n in counts.most_common())
-    console.print(f"[bold]{total} trials[/]: {parts}")
-    console.print(f"results in [cyan]{store.root}[/]  (audioprobe show {store.root})")
+    console.print(f"[bold]{total} trials[/]: {safe(parts)}")
+    console.print(f"results in [cyan]{safe(store.root)}[/]  (audioprobe show {safe(store.root)})")
+    if too_many_infra_failures(counts.elements()):
+        failed, _ = infra_failures(counts.elements())
+        raise fail(
+            f"{failed} of {total} trials failed in the infrastructure (llm_error, sandbox_error),"
+            f" over the {INFRA_FAILURE_LIMIT:.0%} a run may lose; fix the endpoint or sandbox,"
+            f" then: audioprobe resume {store.root}",
+            EXIT_INFRA,
+        )
 
 
 def with_device(model: ModelSpec, device: str) -> ModelSpec:
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise AudioprobeError(f"--device {device!r}: expected cpu, cuda or cuda:N")
+    parse_device(device)
     if model.kind != "baseline":
         return model
     return model.model_copy(update={"extra": {**model.extra, "device": device}})
@@ -78,92 +93,107 @@ def run(
     models = [parse_model_arg(m, experiment) for m in model] if model else experiment.models
     if device:
         models = [with_device(m, device) for m in models]
-    runner.sandbox_for(experiment, models)  # fail before creating the run folder
-    store, keys = runner.create_run(
-        experiment, path, models, tier_filter=tier, limit=limit, out=out
-    )
-    console.print(f"run [cyan]{store.root}[/]: {len(keys)} trials")
-    _finish_message(store, _execute_with_progress(store))
+    plan = runner.plan_run(experiment, path, models, tier_filter=tier, limit=limit, out=out)
+    with hold_run(plan.root, "run", create=True):
+        store = runner.create_run(plan)
+        on_interrupt(f"finish the run with: audioprobe resume {store.root}")
+        console.print(f"run [cyan]{safe(store.root)}[/]: {len(plan.keys)} trials")
+        counts = _execute_with_progress(store, store.pending_keys())
+    _finish(store, counts)
 
 
 @user_errors
-def resume(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
-    """Finish a run that was interrupted; finished trials are kept, answers are not re-asked."""
-    store = RunStore.open(run_dir)
-    _finish_message(store, _execute_with_progress(store))
+@holds_run("resume")
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    keep_infra_failures: Annotated[
+        bool,
+        typer.Option(
+            "--keep-infra-failures",
+            help="do not retry trials that ended llm_error or sandbox_error",
+        ),
+    ] = False,
+) -> None:
+    """Finish a run: unfinished trials and infrastructure failures are run again; finished
+    trials are kept and answers already given are not re-asked."""
+    store = open_run(run_dir)
+    todo = store.pending_keys(retry_infra=not keep_infra_failures)
+    _finish(store, _execute_with_progress(store, todo))
+
+
+@user_errors
+@holds_run("repair")
+def repair(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
+    """Rebuild the run's index (index.sqlite) from run.json and the trial folders."""
+    store = open_run(run_dir)
+    if store.rebuilt is None:
+        store.rebuild_index()
+    counts = Counter(t.status for t in store.trials())
+    parts = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    console.print(f"index rebuilt from the trial folders: {sum(counts.values())} trials: {parts}")
+
+
+def _join(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 def _outcome_rich_table(store: RunStore) -> Table:
-    table = Table(title=f"{store.manifest.get('run_id')}: outcomes per model and tier")
-    for col in ("model", "tier", "trials", "ok %", "outcomes"):
-        table.add_column(col, justify="right" if col in ("trials", "ok %") else "left")
-    for row in outcome_table(store):
-        outcomes = ", ".join(f"{k} {v}" for k, v in row["outcomes"].items())
-        table.add_row(
-            row["model"], row["tier"], str(row["trials"]), f"{row['ok_pct']:.0f}", outcomes
-        )
+    """The model's outcomes, and (only when there are any) the infrastructure's apart."""
+    rows = outcome_table(store)
+    with_infra = any(row["infrastructure"] for row in rows)
+    caption = "ok % (ok/n): over the n trials the model answered"
+    if with_infra:
+        caption += "; infrastructure faults are not the model's: resume retries them"
+    table = Table(
+        title=f"{safe(store.manifest.get('run_id'))}: outcomes per model and tier", caption=caption
+    )
+    table.add_column("model", no_wrap=True)
+    table.add_column("tier", no_wrap=True)
+    table.add_column("trials", justify="right")
+    table.add_column("ok % (ok/n)", justify="right", no_wrap=True)
+    table.add_column("outcomes")
+    if with_infra:
+        table.add_column("infrastructure", style="yellow")
+    for row in rows:
+        cells = [
+            safe(row["model"]),
+            safe(row["tier"]),
+            str(row["trials"]),
+            str(row["ok_rate"]),
+            safe(_join(row["model_outcomes"] | row["other"])),
+        ]
+        if with_infra:
+            cells.append(safe(_join(row["infrastructure"])) or "-")
+        table.add_row(*cells)
     return table
+
+
+def open_run(run_dir: Path) -> RunStore:
+    """The run, saying so on stderr when its index had to be rebuilt from the trial folders."""
+    store = RunStore.open(run_dir)
+    if store.rebuilt:
+        err_console.print(
+            f"note: {safe(store.rebuilt)}; rebuilt it from the trial folders",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return store
 
 
 @user_errors
 def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
-    store = RunStore.open(run_dir)
+    store = open_run(run_dir)
     console.print(_outcome_rich_table(store))
     tables, notes = summary_tables(store)
     for table in tables:
         console.print(table)
     for i, note in enumerate(notes, 1):
-        console.print(f"[dim]\\[{i}][/] {escape(note)}", highlight=False)
+        console.print(f"[dim]\\[{i}][/] {safe(note)}", highlight=False)
     if not tables:
-        console.print(f"not scored yet: audioprobe score {store.root}")
-
-
-def export_rows(store: RunStore) -> list[dict[str, Any]]:
-    """Outcome columns, then the metric columns (with their card hashes) once scored."""
-    metrics = export_columns(store)
-    return [export_row(store, t) | metrics.get(t.trial_id, {}) for t in store.trials()]
-
-
-@user_errors
-def export(
-    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
-    format: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet")] = "csv",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="file (default stdout)")
-    ] = None,
-) -> None:
-    """One row per trial, with outcome, audio facts and token usage."""
-    store = RunStore.open(run_dir)
-    rows = export_rows(store)
-    columns = list(EXPORT_COLUMNS) + sorted({k for r in rows for k in r} - set(EXPORT_COLUMNS))
-    if format == "parquet":
-        if output is None:
-            raise AudioprobeError("--format parquet needs --output FILE")
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.Table.from_pylist(rows), output)
-    elif format in ("csv", "jsonl"):
-        handle = output.open("w", newline="") if output else None
-        stream = handle or typer.get_text_stream("stdout")
-        try:
-            if format == "csv":
-                writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(rows)
-            else:
-                for row in rows:
-                    stream.write(json.dumps(row, default=str) + "\n")
-        finally:
-            if handle:
-                handle.close()
-    else:
-        raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
-    if output:
-        console.print(f"wrote {len(rows)} rows to {output}")
+        console.print(f"not scored yet: audioprobe score {safe(store.root)}")
 
 
 def register(app: typer.Typer) -> None:
-    for command in (run, resume, show, export):
+    for command in (run, resume, show, repair):
         app.command()(command)

@@ -26,26 +26,13 @@ def report(
 ) -> None:
     """Write a self-contained HTML report: overview table and plots, and every trial to hear,
     see and read (open index.html from disk or any static web server)."""
-    from audioprobe.report import build_report
-    from audioprobe.report.refsets import run_reference_sets
-    from audioprobe.report.scores import Scores
+    from audioprobe.report.write import write_run_report
 
     store = RunStore.open(run_dir)
     started = time.perf_counter()
     with console.status("writing report") as status:
-        tiers = list(store.manifest.get("tiers", {}))
-        if refs_per_trial:
-            status.update("loading reference sets")
-            references = run_reference_sets(store, tiers)
-        else:
-            references = {t: "switched off (--refs-per-trial 0)" for t in tiers}
-        result = build_report(
-            store,
-            out,
-            references=references,
-            scores=Scores.of(store),
-            refs_per_trial=refs_per_trial,
-            progress=lambda msg: status.update(msg),
+        result = write_run_report(
+            store, out, refs_per_trial=refs_per_trial, progress=lambda msg: status.update(msg)
         )
     console.print(
         f"report of {result.trials} trials ({result.spectrograms} clips) in "
@@ -73,10 +60,9 @@ def compare_cmd(
     from audioprobe.compare import to_csv as compare_csv
     from audioprobe.compare import to_markdown as compare_markdown
     from audioprobe.compare import to_text as compare_text
-    from audioprobe.report.scores import Scores
+    from audioprobe.results.measures import RunResults
 
-    store = RunStore.open(run_dir)
-    ours = run_table(store, Scores.of(store))
+    ours = run_table(RunResults.of(RunStore.open(run_dir)))
     rows, left_out = compare(ours, against_table(against), everything)
     typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
     typer.echo(compare_text(rows))

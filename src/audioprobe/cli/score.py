@@ -6,56 +6,80 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.common import console, holds_run, safe, user_errors
+from audioprobe.devices import resolve_device
+from audioprobe.results.measures import Measure, RunResults
+from audioprobe.results.records import Status
 from audioprobe.store import RunStore
 
 
 def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
-    """One table per tier (models as rows, only the metrics that apply), and the footnotes that
-    give the reasons behind "unavailable" or "too few clips" cells, each reason once."""
-    from audioprobe.scoring import summary_rows
+    """One table per tier (models as rows, render rate, then the metrics that apply), and the
+    footnotes giving the reasons behind cells without a number, each reason once. A column
+    unavailable for the same reason on every row is left out and named in a footnote."""
+    from audioprobe.report.format import fmt_measure
 
-    rows = summary_rows(store)
+    results = RunResults.of(store)
+    if not results.scored:
+        return [], []
     notes: list[str] = []
     tables = []
-    for tier in dict.fromkeys(r["tier"] for r in rows):
-        tier_rows = [r for r in rows if r["tier"] == tier]
-        columns = []
+    for tier in dict.fromkeys(t for _, t in results.cells):
+        models = [m for m, t in results.cells if t == tier]
+        cells: dict[tuple[str, str], Measure] = {}
+        for model in models:
+            for m in results.measures_of(model, tier):
+                if m.in_summary:
+                    cells[(model, m.heading)] = m
+        columns: list[str] = []
         dropped: dict[str, list[str]] = {}  # reason -> columns unavailable for it on every row
-        for c in dict.fromkeys(k for r in tier_rows for k in r):
-            cells = {str(r.get(c) or "") for r in tier_rows}
-            if c in ("tier", "level") or cells == {""}:
-                continue
-            only = next(iter(cells)) if len(cells) == 1 else ""
-            if only.startswith("unavailable: "):  # the same reason on every row: say it once
-                dropped.setdefault(only, []).append(c)
-                continue
-            columns.append(c)
-        notes.extend(f"{tier}: {', '.join(cols)} {why}" for why, cols in dropped.items())
-        level = tier_rows[0].get("level")
+        for heading in dict.fromkeys(h for _, h in cells):
+            got = [cells.get((model, heading)) for model in models]
+            reasons = {(m.status, m.reason) for m in got if m is not None}
+            if len(reasons) == 1 and all(got):
+                status, reason = next(iter(reasons))
+                if status == Status.UNAVAILABLE and reason:
+                    dropped.setdefault(reason, []).append(heading)
+                    continue
+            columns.append(heading)
+        notes.extend(f"{tier}: {', '.join(c)} unavailable: {why}" for why, c in dropped.items())
+        level = results.run.tiers.get(tier).level if tier in results.run.tiers else None
         table = Table(title=f"tier {level}: {tier}" if level else tier, title_justify="left")
-        for col in columns:
-            table.add_column(escape(col), overflow="fold")
-        for row in tier_rows:
-            table.add_row(*(escape(_cell(row.get(c), notes)) for c in columns))
+        for col in ("model", "render rate", *columns):
+            table.add_column(safe(col), overflow="fold")
+        for model in models:
+            row = [model, str(results.rate(model, tier))]
+            for heading in columns:
+                m = cells.get((model, heading))
+                row.append("" if m is None else _cell(m, fmt_measure(m), notes))
+            table.add_row(*(safe(c) for c in row))
         tables.append(table)
     return tables, notes
 
 
-def _cell(value: object, notes: list[str]) -> str:
-    text = "" if value is None else str(value)
-    status, sep, reason = text.partition(": ")
-    if sep and status in ("unavailable", "too few clips", "failed", "not rendered"):
-        if reason not in notes:
-            notes.append(reason)
-        return f"{status} [{notes.index(reason) + 1}]"
-    return text
+def _cell(m: Measure, text: str, notes: list[str]) -> str:
+    """The cell's text, with the number of the footnote giving the reason it has no number."""
+    if m.status == Status.OK or not m.reason:
+        return text
+    if m.reason not in notes:
+        notes.append(m.reason)
+    return f"{text} [{notes.index(m.reason) + 1}]"
+
+
+def print_summary(store: RunStore) -> bool:
+    """Print the tier tables and their footnotes; False when the run is not scored."""
+    tables, notes = summary_tables(store)
+    for table in tables:
+        console.print(table)
+    for i, note in enumerate(notes, 1):
+        console.print(f"[dim]\\[{i}][/] {safe(note)}", highlight=False)
+    return bool(tables)
 
 
 @user_errors
+@holds_run("score")
 def score(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     metrics: Annotated[
@@ -63,11 +87,13 @@ def score(
         typer.Option(
             "--metrics",
             "-m",
-            help="duration, pitch, wer, clap_score, clap_zeroshot, fad, kad (repeatable or"
-            " comma-separated); default: the experiment's list, else scoring/metrics.toml",
+            help="registered metric names (repeatable or comma-separated); default: the"
+            " experiment's list, else every registered metric (docs/scoring.md)",
         ),
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda, for embedding models")] = "cpu",
+    device: Annotated[
+        str, typer.Option(help="cpu, cuda, cuda:N or auto (a GPU when torch sees one)")
+    ] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """Add metrics to a run: pitch, WER, CLAP, FAD/KAD against references. Safe to re-run."""
@@ -78,21 +104,17 @@ def score(
 
     def progress(message: str) -> None:
         if not quiet:
-            console.print(f"[dim]{message}[/]", highlight=False)
+            console.print(f"[dim]{safe(message)}[/]", highlight=False)
 
-    report = score_run(store, chosen, device=device, progress=progress)
+    report = score_run(store, chosen, device=resolve_device(device), progress=progress)
     console.print(
         f"scored: {report.clip_values} clip values computed, {report.clip_skipped} kept from"
         f" before, {report.set_values} set values; embeddings {report.cache_hits} cached,"
         f" {report.cache_misses} computed; cards in {store.root / 'cards.json'}"
     )
     for note in report.notes:
-        console.print(f"[yellow]{note}[/]")
-    tables, notes = summary_tables(store)
-    for table in tables:
-        console.print(table)
-    for i, note in enumerate(notes, 1):
-        console.print(f"[dim]\\[{i}][/] {escape(note)}", highlight=False)
+        console.print(f"[yellow]{safe(note)}[/]")
+    print_summary(store)
 
 
 def register(app: typer.Typer) -> None:

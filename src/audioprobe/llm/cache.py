@@ -6,12 +6,12 @@ or resuming a killed one, asks the endpoint nothing it has already answered.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from audioprobe import atomic
+from audioprobe.hashing import sha256_text
 from audioprobe.llm.base import Completion
 from audioprobe.paths import cache_dir
 
@@ -27,7 +27,7 @@ def request_hash(
         "sample": sample,
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return sha256_text(blob)
 
 
 class ResponseCache:
@@ -40,12 +40,12 @@ class ResponseCache:
     def get(self, key: str) -> Completion | None:
         path = self._path(key)
         try:
-            data = json.loads(path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+            completion = Completion.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):  # absent, or damaged: ask again
             return None
-        completion = Completion.from_dict(data)
         completion.cached = True
         return completion
 
     def put(self, key: str, completion: Completion) -> None:
+        """Store a well-formed completion; callers never pass an endpoint's fault here."""
         atomic.write_json(self._path(key), completion.to_dict())

@@ -1,7 +1,10 @@
 """Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp) via the `openai` client.
 
-Retries are ours rather than the client's so that each attempt, and the reason for it, can be
-counted and recorded with the trial.
+The client sends the request and classifies transport and HTTP-status failures; the body is read
+by us, capped, and checked (`endpoint_faults`), because a 200 from a proxy or a broken server can
+hold anything. Retries are ours rather than the client's so that each attempt, and the reason for
+it, can be counted and recorded with the trial, and so that the total time spent retrying is
+bounded by the spec's `retry_budget_s` whatever a Retry-After header asks for.
 """
 
 from __future__ import annotations
@@ -17,23 +20,40 @@ import openai
 from audioprobe.errors import ConfigError
 from audioprobe.llm.base import Completion, LLMError
 from audioprobe.llm.cache import ResponseCache, request_hash
+from audioprobe.llm.endpoint_faults import (
+    MAX_BODY_BYTES,
+    EndpointFault,
+    answer_from_body,
+    answer_from_payload,
+    retry_after,
+    retryable_status,
+)
 from audioprobe.spec import ModelSpec
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-_RETRYABLE = (
-    openai.RateLimitError,
-    openai.APIConnectionError,  # includes APITimeoutError
-    openai.InternalServerError,
+BACKOFF_BASE_S = 1.0
+BACKOFF_CAP_S = 30.0
+RETRY_AFTER_CAP_S = 60.0
+_STANDARD_PARAMS = frozenset(
+    {"temperature", "top_p", "max_tokens", "seed", "stop", "presence_penalty", "frequency_penalty"}
 )
 
 
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    value = response.headers.get("retry-after") if response is not None else None
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+def missing_key(spec: ModelSpec, base_url: str | None = None) -> str | None:
+    """Why `spec` cannot be asked (its API key variable is unset), or None when it can."""
+    var = spec.api_key_env
+    url = base_url or spec.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    if var and not os.environ.get(var) and url == DEFAULT_BASE_URL:
+        return (
+            f"model {spec.name!r}: environment variable {var} is not set; export it or"
+            " name another endpoint with base_url"
+        )
+    return None
+
+
+def backoff_s(attempt: int) -> float:
+    """Capped exponential backoff with jitter, so parallel trials do not retry in step."""
+    return min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random())
 
 
 class OpenAICompatModel:
@@ -52,6 +72,7 @@ class OpenAICompatModel:
         self.base_url = (
             base_url or spec.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         )
+        self.url = self.base_url.rstrip("/") + "/chat/completions"
         self.model_id = model_id or spec.model
         self.cache_identity = cache_identity or self.base_url
         self.cache = cache or ResponseCache()
@@ -61,17 +82,12 @@ class OpenAICompatModel:
         )
 
     def _key_from_env(self) -> str:
+        problem = missing_key(self.spec, self.base_url)
+        if problem:
+            raise ConfigError(problem)
         var = self.spec.api_key_env
-        if var:
-            key = os.environ.get(var)
-            if key:
-                return key
-            if self.base_url == DEFAULT_BASE_URL:
-                raise ConfigError(
-                    f"model {self.name!r}: environment variable {var} is not set; export it or"
-                    " name another endpoint with base_url"
-                )
-        return "sk-no-key-required"  # local servers ignore the key but the client wants one
+        # local servers ignore the key but the client wants one
+        return (os.environ.get(var) if var else None) or "sk-no-key-required"
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -88,60 +104,135 @@ class OpenAICompatModel:
         params = self.spec.sampling()
         params["seed"] = self.spec.seed if self.spec.seed is not None else seed
         key = request_hash(self.cache_identity, self.model_id, messages, params, sample)
-        cached = self.cache.get(key)
+        cached = self._cached(key)
         if cached is not None:
             return cached
         completion = await self._call(messages, params)
         completion.request_hash = key
-        self.cache.put(key, completion)
+        self.cache.put(key, completion)  # only a well-formed completion gets here
         return completion
 
+    def _cached(self, key: str) -> Completion | None:
+        """A cached answer, re-checked: an entry from an older version may hold a fault."""
+        cached = self.cache.get(key)
+        if cached is None:
+            return None
+        try:
+            answer_from_payload(cached.raw)
+        except EndpointFault:
+            return None
+        return cached
+
     async def _call(self, messages: list[dict[str, str]], params: dict[str, Any]) -> Completion:
-        standard = {
-            "temperature",
-            "top_p",
-            "max_tokens",
-            "seed",
-            "stop",
-            "presence_penalty",
-            "frequency_penalty",
-        }
-        kwargs = {k: v for k, v in params.items() if k in standard}
-        extra_body = {k: v for k, v in params.items() if k not in standard}
+        kwargs = {k: v for k, v in params.items() if k in _STANDARD_PARAMS}
+        extra_body = {k: v for k, v in params.items() if k not in _STANDARD_PARAMS}
+        first = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
             started = time.monotonic()
             try:
-                response = await self._client.chat.completions.create(
-                    model=self.model_id, messages=messages, extra_body=extra_body or None, **kwargs
-                )
-            except _RETRYABLE as exc:
-                if attempt > self.spec.max_retries:
-                    raise LLMError(
-                        f"{type(exc).__name__} after {attempt} attempt(s): {exc}"
-                    ) from exc
-                delay = _retry_after(exc) or min(60.0, 2 ** (attempt - 1)) * (0.5 + random.random())
-                await asyncio.sleep(delay)
+                answer = await self._attempt(messages, kwargs, extra_body)
+            except EndpointFault as fault:
+                self._wait_or_raise(fault, attempt, time.monotonic() - first)
+                await asyncio.sleep(self._delay(fault, attempt))
                 continue
-            except openai.APIError as exc:
-                raise LLMError(f"{type(exc).__name__}: {exc}") from exc
-            latency = time.monotonic() - started
-            return self._completion(response, latency, attempt)
+            return Completion(
+                text=answer.text,
+                model=answer.model or self.model_id,
+                finish_reason=answer.finish_reason,
+                prompt_tokens=answer.prompt_tokens,
+                completion_tokens=answer.completion_tokens,
+                latency_s=time.monotonic() - started,
+                attempts=attempt,
+                raw=answer.payload,
+            )
 
-    def _completion(self, response: Any, latency: float, attempts: int) -> Completion:
-        choice = response.choices[0] if response.choices else None
-        usage = response.usage
-        return Completion(
-            text=(choice.message.content or "") if choice else "",
-            model=response.model or self.model_id,
-            finish_reason=choice.finish_reason if choice else None,
-            prompt_tokens=usage.prompt_tokens if usage else None,
-            completion_tokens=usage.completion_tokens if usage else None,
-            latency_s=latency,
-            attempts=attempts,
-            raw=response.model_dump(mode="json"),
-        )
+    def _delay(self, fault: EndpointFault, attempt: int) -> float:
+        if fault.retry_after_s is not None:
+            return min(fault.retry_after_s, RETRY_AFTER_CAP_S)
+        return backoff_s(attempt)
+
+    def _wait_or_raise(self, fault: EndpointFault, attempt: int, elapsed: float) -> None:
+        """Raise LLMError unless another attempt is allowed and fits in the retry budget."""
+        tried = f"after {attempt} attempt(s) in {elapsed:.1f}s"
+        if not fault.retryable:
+            raise LLMError(f"{fault.describe(self.url)} ({tried}; not retried)")
+        if attempt > self.spec.max_retries:
+            raise LLMError(f"{fault.describe(self.url)} ({tried})")
+        delay = self._delay(fault, attempt)
+        if elapsed + delay > self.spec.retry_budget_s:
+            asked = f"Retry-After {fault.retry_after_s:g}s" if fault.retry_after_s else "a retry"
+            raise LLMError(
+                f"{fault.describe(self.url)} ({tried}; {asked} would pass the"
+                f" {self.spec.retry_budget_s:g}s retry budget)"
+            )
+
+    async def _attempt(
+        self, messages: list[dict[str, str]], kwargs: dict[str, Any], extra_body: dict[str, Any]
+    ) -> Any:
+        """One request; every failure comes out as an EndpointFault."""
+        try:
+            async with asyncio.timeout(self.spec.timeout_s):
+                async with self._client.chat.completions.with_streaming_response.create(
+                    model=self.model_id, messages=messages, extra_body=extra_body or None, **kwargs
+                ) as response:
+                    body = await _read_capped(response)
+        except TimeoutError:
+            raise EndpointFault(f"no complete answer within {self.spec.timeout_s:g}s") from None
+        except openai.APITimeoutError:
+            raise EndpointFault(f"no answer within {self.spec.timeout_s:g}s") from None
+        except openai.APIConnectionError as exc:
+            cause = _root_cause(exc)
+            raise EndpointFault(f"cannot connect ({type(cause).__name__}: {cause})") from None
+        except openai.APIStatusError as exc:
+            raise EndpointFault(
+                "the endpoint refused the request",
+                status=exc.status_code,
+                body=_error_text(exc),
+                retryable=retryable_status(exc.status_code),
+                retry_after_s=retry_after(exc.response.headers),
+            ) from None
+        return answer_from_body(body)
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+async def _read_capped(response: Any) -> bytes:
+    """The body, but never more than one byte past the cap (a runaway body is not read whole).
+
+    Whatever fails while the body arrives (a cut connection, a broken gzip stream) is the
+    endpoint's fault; the client raises its transport's own errors here, not openai's.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                break
+    except Exception as exc:
+        raise EndpointFault(
+            f"the answer broke off while it was read ({type(exc).__name__}: {exc})",
+            status=response.status_code,
+            body=b"".join(chunks)[:1000],
+        ) from None
+    return b"".join(chunks)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost cause (e.g. ConnectionRefusedError under httpx's ConnectError)."""
+    seen = {id(exc)}
+    while (exc.__cause__ or exc.__context__) and id(exc.__cause__ or exc.__context__) not in seen:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen.add(id(exc))
+    return exc
+
+
+def _error_text(exc: openai.APIStatusError) -> str:
+    try:
+        return exc.response.text[:1000]
+    except Exception:  # a body that was never read: the client's message says what it knows
+        return exc.message

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from audioprobe.hashing import sha256_file
+from audioprobe.report.media import playable
 
 
 def place(source: Path, folder: Path, sub: str, sha256: str | None = None) -> str:
@@ -80,9 +81,10 @@ def first_references(
 
 
 def place_picks(clips: list[Any], class_key: str, folder: Path) -> list[ReferencePick]:
+    """Place reference clips as browser-safe copies (report.media): sets hold any format."""
     return [
         ReferencePick(
-            src=place(Path(clip.path), folder, "refs"),
+            src=place(playable(Path(clip.path)), folder, "refs"),
             name=Path(clip.path).name,
             class_key=str(getattr(clip, "class_key", class_key)),
         )

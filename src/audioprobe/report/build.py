@@ -4,9 +4,12 @@ Layout (all paths relative, so the folder works from file:// and from any static
   index.html  app.js  style.css
   data/trials.js          every trial's list row, loaded once
   data/detail/NNNNN.js    long texts of 50 trials each, loaded when one of them is opened
+  data/item/NNNNN.js      per item, its trials' scripts diffed (report.items), for the item view
   img/plot-NN.png         overview plots
   img/spec/<hash>.png     spectrograms, one per distinct clip (kept across re-runs)
-  audio/<hash>.wav        the trials' clips; refs/<hash>.*  reference clips
+  audio/<hash>.flac       browser-safe copies of the trials' clips (report.media), for the players
+  orig/<hash>.wav         the clips as the scripts wrote them and scoring read them, for download
+  refs/<hash>.flac        browser-safe copies of reference clips
 """
 
 from __future__ import annotations
@@ -34,24 +37,20 @@ from audioprobe.report.assets import (
     place,
     place_picks,
 )
-from audioprobe.report.gather import (
-    OverviewRow,
-    TrialView,
-    metric_names,
-    overview,
-    tier_rank,
-    trial_views,
-)
+from audioprobe.report.gather import OverviewRow, TrialView, overview, trial_views
+from audioprobe.report.items import write_items
+from audioprobe.report.media import playable
 from audioprobe.report.nearest import NearestFinder
 from audioprobe.report.plots import overview_plots
-from audioprobe.report.scores import Scores, numeric_series
+from audioprobe.report.scores import numeric_series
+from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.store import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = ("app.js", "style.css")
 LIST_COLUMNS = (
     "id", "model", "tier", "item", "sample", "status", "error", "class", "dur", "audio", "spec",
-    "metrics",
+    "metrics", "orig",
 )  # fmt: skip
 ERROR_CHARS = 200
 
@@ -73,16 +72,26 @@ def _environment() -> Environment:
     )
 
 
-def _media(view: TrialView, folder: Path) -> tuple[str | None, dict[str, Any] | None]:
-    """Place one ok trial's clip and draw its spectrogram; (audio src, spectrogram facts)."""
+@dataclass(frozen=True)
+class _Media:
+    play: str | None = None  # browser-safe copy, for the player (audio/)
+    orig: str | None = None  # the file that was scored, for download (orig/)
+    spec: dict[str, Any] | None = None
+
+
+def _media(view: TrialView, folder: Path) -> _Media:
+    """Place one ok trial's clip (a playable copy and the original) and draw its spectrogram."""
     wav = view.trial.wav_path
     if view.trial.status != "ok" or wav is None or not wav.is_file():
-        return None, None
+        return _Media()
     sha = (view.trial.record.get("audio") or {}).get("sha256") or sha256_file(wav)
-    src = place(wav, folder, "audio", sha)
     image = f"img/spec/{spectrogram.image_name(sha)}"
     facts = spectrogram.render(wav, folder / image)
-    return src, {"src": image, "dur": round(facts.duration_s, 3), "maxhz": facts.max_hz}
+    return _Media(
+        play=place(playable(wav, sha), folder, "audio", sha),
+        orig=place(wav, folder, "orig", sha),
+        spec={"src": image, "dur": round(facts.duration_s, 3), "maxhz": facts.max_hz},
+    )
 
 
 def _short_error(error: str | None) -> str | None:
@@ -92,7 +101,7 @@ def _short_error(error: str | None) -> str | None:
     return first if len(first) <= ERROR_CHARS else first[: ERROR_CHARS - 1] + "…"
 
 
-def _list_row(view: TrialView, audio: str | None, spec: dict[str, Any] | None) -> list[Any]:
+def _list_row(view: TrialView, clip: _Media) -> list[Any]:
     t = view.trial
     return [
         t.trial_id,
@@ -104,9 +113,10 @@ def _list_row(view: TrialView, audio: str | None, spec: dict[str, Any] | None) -
         _short_error(t.error),
         view.row.get("class_key"),
         view.row.get("duration_s"),
-        audio,
-        spec,
+        clip.play,
+        clip.spec,
         {k: c.to_json() for k, c in view.metrics.items()} or None,
+        clip.orig,
     ]
 
 
@@ -215,7 +225,7 @@ def build_report(
     store: RunStore,
     out: Path | None = None,
     *,
-    scores: Scores | None = None,
+    results: RunResults | None = None,
     references: Mapping[str, ReferenceSet | str] | None = None,
     refs_per_trial: int = 3,
     workers: int | None = None,
@@ -223,8 +233,8 @@ def build_report(
 ) -> ReportResult:
     """Write the report of `store` into `out` (default RUN_DIR/report) and return its index.
 
-    scores: what scoring stored (`Scores.of(store)`); any metric names are shown, and a cell
-    without a number ("unavailable: reason", "too few clips: ...") is shown as such.
+    results: the run's typed results (read from `store` when not given); every measure of a
+    registered metric is shown, and a cell without a number is shown with its status and reason.
     references: per tier, the reference set whose clips are offered beside its trials, or the
     reason there is none.
     """
@@ -240,13 +250,11 @@ def build_report(
         timings[name] = now - clock
         clock = now
 
-    scores = scores or Scores()
-    rows = overview(store, scores.summary_rows)
-    metrics = metric_names(rows)
-    views = trial_views(store, scores.trial_metrics)
-    series = numeric_series(
-        scores, {v.trial.trial_id: (v.trial.model, v.trial.tier) for v in views}
-    )
+    results = results or RunResults.of(store)
+    rows = overview(results)
+    metrics = results.headings()
+    views = trial_views(results)
+    series = numeric_series(results)
     lap("gather")
 
     say(f"plots for {len(rows)} model × tier rows")
@@ -256,8 +264,9 @@ def build_report(
     say(f"clips and spectrograms for {sum(v.trial.status == 'ok' for v in views)} ok trials")
     with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
         media = list(pool.map(lambda v: _media(v, folder), views))
-    _prune(folder / "audio", {Path(a).name for a, _ in media if a})
-    _prune(folder / "img" / "spec", {Path(s["src"]).name for _, s in media if s})
+    _prune(folder / "audio", {Path(m.play).name for m in media if m.play})
+    _prune(folder / "orig", {Path(m.orig).name for m in media if m.orig})
+    _prune(folder / "img" / "spec", {Path(m.spec["src"]).name for m in media if m.spec})
     lap("media")
 
     refs: dict[str, dict[str, Any]] = {}
@@ -276,17 +285,19 @@ def build_report(
 
     say(f"details of {len(views)} trials")
     _write_details(folder, views)
+    items = write_items(folder, views)
     lap("details")
 
-    manifest = store.manifest
+    run = results.run
     meta = {
-        "run_id": manifest.get("run_id"),
+        "run_id": run.run_id,
         "columns": LIST_COLUMNS,
         "shard": detail.SHARD,
         "tiers": sorted({v.trial.tier for v in views}, key=tier_rank),
         "metrics": metrics,
+        "items": items,
     }
-    listing = [_list_row(v, a, s) for v, (a, s) in zip(views, media, strict=True)]
+    listing = [_list_row(v, m) for v, m in zip(views, media, strict=True)]
     (folder / "data" / "trials.js").write_text(
         _js("AP_META", meta) + _js("AP_REFS", refs) + _js("AP_TRIALS", listing)
     )
@@ -298,8 +309,8 @@ def build_report(
         _environment()
         .get_template("index.html")
         .render(
-            run=manifest,
-            tiers_info=manifest.get("tiers", {}),
+            run=run.manifest,
+            tiers_info={name: info.model_dump() for name, info in run.tiers.items()},
             rows=table,
             reasons=reasons,
             metrics=metrics,
@@ -314,6 +325,6 @@ def build_report(
     return ReportResult(
         index=folder / "index.html",
         trials=len(views),
-        spectrograms=sum(1 for _, s in media if s),
+        spectrograms=sum(1 for m in media if m.spec),
         seconds=timings,
     )

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from audioprobe.results.run import Run
+from audioprobe.results.tables import current_cards
 from audioprobe.scoring.config import load_config
 from audioprobe.scoring.embed_cache import EmbeddingCache
-from audioprobe.scoring.results import current_cards
 from audioprobe.store import RunStore, TrialRecord
 
 
@@ -36,7 +37,7 @@ class NearestFinder:
             for digest, row in current_cards(store).items()
             if row.get("metric") == "embedding"
         }
-        self.config = load_config((store.manifest.get("spec") or {}).get("scoring") or {})
+        self.config = load_config(Run(store).spec.scoring)
 
     def rank(self, trial: TrialRecord, clips: list[Any], count: int) -> Ranked | None:
         sha = (trial.record.get("audio") or {}).get("sha256")

@@ -16,9 +16,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from audioprobe.report.cells import Cell, direction
-from audioprobe.report.gather import OverviewRow, tier_rank
+from audioprobe.report.cell import Cell, direction_words
+from audioprobe.report.gather import OverviewRow
 from audioprobe.report.scores import Series
+from audioprobe.results.measures import tier_rank
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,11 @@ def overview_plots(rows: list[OverviewRow], series: Series, folder: Path) -> lis
     # (metric, caption under the image, title inside it: short enough for the figure's width)
     specs = [("ok_pct", "success rate (ok %) with 95% Wilson interval", "success rate")]
     for metric in series.plotted():
-        hint = direction(metric)
+        hint = next(
+            (direction_words(c.direction) for (_, _, k), c in series.cells.items()
+             if k == metric and c.direction),
+            None,
+        )  # fmt: skip
         how = "mean over clips, 95% normal interval" if metric in series.clip_means else ""
         notes = ", ".join(x for x in (hint, how) if x)
         caption = f"{metric} ({notes})" if notes else metric

@@ -12,6 +12,8 @@ import os
 import stat
 from pathlib import Path
 
+from audioprobe.treewalk import walk
+
 MAX_LISTED = 1000
 
 
@@ -75,7 +77,7 @@ def read_capped(workdir: Path, name: str, max_bytes: int) -> bytes:
 def list_files(workdir: Path, limit: int = MAX_LISTED) -> list[str]:
     """Relative paths of the regular files under `workdir`, never descending through symlinks."""
     found: list[str] = []
-    for root, dirs, files in os.walk(workdir, followlinks=False):
+    for root, dirs, files in walk(workdir):
         for fname in sorted(files):
             full = os.path.join(root, fname)
             try:
@@ -96,7 +98,7 @@ def tree_bytes(workdir: Path, stop_at: int) -> int:
     Each directory entry also counts one 4 KiB block, so a flood of empty files is caught too.
     """
     total = 0
-    for root, dirs, files in os.walk(workdir, followlinks=False):
+    for root, dirs, files in walk(workdir):
         for fname in files + dirs:
             try:
                 st = os.lstat(os.path.join(root, fname))

@@ -11,13 +11,18 @@ import contextlib
 import os
 from pathlib import Path
 
+from audioprobe.treewalk import walk
+
 
 def chown_tree(root: Path, uid: int, gid: int) -> None:
-    """Give `root` and everything under it to uid:gid, never following a symlink (root only)."""
+    """Give `root` and everything under it to uid:gid, never following a symlink (root only).
+
+    The walk is treewalk's: bounded and iterative, since the script may have built any tree.
+    """
     if os.geteuid() != 0:
         return
     os.lchown(root, uid, gid)
-    for dirpath, dirs, files in os.walk(root, followlinks=False):
+    for dirpath, dirs, files in walk(root):
         for name in dirs + files:
             with contextlib.suppress(OSError):
                 os.lchown(os.path.join(dirpath, name), uid, gid)

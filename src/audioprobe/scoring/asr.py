@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from audioprobe.errors import Unavailable
+from audioprobe.threads import threads_per_worker
 from audioprobe.weights import cached_sha256, entry, locate, missing_reason
 
 WHISPER_SR = 16_000
@@ -41,7 +42,11 @@ def load_whisper(weights: str, device: str, compute_type: str) -> Any:
             raise Unavailable(missing_reason(entry(weights)))
         folder = found.materialize().folder
         return WhisperModel(
-            str(folder), device=device, compute_type=compute_type, local_files_only=True
+            str(folder),
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=threads_per_worker() if device == "cpu" else 0,
+            local_files_only=True,
         )
 
 

@@ -17,6 +17,7 @@ import soundfile as sf
 
 Resampler = Literal["soxr-vhq", "soxr-hq", "soxr-mq", "scipy-poly"]
 _SOXR_QUALITY = {"soxr-vhq": "VHQ", "soxr-hq": "HQ", "soxr-mq": "MQ"}
+MAX_RATE_FOR_BOUND = 192_000
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class AnalysisSettings:
     quantisation: Literal["float32"] = "float32"
     short_clip_policy: Literal["pad", "repeat"] = "pad"
     min_duration_s: float = 1.0
+    max_duration_s: float = 60.0
 
     def describe(self) -> dict:
         """The settings plus the resampler's library version, for metric cards."""
@@ -116,7 +118,14 @@ def prepare(
 def load(
     path: Path, sr_out: int, settings: AnalysisSettings, extend: bool = True, min_samples: int = 0
 ) -> Clip:
-    data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    """Read at most `max_duration_s` of the file: every metric works within that memory bound,
+    whatever length a script wrote (the true length is the duration metric's, from the header)."""
+    with sf.SoundFile(str(path)) as fh:
+        # the rate is the file's claim: a header saying 10 MHz must not lift the bound
+        rate = min(fh.samplerate, MAX_RATE_FOR_BOUND)
+        frames = min(fh.frames, round(settings.max_duration_s * rate))
+        data = fh.read(frames, dtype="float32", always_2d=True)
+        sr = fh.samplerate
     return prepare(data, int(sr), sr_out, settings, extend=extend, min_samples=min_samples)
 
 

@@ -1,4 +1,8 @@
-"""Scoring settings: scoring/metrics.toml, overridden by the experiment's [scoring] table."""
+"""Scoring settings: scoring/metrics.toml, overridden by the experiment's [scoring] table.
+
+The settings every metric shares are fields here; a metric's own settings are the table named
+after it, validated by the `Settings` model its module declares (see scoring/registry.py).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from audioprobe.errors import ConfigError, format_validation_error
 from audioprobe.paths import data_dir
 from audioprobe.scoring.audio import AnalysisSettings
-from audioprobe.scoring.pitch import PitchSettings
 
-CLIP_METRICS = ("duration", "pitch", "wer", "clap_score")
-SET_METRICS = ("clap_zeroshot", "fad", "kad")
-ALL_METRICS = CLIP_METRICS + SET_METRICS
 FailedRule = Literal["exclude", "silence"]
 
 
@@ -28,6 +28,9 @@ class Analysis(_Strict):
     channel_mix: Literal["mean", "first"] = "mean"
     normalisation: Literal["none", "peak"] = "none"
     quantisation: Literal["float32"] = "float32"
+    max_duration_s: float = Field(
+        60.0, gt=0, description="metrics analyse at most this much of a clip (a memory bound)"
+    )
 
 
 class ShortClips(_Strict):
@@ -35,12 +38,13 @@ class ShortClips(_Strict):
     min_duration_s: float = Field(1.0, ge=0)
 
 
-class FadSettings(_Strict):
+class SetSettings(_Strict):
+    """How every set metric forms and sizes its sets."""
+
     min_clips: int = Field(3, ge=2)
     min_ref_clips: int = Field(5, ge=2)
     small_set: int = Field(50, ge=2)
     per_class: bool = True
-    sqrt_check_rtol: float = Field(1e-3, gt=0)
     reference_classes: Literal["run", "all"] = Field(
         "run", description="reference clips of the run's classes only, or of every tier class"
     )
@@ -55,52 +59,30 @@ class Bootstrap(_Strict):
     confidence: float = Field(0.95, gt=0, lt=1)
 
 
-class FadInfSettings(_Strict):
-    min_clips: int = Field(10, ge=3)
-    steps: int = Field(10, ge=2)
-    min_fraction: float = Field(0.25, gt=0, lt=1)
-    repeats: int = Field(3, ge=1)
-    seed: int = 0
-
-
-class KadSettings(_Strict):
-    kernel: Literal["gaussian"] = "gaussian"
-    bandwidth: Literal["median-reference"] = "median-reference"
-    scale: float = Field(100.0, gt=0)
-
-
-class Pitch(_Strict):
-    sample_rate: int = 16000
-    fmin_hz: float = Field(32.70, gt=0)
-    fmax_hz: float = Field(2093.0, gt=0)
-    frame_length: int = 2048
-    hop_length: int = 512
-
-    def settings(self) -> PitchSettings:
-        return PitchSettings(**self.model_dump())
-
-
-class Wer(_Strict):
-    asr: str = "whisper-base"
-
-
 class TierMetrics(_Strict):
     embeddings: list[str] = Field(default_factory=list)
     clap: str | None = None
 
 
-class ScoringConfig(_Strict):
-    metrics: list[Literal["duration", "pitch", "wer", "clap_score", "clap_zeroshot", "fad", "kad"]]
+class ScoringConfig(BaseModel):
+    # Tables beyond these fields are metrics' own settings, checked by `metric_settings`.
+    model_config = ConfigDict(extra="allow")
+
+    metrics: list[str] | None = Field(None, description="default: every registered metric")
     failed_renders: FailedRule = "exclude"
     analysis: Analysis = Field(default_factory=Analysis)
     short_clips: ShortClips = Field(default_factory=ShortClips)
-    fad: FadSettings = Field(default_factory=FadSettings)
+    sets: SetSettings = Field(default_factory=SetSettings)
     bootstrap: Bootstrap = Field(default_factory=Bootstrap)
-    fad_inf: FadInfSettings = Field(default_factory=FadInfSettings)
-    kad: KadSettings = Field(default_factory=KadSettings)
-    pitch: Pitch = Field(default_factory=Pitch)
-    wer: Wer = Field(default_factory=Wer)
     tiers: dict[str, TierMetrics] = Field(default_factory=dict)
+
+    def metric_settings(self, metric: str, model: type[BaseModel]) -> Any:
+        """The [<metric>] table, validated by the metric's own settings model."""
+        raw = (self.model_extra or {}).get(metric) or {}
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(f"[scoring.{metric}]", exc, raw)) from exc
 
     def analysis_settings(self) -> AnalysisSettings:
         return AnalysisSettings(
@@ -110,6 +92,7 @@ class ScoringConfig(_Strict):
             quantisation=self.analysis.quantisation,
             short_clip_policy=self.short_clips.policy,
             min_duration_s=self.short_clips.min_duration_s,
+            max_duration_s=self.analysis.max_duration_s,
         )
 
     def tier(self, name: str) -> TierMetrics:

@@ -52,13 +52,42 @@ def bootstrap_interval(
     estimate. The bootstrap is used for the spread only; FAD's small-set bias is what FAD∞
     addresses. `floor` clips the lower end (0 for a distance).
     """
+    return bootstrap_interval_on_indices(
+        lambda gi, ri: statistic(generated[gi], reference[ri]),
+        estimate,
+        len(generated),
+        len(reference),
+        n_boot=n_boot,
+        seed=seed,
+        key=key,
+        confidence=confidence,
+        floor=floor,
+    )
+
+
+def bootstrap_interval_on_indices(
+    statistic: Callable[[np.ndarray, np.ndarray], float],
+    estimate: float,
+    n_gen: int,
+    n_ref: int,
+    *,
+    n_boot: int,
+    seed: int,
+    key: tuple[str, ...],
+    confidence: float = 0.95,
+    floor: float | None = None,
+) -> Interval:
+    """bootstrap_interval for a statistic given the resampled *indices* of both sets.
+
+    Lets a statistic keep what does not change between resamples (KAD's kernel matrices) and
+    only index it; the draws are the same as bootstrap_interval's, so the values agree.
+    """
     rng = set_rng(seed, "bootstrap", *key)
-    n_gen, n_ref = len(generated), len(reference)
     values = np.empty(n_boot)
     for i in range(n_boot):
         gi = rng.integers(0, n_gen, n_gen)
         ri = rng.integers(0, n_ref, n_ref)
-        values[i] = statistic(generated[gi], reference[ri])
+        values[i] = statistic(gi, ri)
     se = float(values.std(ddof=1))
     z = float(norm.ppf(0.5 + confidence / 2.0))
     low, high = estimate - z * se, estimate + z * se

@@ -47,6 +47,52 @@ def median_pairwise_distance(x: np.ndarray) -> float:
     return float(np.median(np.sqrt(d2[iu])))
 
 
+class KernelMatrices:
+    """The Gaussian kernels within and between a generated and a reference set, computed once.
+
+    A bootstrap resample of either set only selects rows and columns of these, so its MMD^2
+    needs two matrix-vector products instead of new distance matrices (see
+    benchmarks/scoring.py for the speed-up; the values agree to rounding).
+    """
+
+    def __init__(
+        self, generated: np.ndarray, reference: np.ndarray, bandwidth: float, scale: float
+    ) -> None:
+        x = _as_matrix(generated, "generated")
+        y = _as_matrix(reference, "reference")
+        if x.shape[1] != y.shape[1]:
+            raise ValueError(f"dimensions differ: {x.shape[1]} vs {y.shape[1]}")
+        if not bandwidth > 0:
+            raise ValueError("kernel bandwidth is zero: the reference clips are all identical")
+        gamma = 1.0 / (2.0 * bandwidth * bandwidth)
+        self.k_xx = np.exp(-gamma * _sq_dists(x, x))
+        self.k_yy = np.exp(-gamma * _sq_dists(y, y))
+        self.k_xy = np.exp(-gamma * _sq_dists(x, y))
+        self.scale = scale
+
+    def mmd2(self, gi: np.ndarray | None = None, ri: np.ndarray | None = None) -> float:
+        """Unbiased MMD^2 x scale of the rows `gi` of the generated and `ri` of the reference
+        set (all rows when None); repeated indices behave as repeated clips.
+
+        With w the count of each clip in a resample, the sum over distinct positions is
+        w'Kw minus the diagonal (each position meets itself once, and k(a, a) = 1): two
+        matrix-vector products instead of copying resampled matrices.
+        """
+        wx = _counts(gi, self.k_xx.shape[0])
+        wy = _counts(ri, self.k_yy.shape[0])
+        m, n = wx.sum(), wy.sum()
+        xx = (wx @ self.k_xx @ wx - m) / (m * (m - 1))
+        yy = (wy @ self.k_yy @ wy - n) / (n * (n - 1))
+        xy = (wx @ self.k_xy @ wy) / (m * n)
+        return float((xx + yy - 2.0 * xy) * self.scale)
+
+
+def _counts(indices: np.ndarray | None, size: int) -> np.ndarray:
+    if indices is None:
+        return np.ones(size)
+    return np.bincount(indices, minlength=size).astype(np.float64)
+
+
 def kernel_audio_distance(
     generated: np.ndarray,
     reference: np.ndarray,
@@ -54,20 +100,7 @@ def kernel_audio_distance(
     scale: float = DEFAULT_SCALE,
 ) -> KADValue:
     """Unbiased MMD^2 x scale between (N, D) generated and (M, D) reference embeddings."""
-    x = _as_matrix(generated, "generated")
-    y = _as_matrix(reference, "reference")
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"dimensions differ: {x.shape[1]} vs {y.shape[1]}")
-    sigma = median_pairwise_distance(y) if bandwidth is None else float(bandwidth)
-    if not sigma > 0:
-        raise ValueError("kernel bandwidth is zero: the reference clips are all identical")
-    gamma = 1.0 / (2.0 * sigma * sigma)
-    m, n = x.shape[0], y.shape[0]
-    k_xx = np.exp(-gamma * _sq_dists(x, x))
-    k_yy = np.exp(-gamma * _sq_dists(y, y))
-    k_xy = np.exp(-gamma * _sq_dists(x, y))
-    # Diagonals are exp(0) = 1 exactly; drop them for the unbiased within-set means.
-    xx = (k_xx.sum() - np.trace(k_xx)) / (m * (m - 1))
-    yy = (k_yy.sum() - np.trace(k_yy)) / (n * (n - 1))
-    mmd2 = xx + yy - 2.0 * k_xy.mean()
-    return KADValue(value=float(mmd2 * scale), bandwidth=sigma)
+    sigma = median_pairwise_distance(reference) if bandwidth is None else float(bandwidth)
+    return KADValue(
+        value=KernelMatrices(generated, reference, sigma, scale).mmd2(), bandwidth=sigma
+    )

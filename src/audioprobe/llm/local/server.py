@@ -30,6 +30,7 @@ from audioprobe.errors import AudioprobeError
 from audioprobe.llm.local.gguf import read_gguf
 from audioprobe.llm.local.program import ServerProgram, find_llama_server
 from audioprobe.llm.local.weights import catalog, resolve_gguf
+from audioprobe.machine import usable_cpus
 from audioprobe.paths import cache_dir
 
 _PR_SET_PDEATHSIG = 1
@@ -48,14 +49,6 @@ DEFAULT_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 class LocalServerError(AudioprobeError):
     """The server did not start or answer; the message carries the end of its log."""
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (the affinity mask, not the machine's total)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -94,6 +87,9 @@ class LocalServer:
     with LocalServer(path, ctx_size=4096) as srv:
         OpenAI(base_url=srv.base_url, api_key="none").chat.completions.create(
             model=srv.model_id, messages=[...], temperature=0.2, max_tokens=512, seed=0)
+
+    `parallel` slots decode that many requests together (continuous batching); `ctx_size` is
+    each slot's context, so the server is given `ctx_size * parallel` in all.
     """
 
     def __init__(
@@ -168,7 +164,8 @@ class LocalServer:
             "-m", str(self.gguf),
             "--host", self.host,
             "--port", str(port),
-            "-c", str(self.ctx_size),
+            # llama.cpp splits the context among the slots: give each slot the whole ctx_size
+            "-c", str(self.ctx_size * self.parallel),
             "-t", str(self.threads),
             "-tb", str(self.threads),
             "-np", str(self.parallel),

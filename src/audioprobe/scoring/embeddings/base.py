@@ -15,10 +15,15 @@ from typing import Any
 import numpy as np
 
 from audioprobe.errors import Unavailable
+from audioprobe.threads import configure_torch
 from audioprobe.weights import Location, cached_sha256, entry, locate, missing_reason
 
 # Bump when audioprobe's pre/post-processing of a model changes (it changes emb.version).
 CODE_REVISION = "1"
+
+#: Every embedding class that names itself, by name: defining the class registers it (in the
+#: embeddings package, or in a metric plugin folder, see scoring/registry.py).
+REGISTERED: dict[str, type[Embedding]] = {}
 
 
 class Embedding(ABC):
@@ -35,6 +40,15 @@ class Embedding(ABC):
     pooling: str
     min_samples: int = 1
     batch_size: int = 8
+    # On a GPU a batch costs little more than one clip, and memory allows far more of them.
+    gpu_batch_size: int = 64
+    # True for networks that take one (batch, samples) tensor: a batch holds equal lengths only.
+    equal_length_batches: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            REGISTERED[cls.name] = cls
 
     def __init__(self, device: str = "cpu") -> None:
         self.device = device
@@ -92,6 +106,8 @@ class Embedding(ABC):
                 found = self.location()
                 assert found is not None
                 self._location = found.materialize()
+                if self.device == "cpu":
+                    configure_torch()
                 self._model = self._load(self._location)
             return self._model
 
@@ -125,10 +141,35 @@ class Embedding(ABC):
         """Per clip, (frames, dim) float32: what frame-level FAD (as in the FAD package) uses."""
         clips = self._check_batch(batch)
         model = self._ensure_loaded()
-        out: list[np.ndarray] = []
-        for start in range(0, len(clips), self.batch_size):
-            out.extend(self._embed_frames(model, clips[start : start + self.batch_size]))
-        return [np.asarray(f, dtype=np.float32) for f in out]
+        out: list[np.ndarray | None] = [None] * len(clips)
+        for group in self._batches([len(c) for c in clips]):
+            frames = self._embed_frames(model, [clips[i] for i in group])
+            for i, f in zip(group, frames, strict=True):
+                out[i] = np.asarray(f, dtype=np.float32)
+        return out  # type: ignore[return-value]
+
+    def _batches(self, lengths: list[int]) -> list[list[int]]:
+        """Clip indices in batches of similar (or, where the network needs it, equal) length.
+
+        Sorting by length keeps padding inside a batch small; the caller puts results back in
+        the clips' order.
+        """
+        size = (
+            self.batch_size if self.device == "cpu" else max(self.batch_size, self.gpu_batch_size)
+        )
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        batches: list[list[int]] = []
+        for i in order:
+            last = batches[-1] if batches else None
+            if (
+                last is None
+                or len(last) >= size
+                or (self.equal_length_batches and lengths[last[0]] != lengths[i])
+            ):
+                batches.append([i])
+            else:
+                last.append(i)
+        return batches
 
     def embed(self, batch: Sequence[np.ndarray]) -> np.ndarray:
         """(N, dim) float32 clip embeddings: the mean over frames (see `pooling`)."""

@@ -106,7 +106,8 @@ class Pann(Embedding):
     dim = 2048
     pooling = "the model's own (Cnn14: mean over frequency, then max + mean over time)"
     min_samples = 16_000
-    batch_size = 1  # clips differ in length; Cnn14 runs one at a time
+    batch_size = 8
+    equal_length_batches = True
 
     def _import_check(self) -> str | None:
         problem = _missing("torch", "torchlibrosa")
@@ -137,12 +138,10 @@ class Pann(Embedding):
     def _embed_frames(self, model: Any, clips: list[np.ndarray]) -> list[np.ndarray]:
         import torch
 
-        out = []
+        x = torch.as_tensor(np.stack(clips), dtype=torch.float32).to(self.device)
         with torch.no_grad():
-            for clip in clips:
-                x = torch.as_tensor(clip, dtype=torch.float32)[None].to(self.device)
-                out.append(model(x, None)["embedding"].cpu().numpy())
-        return out
+            rows = model(x, None)["embedding"].cpu().numpy()
+        return [row[None, :] for row in rows]
 
 
 class Encodec(Embedding):
@@ -152,7 +151,8 @@ class Encodec(Embedding):
     dim = 128
     pooling = "mean over encoder frames (320 samples, 13.3 ms), before quantisation"
     min_samples = 320
-    batch_size = 1
+    batch_size = 8
+    equal_length_batches = True
 
     def _import_check(self) -> str | None:
         problem = _missing("torch", "encodec")
@@ -175,9 +175,7 @@ class Encodec(Embedding):
     def _embed_frames(self, model: Any, clips: list[np.ndarray]) -> list[np.ndarray]:
         import torch
 
-        out = []
+        x = torch.as_tensor(np.stack(clips), dtype=torch.float32)[:, None].to(self.device)
         with torch.no_grad():
-            for clip in clips:
-                x = torch.as_tensor(clip, dtype=torch.float32)[None, None].to(self.device)
-                out.append(model.encoder(x)[0].T.cpu().numpy())
-        return out
+            frames = model.encoder(x).cpu().numpy()
+        return [f.T for f in frames]

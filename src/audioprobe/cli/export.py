@@ -1,0 +1,80 @@
+"""`export`: a run as a table (CSV, JSONL or Parquet) for analysis elsewhere.
+
+`--table trials` (default) gives one row per trial with its outcome and a numeric column per
+metric; `--table sets` one row per model × tier × metric × embedding of the set metrics. The
+schema is fixed and documented (docs/scoring.md, "Export schema").
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.experiment import open_run
+from audioprobe.errors import AudioprobeError
+from audioprobe.results.export import TABLES, arrow_table, table
+from audioprobe.results.measures import RunResults
+from audioprobe.safetext import printable
+
+FORMATS = ("csv", "jsonl", "parquet")
+
+
+def _write_text(stream: Any, fmt: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    if fmt == "csv":
+        writer = csv.DictWriter(stream, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@user_errors
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    which: Annotated[
+        str, typer.Option("--table", "-t", help="trials (one row per trial) or sets")
+    ] = "trials",
+    format: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file (default stdout)")
+    ] = None,
+) -> None:
+    """A run as a table: trials with outcome, audio facts, tokens and metric values; or the set
+    metrics (FAD, KAD, ...) with intervals and clip counts."""
+    if which not in TABLES:
+        raise AudioprobeError(f"--table {which!r}: expected {' or '.join(TABLES)}")
+    if format not in FORMATS:
+        raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
+    if format == "parquet" and output is None:
+        raise AudioprobeError("--format parquet needs --output FILE")
+    store = open_run(run_dir)
+    schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
+    if format == "parquet":
+        import pyarrow.parquet as pq
+
+        assert output is not None
+        pq.write_table(arrow_table(schema, rows), output)
+    elif output is not None:
+        with output.open("w", newline="", encoding="utf-8") as handle:
+            _write_text(handle, format, list(schema), rows)
+    else:
+        stream = typer.get_text_stream("stdout")
+        if stream.isatty():  # a script's escape sequences must not drive the terminal
+            rows = [{k: _tty_cell(v) for k, v in r.items()} for r in rows]
+        _write_text(stream, format, list(schema), rows)
+    if output:
+        console.print(f"wrote {len(rows)} rows to {output}")
+
+
+def _tty_cell(value: Any) -> Any:
+    return printable(value) if isinstance(value, str) else value
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(export)

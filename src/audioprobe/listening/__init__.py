@@ -1,0 +1,1 @@
+"""Listening tests of a run's clips (MUSHRA, A/B), and their agreement with automatic metrics."""

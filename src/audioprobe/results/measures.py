@@ -1,0 +1,231 @@
+"""A scored run's numbers per model × tier: what `show`, the report and `compare` display.
+
+Set metrics come as scoring computed them (value, interval, clip counts); clip metrics are
+averaged here over the clips that have a value, with a 95% normal interval of the mean. A cell
+with no number keeps the status and reason of its values, so no view shows it as a number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from audioprobe.results import tables
+from audioprobe.results.rates import Rate, rate_of_counts
+from audioprobe.results.records import ClipValue, Direction, SetValue, Status, column_key
+from audioprobe.results.run import Run
+from audioprobe.store import RunStore, TrialRecord
+from audioprobe.tiers import TIER_ORDER
+
+Z95 = 1.959963984540054
+
+
+def tier_rank(tier: str) -> tuple[int, str]:
+    return (TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER), tier)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One metric column of one model × tier: a number with its interval and count, or the
+    status and reason there is none."""
+
+    model: str
+    tier: str
+    metric: str
+    column: str
+    embedding: str
+    level: Literal["clip", "set"]
+    status: Status
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    n: int | None = None  # generated clips (set) or clips with a value (clip mean)
+    n_reference: int | None = None
+    reason: str | None = None
+    flags: tuple[str, ...] = ()
+    label: str = ""  # the column's heading
+    unit: str = ""
+    direction: Direction | None = None
+    quality: bool = True
+    other: tuple[tuple[Status, int], ...] = ()  # clip means: values without a number, by status
+
+    @property
+    def key(self) -> str:
+        return column_key(self.column, self.embedding)
+
+    @property
+    def heading(self) -> str:
+        return column_key(self.label or self.column, self.embedding)
+
+    @property
+    def in_summary(self) -> bool:
+        """Shown in the per model × tier tables (`show`, the report's overview): set metrics
+        and quality measures; facts of a clip (its f0, its length) are in exports and `compare`."""
+        return self.level == "set" or self.quality
+
+
+def _columns():
+    from audioprobe.scoring.registry import Column, registry
+
+    known = registry()
+
+    def column(metric: str, name: str) -> Column:
+        found = known.get(metric)
+        return (found.column(name) if found else None) or Column(name)
+
+    order = {m: k for k, m in enumerate(known)}
+    return column, order
+
+
+def set_measure(v: SetValue) -> Measure:
+    column, _ = _columns()
+    c = column(v.metric, v.column)
+    return Measure(
+        model=v.model,
+        tier=v.tier,
+        metric=v.metric,
+        column=v.column,
+        embedding=v.embedding,
+        level="set",
+        status=v.status,
+        value=v.value,
+        low=v.ci_low,
+        high=v.ci_high,
+        n=v.n_generated,
+        n_reference=v.n_reference,
+        reason=v.reason,
+        flags=tuple(v.flags),
+        label=c.label,
+        unit=c.unit,
+        direction=c.direction,
+        quality=c.quality,
+    )
+
+
+def clip_mean(model: str, tier: str, values: list[ClipValue]) -> Measure:
+    """Mean of the ok values, 95% normal interval; with none, the first reason (a clip that
+    was not rendered only where nothing else explains it)."""
+    first = values[0]
+    column, _ = _columns()
+    c = column(first.metric, first.column)
+    nums = [v.value for v in values if v.status == Status.OK and v.value is not None]
+    counts: dict[Status, int] = defaultdict(int)
+    for v in values:
+        if v.status != Status.OK:
+            counts[v.status] += 1
+    common = dict(
+        model=model,
+        tier=tier,
+        metric=first.metric,
+        column=first.column,
+        embedding=first.embedding,
+        level="clip",
+        label=c.label,
+        unit=c.unit,
+        direction=c.direction,
+        quality=c.quality,
+        other=tuple(sorted(counts.items(), key=lambda kv: kv[0].value)),
+    )
+    if nums:
+        n = len(nums)
+        mean = math.fsum(nums) / n
+        if n < 2:
+            return Measure(status=Status.OK, value=mean, n=n, **common)
+        sd = math.sqrt(math.fsum((x - mean) ** 2 for x in nums) / (n - 1))
+        half = Z95 * sd / math.sqrt(n)
+        return Measure(
+            status=Status.OK, value=mean, low=mean - half, high=mean + half, n=n, **common
+        )
+    ranked = sorted(
+        (v for v in values if v.status != Status.OK),
+        key=lambda v: v.status == Status.NOT_APPLICABLE,
+    )
+    why = ranked[0] if ranked else first
+    return Measure(status=why.status, reason=why.reason, n=0, **common)
+
+
+def is_text(v: ClipValue) -> bool:
+    """A text result (a transcript), not a number."""
+    column, _ = _columns()
+    return column(v.metric, v.column).kind == "text"
+
+
+def _column_rank(m: Measure, order: dict[str, int]) -> tuple:
+    return (m.level == "clip", order.get(m.metric, len(order)), m.metric, m.embedding, m.column)
+
+
+@dataclass
+class RunResults:
+    """Everything scored about a run, as typed records (empty lists when not scored)."""
+
+    run: Run
+    trials: list[TrialRecord]
+    clips: list[ClipValue] = field(default_factory=list)
+    sets: list[SetValue] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, store: RunStore) -> RunResults:
+        return cls(
+            run=Run(store),
+            trials=store.trials(),
+            clips=tables.clip_values(store),
+            sets=tables.set_values(store, class_level=True),
+        )
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.clips or self.sets)
+
+    @cached_property
+    def cells(self) -> list[tuple[str, str]]:
+        """(model, tier) of every cell with trials, in model then tier order."""
+        found = {(t.model, t.tier) for t in self.trials}
+        return sorted(found, key=lambda mt: (mt[0], tier_rank(mt[1])))
+
+    def rate(self, model: str, tier: str) -> Rate:
+        """The render rate (= ok %) of a cell: ok trials over trials the model answered."""
+        counts: dict[str, int] = defaultdict(int)
+        for t in self.trials:
+            if (t.model, t.tier) == (model, tier):
+                counts[t.status] += 1
+        return rate_of_counts(counts)
+
+    @cached_property
+    def measures(self) -> list[Measure]:
+        """Per model × tier: the tier-level set values, then the clip-column means, each in
+        registry order."""
+        _, order = _columns()
+        cell_of = {t.trial_id: (t.model, t.tier) for t in self.trials}
+        by_clip: dict[tuple, list[ClipValue]] = defaultdict(list)
+        for v in self.clips:
+            if v.trial_id in cell_of and not is_text(v):
+                by_clip[(*cell_of[v.trial_id], v.metric, v.column, v.embedding)].append(v)
+        out = [set_measure(v) for v in self.sets if not v.class_key]
+        out += [clip_mean(k[0], k[1], vs) for k, vs in by_clip.items()]
+
+        return sorted(out, key=lambda m: (m.model, tier_rank(m.tier), *_column_rank(m, order)))
+
+    def headings(self) -> list[str]:
+        """Every summary measure's heading once, set metrics first, then clip metrics, each in
+        registry order: the columns of a table with a row per model × tier."""
+        _, order = _columns()
+        ranked = sorted(
+            (m for m in self.measures if m.in_summary), key=lambda m: _column_rank(m, order)
+        )
+        return list(dict.fromkeys(m.heading for m in ranked))
+
+    def measures_of(self, model: str, tier: str) -> list[Measure]:
+        return [m for m in self.measures if (m.model, m.tier) == (model, tier)]
+
+    def clip_values_of(self, trial_id: str) -> list[ClipValue]:
+        return self._clips_by_trial.get(trial_id, [])
+
+    @cached_property
+    def _clips_by_trial(self) -> dict[str, list[ClipValue]]:
+        out: dict[str, list[ClipValue]] = defaultdict(list)
+        for v in self.clips:
+            out[v.trial_id].append(v)
+        return out

@@ -1,0 +1,108 @@
+"""A run's manifest (`run.json`) as typed records, read once.
+
+Scoring, the report and exports ask the run the same questions (which items a tier asked for,
+which reference set a tier is compared with); they are answered here, not by reading the raw
+manifest dict in each of them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from audioprobe.errors import AudioprobeError
+from audioprobe.store import RunStore, TrialRecord
+from audioprobe.tiers import Item
+
+BUILTIN = "builtin"
+
+
+class _Lenient(BaseModel):
+    # run.json also holds what other parts of audioprobe wrote (models, sandbox, versions)
+    model_config = ConfigDict(extra="allow")
+
+
+class TierChoice(_Lenient):
+    name: str
+    references: str = BUILTIN
+
+
+class SpecView(_Lenient):
+    """The parts of the experiment spec that results depend on."""
+
+    name: str = ""
+    tiers: list[TierChoice] = Field(default_factory=list)
+    scoring: dict[str, Any] = Field(default_factory=dict)
+
+
+class TierInfo(_Lenient):
+    title: str = ""
+    level: int | None = None
+    sample_rate: int | None = None
+
+
+class Manifest(_Lenient):
+    run_id: str = ""
+    spec: SpecView = Field(default_factory=SpecView)
+    tiers: dict[str, TierInfo] = Field(default_factory=dict)
+    items: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+
+
+class Run:
+    """A run folder read through typed records: `Run(store).items("notes")`."""
+
+    def __init__(self, store: RunStore):
+        self.store = store
+        self.manifest = Manifest.model_validate(store.manifest)
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest.run_id or self.store.root.name
+
+    @property
+    def spec(self) -> SpecView:
+        return self.manifest.spec
+
+    @property
+    def tiers(self) -> dict[str, TierInfo]:
+        return self.manifest.tiers
+
+    @cached_property
+    def _items(self) -> dict[str, list[Item]]:
+        out: dict[str, list[Item]] = {}
+        for tier, raws in self.manifest.items.items():
+            items = [Item.model_validate(raw) for raw in raws]
+            for item in items:
+                item.tier = tier
+            out[tier] = items
+        return out
+
+    def items(self, tier: str) -> list[Item]:
+        """The items the run asked for in `tier`, as snapshotted when it started."""
+        return self._items.get(tier, [])
+
+    def classes(self, tier: str) -> set[str]:
+        return {item.class_key for item in self.items(tier)}
+
+    def reference_choice(self, tier: str) -> str:
+        """What the spec names for `tier`'s references ("builtin" unless it names a set)."""
+        for choice in self.spec.tiers:
+            if choice.name == tier:
+                return choice.references or BUILTIN
+        return BUILTIN
+
+    def reference_set(self, tier: str) -> Any:
+        """The reference set `tier` is compared with (a built-in one is built on first use);
+        AudioprobeError with the reason when it cannot be had."""
+        from audioprobe.references import load_reference_set, resolve_reference_name
+
+        choice = self.reference_choice(tier)
+        try:
+            return load_reference_set(resolve_reference_name(tier, choice))
+        except OSError as exc:
+            raise AudioprobeError(f"reference set {choice!r} of tier {tier}: {exc}") from exc
+
+    def trials(self) -> list[TrialRecord]:
+        return self.store.trials()

@@ -1,0 +1,300 @@
+"""What a metric is given: the run, the settings, loaded models and reference sets, the
+embedding cache, and the clips of a trial or a set, all shared across metrics.
+
+The failed-render rule lives here too: `set_members` decides which clips form a system's set,
+identically for every system and every set metric.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from audioprobe.errors import AudioprobeError
+from audioprobe.hashing import sha256_file
+from audioprobe.outcomes import is_model_outcome
+from audioprobe.results.rates import render_rate
+from audioprobe.results.records import SetValue, Status
+from audioprobe.results.run import Run
+from audioprobe.scoring import audio as A
+from audioprobe.scoring.card import card_hash, make_card
+from audioprobe.scoring.config import ScoringConfig
+from audioprobe.scoring.embed_cache import EmbeddingCache
+from audioprobe.store import TrialRecord
+from audioprobe.tiers import Item
+
+Progress = Callable[[str], None]
+EMBEDDING_CARD_VERSION = 1
+
+
+def wav_sha256(trial: TrialRecord) -> str:
+    audio = trial.record.get("audio") or {}
+    if audio.get("sha256"):
+        return str(audio["sha256"])
+    assert trial.wav_path is not None
+    return sha256_file(trial.wav_path)
+
+
+def is_rendered(trial: TrialRecord) -> bool:
+    return trial.status == "ok" and trial.wav_path is not None and trial.wav_path.is_file()
+
+
+def is_readable(trial: TrialRecord) -> bool:
+    """A rendered clip whose header soundfile can read (a damaged file is left out of sets, as
+    an unrendered one; its clip metrics record the error)."""
+    import soundfile as sf
+
+    try:
+        sf.info(str(trial.wav_path))
+    except Exception:  # any failure to read means the clip cannot be used
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ClipInput:
+    """One rendered clip to measure, with the item it was asked for."""
+
+    trial: TrialRecord
+    item: Item
+
+    @property
+    def path(self) -> Path:
+        assert self.trial.wav_path is not None
+        return self.trial.wav_path
+
+
+@dataclass(frozen=True)
+class Member:
+    """One trial's place in its system's set: its rendered clip, or silence."""
+
+    trial: TrialRecord
+    item: Item
+    rendered: bool
+
+    @property
+    def key(self) -> str:
+        if self.rendered:
+            return wav_sha256(self.trial)
+        text = f"silence:{self.target_duration_s:.6f}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def target_duration_s(self) -> float:
+        return float(self.trial.record.get("target_duration_s") or self.item.duration_s)
+
+    def clip(self, sr: int, settings: A.AnalysisSettings, min_samples: int = 0) -> A.Clip:
+        if self.rendered:
+            assert self.trial.wav_path is not None
+            return A.load(self.trial.wav_path, sr, settings, min_samples=min_samples)
+        return A.silence(self.target_duration_s, sr, settings, min_samples=min_samples)
+
+
+def set_members(trials: list[TrialRecord], run: Run, rule: str) -> list[Member]:
+    """The failed-render rule: `exclude` keeps rendered clips; `silence` adds silence for
+    every other trial the model answered. The same function serves every system."""
+    items = {(i.tier, i.id): i for tier in run.manifest.items for i in run.items(tier)}
+    members = []
+    for t in trials:
+        rendered = is_rendered(t) and is_readable(t)
+        if rendered or (rule == "silence" and is_model_outcome(t.status)):
+            members.append(Member(t, items[(t.tier, t.item)], rendered))
+    return members
+
+
+@dataclass
+class SetGroup:
+    """One model × tier set, and a builder for its values (counts and rule filled in)."""
+
+    model: str
+    tier: str
+    trials: list[TrialRecord]
+    members: list[Member]
+    rule: str
+
+    @property
+    def n_answered(self) -> int:
+        return render_rate(t.status for t in self.trials).denominator
+
+    @property
+    def n_rendered(self) -> int:
+        return render_rate(t.status for t in self.trials).numerator
+
+    def value(
+        self,
+        metric: str,
+        column: str,
+        card: str,
+        *,
+        embedding: str = "",
+        class_key: str = "",
+        value: float | None = None,
+        status: Status = Status.OK,
+        **fields: Any,
+    ) -> SetValue:
+        """A SetValue of this set; an ok value that is not a finite number becomes an error."""
+        reason = fields.pop("reason", None)
+        if status == Status.OK and (value is None or not math.isfinite(value)):
+            status, reason, value = Status.ERROR, f"non-finite value {value!r}", None
+        return SetValue(
+            model=self.model,
+            tier=self.tier,
+            class_key=class_key,
+            metric=metric,
+            column=column,
+            embedding=embedding,
+            status=status,
+            card_hash=card,
+            value=value,
+            n_trials=self.n_answered,
+            n_rendered=self.n_rendered,
+            rule=self.rule,
+            reason=reason,
+            **fields,
+        )
+
+
+@dataclass
+class ScoreContext:
+    run: Run
+    cfg: ScoringConfig
+    cache: EmbeddingCache
+    device: str
+    progress: Progress
+    cards: dict[str, tuple[dict, str, str, str]] = field(default_factory=dict)
+    _emb: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
+    _refs: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
+    _models: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> A.AnalysisSettings:
+        return self.cfg.analysis_settings()
+
+    def metric_settings(self, metric: str, model: type[BaseModel]) -> Any:
+        return self.cfg.metric_settings(metric, model)
+
+    def use_card(self, card: dict, metric: str, embedding: str = "", tier: str = "") -> str:
+        """Record a card this scoring used (written to cards.json) and return its hash."""
+        digest = card_hash(card)
+        self.cards[digest] = (card, metric, embedding, tier)
+        return digest
+
+    def make_card(self, metric: Any, packages: tuple[str, ...] = (), **fields: Any) -> dict:
+        """A card for a registered metric: its name and version, these fields, the packages."""
+        return make_card(metric.name, metric.version, packages=packages, **fields)
+
+    def load(self, clip: ClipInput, sample_rate: int) -> A.Clip:
+        """The clip as a metric analyses it: mono, resampled, at most the analysis length."""
+        return A.load(clip.path, sample_rate, self.settings, extend=False)
+
+    # -- models -----------------------------------------------------------------------------
+    def model(self, key: str, make: Callable[[], Any]) -> tuple[Any | None, str]:
+        """A model (ASR, ...) loaded once per scoring: (model, "") or (None, why not)."""
+        if key not in self._models:
+            try:
+                found = make()
+                ok, reason = found.available()
+                self._models[key] = (found, "") if ok else (None, reason)
+            except AudioprobeError as exc:
+                self._models[key] = (None, str(exc))
+        return self._models[key]
+
+    def embedding(self, name: str) -> tuple[Any | None, str]:
+        """(model, "") when usable, else (None, why not and the fix)."""
+        if name not in self._emb:
+            try:
+                from audioprobe.scoring.embeddings import get_embedding
+
+                emb = get_embedding(name, device=self.device)
+                ok, reason = emb.available()
+                self._emb[name] = (emb, "") if ok else (None, reason)
+            except AudioprobeError as exc:
+                self._emb[name] = (None, str(exc))
+        return self._emb[name]
+
+    def embedding_card(self, name: str) -> dict:
+        emb, _ = self.embedding(name)
+        if emb is None:
+            return {"embedding": name}
+        return make_card(
+            "embedding",
+            EMBEDDING_CARD_VERSION,
+            embedding=emb.name,
+            version=emb.version,
+            checkpoint_sha256=emb.checkpoint_sha256,
+            sample_rate=emb.sample_rate,
+            pooling=getattr(emb, "pooling", None),
+            min_samples=getattr(emb, "min_samples", 0),
+            analysis=self.settings.describe(),
+        )
+
+    def embed_members(self, emb: Any, members: list[Member]) -> np.ndarray:
+        emb_hash = self.use_card(self.embedding_card(emb.name), "embedding", emb.name)
+        min_samples = int(getattr(emb, "min_samples", 0))
+        return self.cache.embed(
+            emb_hash,
+            [m.key for m in members],
+            lambda i: members[i].clip(emb.sample_rate, self.settings, min_samples).audio,
+            emb.embed,
+        )
+
+    # -- references -------------------------------------------------------------------------
+    def reference_set(self, tier: str) -> tuple[Any | None, str]:
+        if tier not in self._refs:
+            try:
+                self.progress(f"{tier}: loading reference set {self.run.reference_choice(tier)!r}")
+                rs = self.run.reference_set(tier)
+                self._refs[tier] = (rs, "") if rs.clips() else (None, f"{rs.name} has no clips")
+            except AudioprobeError as exc:
+                self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")
+        return self._refs[tier]
+
+    def reference_clips(self, tier: str) -> list[Any]:
+        """The reference clips a set metric compares against, chosen by the [sets] settings.
+
+        Whole corpora are large and embedding them on a CPU dominates scoring time; a fixed cap
+        per class, chosen by checksum, keeps the choice deterministic and recorded in the card.
+        """
+        rs, _ = self.reference_set(tier)
+        if rs is None:
+            return []
+        sets = self.cfg.sets
+        wanted = self.run.classes(tier)
+        by_class: dict[str, list[Any]] = defaultdict(list)
+        for clip in rs.clips():
+            if sets.reference_classes == "all" or clip.class_key in wanted:
+                by_class[clip.class_key].append(clip)
+        chosen: list[Any] = []
+        for cls in sorted(by_class):
+            chosen.extend(
+                sorted(by_class[cls], key=lambda c: c.sha256)[: sets.max_ref_clips_per_class]
+            )
+        return chosen
+
+    def reference_identity(self, tier: str) -> dict | None:
+        rs, _ = self.reference_set(tier)
+        if rs is None:
+            return None
+        clips = self.reference_clips(tier)
+        digest = hashlib.sha256("\n".join(sorted(c.sha256 for c in clips)).encode()).hexdigest()
+        return {"name": rs.name, "clips": len(clips), "clips_sha256": digest}
+
+    def embed_references(self, emb: Any, clips: list[Any]) -> np.ndarray:
+        emb_hash = self.use_card(self.embedding_card(emb.name), "embedding", emb.name)
+        min_samples = int(getattr(emb, "min_samples", 0))
+        return self.cache.embed(
+            emb_hash,
+            [c.sha256 for c in clips],
+            lambda i: (
+                A.load(clips[i].path, emb.sample_rate, self.settings, True, min_samples).audio
+            ),
+            emb.embed,
+        )

@@ -1,0 +1,1 @@
+"""`audioprobe view`: a local web server listing runs and serving their reports."""

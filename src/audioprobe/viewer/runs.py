@@ -1,0 +1,108 @@
+"""The runs under a folder, each summarised from its run.json and index, for the viewer's list.
+
+A run is "running" while trials are pending and its index changed within RECENT_S (a run killed
+part-way stays pending too, but goes quiet: that one is "incomplete" and `resume` finishes it).
+A report is "stale" when the run's trials, scores or run.json differ from what it was written
+from (report.source).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from audioprobe.outcomes import PENDING
+from audioprobe.report.source import is_current
+
+RECENT_S = 120.0
+DEPTH = 3  # run folders are looked for this many levels below the runs folder
+REPORT = Path("report") / "index.html"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    key: str  # path below the runs folder, "/"-separated: the run's address in the viewer
+    root: Path
+    run_id: str
+    experiment: str
+    created: str
+    models: list[str]
+    trials: int
+    outcomes: dict[str, int]
+    status: str  # finished | running | incomplete
+    report: str  # missing | stale | current
+
+    @property
+    def pending(self) -> int:
+        return self.outcomes.get(PENDING, 0)
+
+
+def changed_at(root: Path) -> float:
+    """When the run last changed: run.json, or the index (trials and scores; WAL included)."""
+    paths = [root / "run.json", root / "index.sqlite", root / "index.sqlite-wal"]
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def report_state(root: Path) -> str:
+    if not (root / REPORT).is_file():
+        return "missing"
+    return "current" if is_current(root, root / REPORT.parent) else "stale"
+
+
+def _outcomes(root: Path) -> dict[str, int]:
+    """Status counts straight from the index, read-only (a running run keeps writing to it)."""
+    path = root / "index.sqlite"
+    if not path.is_file():
+        return {}
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status").fetchall()
+    except sqlite3.DatabaseError:
+        return {}
+    finally:
+        db.close()
+    return {str(status): int(n) for status, n in rows}
+
+
+def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | None:
+    """The run at `root`, or None when run.json is unreadable (not a run, or being written)."""
+    try:
+        manifest = json.loads((root / "run.json").read_text())
+    except (OSError, ValueError):
+        return None
+    outcomes = _outcomes(root)
+    pending = outcomes.get(PENDING, 0)
+    recent = (now or time.time()) - changed_at(root) < RECENT_S
+    status = "finished" if not pending else ("running" if recent else "incomplete")
+    return RunSummary(
+        key=key,
+        root=root,
+        run_id=str(manifest.get("run_id") or root.name),
+        experiment=str((manifest.get("spec") or {}).get("name") or ""),
+        created=str(manifest.get("created") or "")[:16].replace("T", " "),
+        models=[str(m.get("name")) for m in manifest.get("models", []) if isinstance(m, dict)],
+        trials=sum(outcomes.values()),
+        outcomes=outcomes,
+        status=status,
+        report=report_state(root),
+    )
+
+
+def find_runs(folder: Path) -> list[RunSummary]:
+    """Every run at or below `folder` (DEPTH levels), newest first."""
+    found: list[Path] = []
+    level = [folder]
+    for _ in range(DEPTH + 1):
+        nxt = []
+        for path in level:
+            if (path / "run.json").is_file():
+                found.append(path)
+            elif path.is_dir():
+                nxt.extend(p for p in sorted(path.iterdir()) if p.is_dir() and p.name != "report")
+        level = nxt
+    keys = [p.relative_to(folder).as_posix() if p != folder else p.name for p in found]
+    runs = [summarise(p, key) for p, key in zip(found, keys, strict=True)]
+    return sorted((r for r in runs if r), key=lambda r: (r.created, r.key), reverse=True)
