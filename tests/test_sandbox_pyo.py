@@ -91,6 +91,33 @@ def test_realtime_script_records_the_time_it_slept(name: str, tmp_path: Path) ->
     assert abs(peak_hz - 110) < 10
 
 
+@pytest.mark.parametrize("name", BACKENDS)
+def test_offline_length_and_a_realtime_recording_together(name: str, tmp_path: Path) -> None:
+    """recordOptions(dur=...) renders at start(); the recstart/sleep/recstop the script also
+    wrote must not reopen the finished file (pyo would leave it empty)."""
+    result = run_script(
+        name,
+        tmp_path,
+        """
+        import time
+        from pyo import *
+
+        s = Server().boot()
+        s.recordOptions(dur=1.5, filename="output.wav")
+        chord = Sine(freq=[261.6, 329.6, 392.0], mul=0.15).mix(1).out()
+        s.start()
+        s.recstart()
+        time.sleep(0.3)
+        s.recstop()
+        s.stop()
+        """,
+    )
+    assert result.status == "ok", explain(result)
+    assert "recstart() skipped, the recording was already rendered" in result.stderr
+    duration, _ = _rendered(tmp_path)
+    assert 1.5 <= duration < 1.6
+
+
 def _gui_entry_points() -> list[tuple[str, str]]:
     """(module, name) of every function pyo's modules import from its GUI layer, by parsing
     pyo's installed source (the same version the sandbox runtime pins)."""

@@ -51,7 +51,23 @@ def patch_server(server_cls):
 
     def deferred(self):
         offline = str(getattr(self, "_audio", "")).startswith("offline")
-        return offline and getattr(self, "_dur", -1) <= 0
+        started = getattr(self, "_ap_started", None) is not None
+        return offline and (started or getattr(self, "_dur", -1) <= 0)
+
+    def rendered(self, call):
+        """True (and a note) when start() already rendered recordOptions' file offline.
+
+        Scripts often set recordOptions(dur=...) and also call recstart/recstop around a sleep;
+        pyo would then reopen the finished file and leave it empty.
+        """
+        if getattr(self, "_ap_rendered", False):
+            print(
+                f"audioprobe sandbox: pyo Server.{call}() skipped, the recording was already "
+                "rendered offline by start()",
+                file=sys.stderr,
+            )
+            return True
+        return False
 
     def gui(self, *args, **kwargs):
         print("audioprobe sandbox: pyo Server.gui() skipped, no display", file=sys.stderr)
@@ -60,9 +76,14 @@ def patch_server(server_cls):
         if deferred(self):
             self._ap_started = time.monotonic()
             return self
-        return original_start(self)
+        result = original_start(self)
+        if str(getattr(self, "_audio", "")).startswith("offline"):
+            self._ap_rendered = True
+        return result
 
     def recstart(self, filename=None):
+        if rendered(self, "recstart"):
+            return None
         if not deferred(self):
             return original_recstart(self, filename)
         if filename is None:
@@ -74,6 +95,8 @@ def patch_server(server_cls):
     def recstop(self):
         if getattr(self, "_ap_recording", None):
             return finish(self)
+        if rendered(self, "recstop"):
+            return None
         return original_recstop(self)
 
     def stop(self):
@@ -105,6 +128,7 @@ def patch_server(server_cls):
         )
         original_start(self)
         self._ap_started = None
+        self._ap_rendered = True
         return None
 
     server_cls.gui = gui
