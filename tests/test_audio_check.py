@@ -136,3 +136,23 @@ def test_silence_dc_and_clipping_are_named(
         assert verdict.info.clipping is None
     else:
         assert verdict.info.clipping is not None and clipping in verdict.info.clipping
+
+
+def test_headers_that_never_reach_the_data_are_refused(tmp_path: Path) -> None:
+    fmt = struct.pack("<4sIHHIIHH", b"fmt ", 16, 1, 1, SR, 2 * SR, 2, 16)
+    cases = {
+        "no data chunk": b"RIFF\0\0\0\0WAVE" + fmt,
+        "oversized chunk": b"RIFF\0\0\0\0WAVE" + fmt + b"LIST" + struct.pack("<I", 2**31),
+        "chunk flood": b"RIFF\0\0\0\0WAVE" + fmt + b"junk\0\0\0\0" * 100_000,
+        "data first": b"RIFF\0\0\0\0WAVE" + b"data\2\0\0\0\0\0" + fmt,
+    }
+    expected = {
+        "no data chunk": "broken WAV: no fmt and data chunks",
+        "oversized chunk": "broken WAV: no fmt and data chunks",
+        "chunk flood": "broken WAV: more than 1000 chunks before the data",
+        "data first": "broken WAV: the data chunk comes before the fmt chunk",
+    }
+    for name, blob in cases.items():
+        path = tmp_path / f"{name}.wav"
+        path.write_bytes(blob)
+        assert inspect_wav(path).problem == expected[name], name

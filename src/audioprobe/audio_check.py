@@ -29,6 +29,7 @@ DURATION_FACTOR = 10  # a clip longer than 10x its target is refused unread
 MIN_DURATION_CAP_S = 30.0  # ...but never a cap below this (short targets, baselines)
 CLIP_SHARE = 0.001  # more than 0.1 % of samples at integer full scale counts as clipping
 BLOCK_FRAMES = 65_536
+MAX_CHUNKS = 1_000  # a header needs a handful; a file of millions of empty chunks is a stall
 
 # Leading bytes of the audio formats a script is likely to save under the wrong name.
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -112,7 +113,9 @@ def read_header(path: Path) -> tuple[WavHeader | None, str]:
         ds64_data: int | None = None
         fmt: tuple[int, int, int] | None = None
         pos = 12
-        while pos + 8 <= size:
+        for _ in range(MAX_CHUNKS):
+            if pos + 8 > size:
+                break
             fh.seek(pos)
             cid, csize = struct.unpack("<4sI", fh.read(8))
             if cid == b"ds64" and csize >= 16:
@@ -134,6 +137,8 @@ def read_header(path: Path) -> tuple[WavHeader | None, str]:
                     rate, channels, align, claimed // align, min(claimed, available) // align
                 ), ""
             pos += 8 + csize + (csize & 1)
+        else:
+            return None, f"broken WAV: more than {MAX_CHUNKS} chunks before the data"
         return None, "broken WAV: no fmt and data chunks"
 
 
