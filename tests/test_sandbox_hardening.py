@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -120,6 +121,27 @@ def test_bwrap_as_root_runs_scripts_as_an_unprivileged_host_uid() -> None:
     assert (work / "mine.txt").stat().st_uid == 0, "the folder was not handed back"
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="staging happens only when the harness is root")
+def test_staged_trial_folders_of_a_dead_harness_are_removed() -> None:
+    """A harness killed mid-run cannot move a staged trial folder back; the next bwrap backend
+    removes it, and leaves alone the folders of a harness that still runs."""
+    from audioprobe.sandbox.bwrap import BwrapBackend, staging_dir
+    from audioprobe.sandbox.handover import harness_id
+
+    dead = staging_dir() / f"{harness_id().split(':')[0]}:999999999:1:test"
+    alive = staging_dir() / f"{harness_id()}:test"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "script.py").write_text("pass\n")
+    try:
+        BwrapBackend()
+        assert not dead.exists(), "the dead harness's staged folder was left"
+        assert alive.exists(), "a live harness's staged folder was removed"
+    finally:
+        for folder in (dead, alive):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_no_container_or_cgroup_outlives_a_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,7 +169,8 @@ def test_no_container_or_cgroup_outlives_a_run(
     left = [p for p in _cgroup_dirs() if Path(p).name in names]
     assert left == [], f"cgroups left behind: {left}"
     if "docker" in ran:
-        from audioprobe.sandbox.docker_backend import HARNESS_LABEL, harness_id
+        from audioprobe.sandbox.docker_backend import HARNESS_LABEL
+        from audioprobe.sandbox.handover import harness_id
 
         api = backend("docker")._connect().api
         mine = {"label": f"{HARNESS_LABEL}={harness_id()}"}
@@ -158,12 +181,8 @@ def test_no_container_or_cgroup_outlives_a_run(
 def test_containers_of_a_dead_harness_are_reaped(name: str) -> None:
     """A harness killed mid-run leaves a container; the next backend to start removes it, and
     leaves alone the containers of a harness that still runs."""
-    from audioprobe.sandbox.docker_backend import (
-        HARNESS_LABEL,
-        SANDBOX_LABEL,
-        DockerBackend,
-        harness_id,
-    )
+    from audioprobe.sandbox.docker_backend import HARNESS_LABEL, SANDBOX_LABEL, DockerBackend
+    from audioprobe.sandbox.handover import harness_id
     from audioprobe.sandbox.image import image_tag
 
     api = backend(name)._connect().api

@@ -22,6 +22,7 @@ as host root, so a sysctl or root-owned file stays out of reach even if a mount 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -32,13 +33,14 @@ from pathlib import Path
 
 from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
-from audioprobe.sandbox.handover import chown_tree, unreachable_parent
+from audioprobe.sandbox.handover import chown_tree, harness_gone, harness_id, unreachable_parent
 from audioprobe.sandbox.outcome import finished_run
 from audioprobe.sandbox.rootfs import ensure_rootfs, runtime_cache, runtime_hash
 from audioprobe.sandbox.runtime import INSIDE_PYTHON, INSIDE_WORKDIR, sandbox_env
 from audioprobe.sandbox.seccomp import available as seccomp_available
 from audioprobe.sandbox.seccomp import program_fd
 from audioprobe.sandbox.supervise import supervise
+from audioprobe.treewalk import remove_tree
 
 SANDBOX_UID = 65534  # the uid a script sees inside
 # The host uid a script runs as when the harness is root: a number no account uses, so the
@@ -85,6 +87,8 @@ class BwrapBackend:
 
     def __init__(self) -> None:
         self.runtime = runtime_hash()
+        if as_root():
+            reap_staged()
 
     def available(self) -> tuple[bool, str]:
         return _probe()
@@ -149,8 +153,7 @@ class BwrapBackend:
         closed = unreachable_parent(workdir) if as_root() else None
         if closed is None:
             return self._run(script, workdir, limits)
-        staged = runtime_cache() / "trials" / uuid.uuid4().hex
-        staged.parent.mkdir(mode=0o711, exist_ok=True)
+        staged = staging_dir() / f"{harness_id()}:{uuid.uuid4().hex[:12]}"
         try:
             os.rename(workdir, staged)
         except OSError as exc:
@@ -165,7 +168,10 @@ class BwrapBackend:
         except ValueError:
             return _error(f"the script {script} is not inside the trial folder {workdir}")
         finally:
-            os.rename(staged, workdir)
+            try:
+                os.rename(staged, workdir)
+            except OSError:  # its parent went away during the run: nothing to give it back to
+                remove_tree(staged)
 
     def _run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult:
         try:
@@ -231,6 +237,21 @@ class BwrapBackend:
             if cgroup is not None:
                 cgroup.remove()
             chown_tree(workdir, *owner)
+
+
+def staging_dir() -> Path:
+    """Where trial folders the sandbox uid cannot reach wait out their run (see run)."""
+    folder = runtime_cache() / "trials"
+    folder.mkdir(mode=0o711, exist_ok=True)
+    return folder
+
+
+def reap_staged() -> None:
+    """Remove staged trial folders whose harness died mid-run (it could not move them back)."""
+    with contextlib.suppress(OSError):
+        for entry in staging_dir().iterdir():
+            if harness_gone(entry.name.rpartition(":")[0]):
+                remove_tree(entry)
 
 
 def _launcher(limits: Limits, cgroup: RunCgroup | None) -> list[str]:

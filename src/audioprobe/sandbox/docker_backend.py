@@ -26,7 +26,7 @@ from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
 from audioprobe.sandbox.collect import tree_bytes
 from audioprobe.sandbox.engine import connect
-from audioprobe.sandbox.handover import chown_tree
+from audioprobe.sandbox.handover import chown_tree, harness_gone, harness_id
 from audioprobe.sandbox.image import ensure_image
 from audioprobe.sandbox.outcome import finished_run
 from audioprobe.sandbox.rootfs import runtime_hash
@@ -38,25 +38,11 @@ SANDBOX_LABEL = "org.audioprobe.sandbox"
 HARNESS_LABEL = "org.audioprobe.harness"  # host:pid:start-time of the harness that made it
 
 
-def harness_id(pid: int | None = None) -> str:
-    """This host, a pid and that process's start time: unique even when pids are reused."""
-    pid = pid or os.getpid()
-    try:
-        started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        started = "?"
-    return f"{socket.gethostname()}:{pid}:{started}"
-
-
 def reap_orphans(api) -> list[str]:
     """Remove sandbox containers left by a harness on this host that no longer runs."""
-    host = socket.gethostname()
     removed = []
     for c in api.containers(all=True, filters={"label": SANDBOX_LABEL}):
-        owner = (c.get("Labels") or {}).get(HARNESS_LABEL, "")
-        owner_host, _, rest = owner.partition(":")
-        pid = rest.partition(":")[0]
-        if owner_host != host or not pid.isdigit() or harness_id(int(pid)) == owner:
+        if not harness_gone((c.get("Labels") or {}).get(HARNESS_LABEL, "")):
             continue
         with contextlib.suppress(Exception):
             api.remove_container(c["Id"], force=True, v=True)

@@ -3,12 +3,16 @@
 When the harness is root, model code runs as an unprivileged uid (docker's 65534, bwrap's
 dedicated host uid), which must own the trial folder to write into it; afterwards everything in
 it goes back to the harness's user so nothing the script left is owned by a foreign uid.
+
+What is lent carries the lending harness's identity (host, pid, process start time), so that a
+harness killed mid-run (SIGKILL, power loss) leaves things the next one can recognise and clean.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from pathlib import Path
 
 from audioprobe.treewalk import walk
@@ -37,3 +41,20 @@ def unreachable_parent(path: Path) -> Path | None:
         except OSError:
             return parent
     return None
+
+
+def harness_id(pid: int | None = None) -> str:
+    """`host:pid:start-time` of a process (default: this one): unique though pids are reused."""
+    pid = pid or os.getpid()
+    try:
+        started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        started = "?"
+    return f"{socket.gethostname()}:{pid}:{started}"
+
+
+def harness_gone(owner: str) -> bool:
+    """Whether `owner` (a harness_id) names a harness on this host that no longer runs."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and harness_id(int(pid)) != owner
