@@ -23,6 +23,7 @@ from audioprobe.cli.common import (
 from audioprobe.cli.score import summary_tables
 from audioprobe.devices import parse_device
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
+from audioprobe.results.run import Run
 from audioprobe.runlock import hold_run
 from audioprobe.spec import ModelSpec, load_spec, parse_model_arg
 from audioprobe.store import RunStore, TrialKey
@@ -185,6 +186,9 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
     store = open_run(run_dir)
     console.print(_outcome_rich_table(store))
+    runtime = Run(store).manifest.sandbox_runtime
+    if runtime:
+        console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
     tables, notes = summary_tables(store)
     for table in tables:
         console.print(table)
