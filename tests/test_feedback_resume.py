@@ -1,0 +1,58 @@
+"""kill -9 between feedback rounds, then resume: the finished round is read back, not asked
+again, and the trial ends as an uninterrupted one would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from fault_server import FaultServer, ServerState
+from feedback_helpers import GOOD, SILENT, feedback_spec
+
+ROUND_ONE = "round 1 of 2"  # in the feedback turn, so only round 1's conversation holds it
+
+
+def test_kill_dash_nine_between_rounds_then_resume_repeats_no_call(tmp_path):
+    env = dict(os.environ, AUDIOPROBE_CACHE=str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    state = ServerState(answer=SILENT, answers={ROUND_ONE: GOOD}, hang_s=20)
+    with FaultServer(state) as stub:
+        stub.fail(ROUND_ONE, "hang")  # round 1's answer is slow: the kill lands between rounds
+        model = (
+            f'[[models]]\nname = "stubbed"\nkind = "openai"\nmodel = "stub"\n'
+            f'base_url = "{stub.base_url}"\ntimeout_s = 60\n'
+        )
+        spec = feedback_spec(tmp_path / "k.toml", model, 2, ["sine-a4"])
+        cmd = [sys.executable, "-m", "audioprobe", "run", str(spec), "--out", str(run)]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        trial = run / "trials" / "stubbed" / "notes" / "sine-a4" / "s0"
+        deadline = time.monotonic() + 120
+        while not (trial / "round-0" / "round.json").is_file() or stub.state.count(ROUND_ONE) < 1:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "round 0 never finished"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert not (trial / "trial.json").exists()  # killed inside the trial, between rounds
+        assert stub.state.count("*") - stub.state.count(ROUND_ONE) == 1
+        stub.heal()
+        asked_before = len(stub.state.requests)
+
+        resumed = subprocess.run(
+            [sys.executable, "-m", "audioprobe", "resume", str(run)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        after = stub.state.requests[asked_before:]
+    # resume asked only round 1 (never answered before the kill), never round 0 again
+    assert len(after) == 1 and ROUND_ONE in state.text_of(after[0])
+    record = json.loads((trial / "trial.json").read_text())
+    assert record["status"] == "ok" and record["round"] == 1 and record["task_success"] is True
+    assert [r["status"] for r in record["rounds"]] == ["invalid_audio", "ok"]
