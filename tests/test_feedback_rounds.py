@@ -3,9 +3,12 @@ first and the right note when told so ends with task success at round 1."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
+import pytest
 from feedback_helpers import FLAT, GOOD, SILENT, feedback_spec, replay_file
 from typer.testing import CliRunner
 
@@ -108,3 +111,50 @@ def test_a_missing_feedback_template_fails_before_the_run_folder_exists(tmp_path
     result = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / "run")])
     assert result.exit_code != 0 and "nope.txt does not exist" in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_show_and_export_give_rates_by_round_pass_at_k_and_the_round_column(
+    tmp_path, isolated_cache
+):
+    # three samples: silent then fixed; right at once; flat twice
+    replay = tmp_path / "answers.jsonl"
+    lines = [(0, SILENT), (0, GOOD), (0, FLAT), (1, GOOD), (1, GOOD), (1, FLAT)]
+    replay.write_text(
+        "".join(
+            json.dumps({"item": "sine-a4", "round": r, "completion": text}) + "\n"
+            for r, text in lines
+        )
+    )
+    spec = feedback_spec(tmp_path / "fb.toml", replay_model(replay), 2, ["sine-a4"])
+    spec.write_text(spec.read_text().replace('name = "fb"', 'name = "fb"\nsamples = 3'))
+    out = tmp_path / "run"
+    cli("run", str(spec), "--out", str(out))
+
+    shown = " ".join(cli("show", str(out)).replace("│", " ").replace("┃", " ").split())
+    assert "render rate and task success by round" in shown
+    assert "render 67% (2/3) 100% (3/3) +33 pts" in shown
+    assert "task success 33% (1/3) 67% (2/3) +33 pts 50% (1/2)" in shown
+    assert "pass@1 pass@2" in shown
+    assert "task success 0.67 1.00" in shown and "render 1.00 1.00" in shown
+
+    trials = list(csv.DictReader(io.StringIO(cli("export", str(out), "--format", "csv"))))
+    assert [(r["sample"], r["round"], r["task_success"]) for r in trials] == [
+        ("0", "1", "1"),
+        ("1", "0", "1"),
+        ("2", "1", "0"),
+    ]
+    assert {r["techniques"] for r in trials} == {"sine oscillators"}
+    assert all("numpy.sin" in r["calls"].split() for r in trials)
+    rounds = list(
+        csv.DictReader(io.StringIO(cli("export", str(out), "-t", "rounds", "--format", "csv")))
+    )
+    got = [(r["sample"], r["round"], r["final"], r["status"]) for r in rounds]
+    assert got == [
+        ("0", "0", "0", "invalid_audio"),
+        ("0", "1", "1", "ok"),
+        ("1", "0", "1", "ok"),
+        ("2", "0", "0", "ok"),
+        ("2", "1", "1", "ok"),
+    ]
+    assert float(rounds[0]["peak"]) == 0.0
+    assert float(rounds[3]["cents_error"]) == pytest.approx(-101.4, abs=2)

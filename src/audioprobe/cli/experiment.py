@@ -20,6 +20,7 @@ from audioprobe.cli.common import (
     safe,
     user_errors,
 )
+from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
 from audioprobe.errors import AudioprobeError
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
@@ -186,6 +187,9 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
     store = open_run(run_dir)
     console.print(_outcome_rich_table(store))
+    trials = store.trials()
+    for table in round_tables(trials, int(store.manifest["spec"].get("samples", 1))):
+        console.print(table)
     tables, notes = summary_tables(store)
     for table in tables:
         console.print(table)
