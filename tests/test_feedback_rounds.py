@@ -158,3 +158,20 @@ def test_show_and_export_give_rates_by_round_pass_at_k_and_the_round_column(
     ]
     assert float(rounds[0]["peak"]) == 0.0
     assert float(rounds[3]["cents_error"]) == pytest.approx(-101.4, abs=2)
+
+
+def test_the_report_shows_round_curves_pass_at_k_and_the_technique_summary(
+    tmp_path, isolated_cache
+):
+    store = run_rounds(tmp_path, {0: SILENT, 1: GOOD}, rounds=2)
+    cli("report", str(store.root), "--refs-per-trial", "0")
+    page = (store.root / "report" / "index.html").read_text()
+    assert (store.root / "report" / "img" / "rounds-notes.png").stat().st_size > 1000
+    assert "Feedback rounds, pass@k and techniques" in page
+    rounds = page[page.index('id="rounds"') : page.index('id="pass-at-k"')]
+    assert "0% (0/1)" in rounds and "100% (1/1)" in rounds and "+100 pts" in rounds
+    techniques = page[page.index('id="techniques"') :]
+    assert "sine oscillators" in techniques and "1 / 1" in techniques
+    # the trial's detail is its final round's script
+    shards = "".join(p.read_text() for p in (store.root / "report/data/detail").glob("*.js"))
+    assert "32767" in shards
