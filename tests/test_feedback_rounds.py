@@ -175,3 +175,20 @@ def test_the_report_shows_round_curves_pass_at_k_and_the_technique_summary(
     # the trial's detail is its final round's script
     shards = "".join(p.read_text() for p in (store.root / "report/data/detail").glob("*.js"))
     assert "32767" in shards
+
+
+def test_baselines_stay_single_round(tmp_path, isolated_cache, monkeypatch):
+    monkeypatch.setenv("AUDIOPROBE_MODELS", str(tmp_path / "no-weights"))
+    replay = replay_file(tmp_path / "answers.jsonl", {0: SILENT, 1: GOOD})
+    models = replay_model(replay) + '[[models]]\nname = "mg"\nkind = "baseline"\n'
+    models += 'model = "musicgen-small"\n'
+    spec = feedback_spec(tmp_path / "fb.toml", models, 2, ["sine-a4"])
+    out = tmp_path / "run"
+    cli("run", str(spec), "--out", str(out))
+    trials = {t.model: t for t in RunStore.open(out).trials()}
+    assert trials["fixer"].record["round"] == 1
+    baseline = trials["mg"]
+    assert baseline.status == "unavailable"  # no weights here: the generator is not run
+    assert "rounds" not in baseline.record and not (baseline.dir / "round-0").exists()
+    rows = list(csv.DictReader(io.StringIO(cli("export", str(out), "--format", "csv"))))
+    assert {r["model"]: r["round"] for r in rows} == {"fixer": "1", "mg": "0"}
