@@ -56,3 +56,48 @@ def test_kill_dash_nine_between_rounds_then_resume_repeats_no_call(tmp_path):
     record = json.loads((trial / "trial.json").read_text())
     assert record["status"] == "ok" and record["round"] == 1 and record["task_success"] is True
     assert [r["status"] for r in record["rounds"]] == ["invalid_audio", "ok"]
+
+
+def test_each_round_is_cached_under_its_conversation(tmp_path):
+    env = dict(os.environ, AUDIOPROBE_CACHE=str(tmp_path / "cache"))
+    state = ServerState(answer=SILENT, answers={ROUND_ONE: GOOD})
+    with FaultServer(state) as stub:
+        model = '[[models]]\nname = "s"\nkind = "openai"\nmodel = "stub"\n'
+        model += f'base_url = "{stub.base_url}"\n'
+        spec = feedback_spec(tmp_path / "c.toml", model, 2, ["sine-a4"])
+
+        def run(out: str) -> dict:
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "audioprobe",
+                    "run",
+                    str(spec),
+                    "--out",
+                    str(tmp_path / out),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert done.returncode == 0, done.stderr
+            trial = tmp_path / out / "trials/s/notes/sine-a4/s0/trial.json"
+            return json.loads(trial.read_text())
+
+        first = run("a")
+        assert stub.state.count("*") == 2
+        again = run("b")  # same conversations: both answers from the cache
+        assert stub.state.count("*") == 2 and again["task_success"] is True
+        # another feedback wording changes round 1's conversation only: only round 1 is asked
+        template = tmp_path / "fb.txt"
+        template.write_text("Round {round} gave {status}. {analysis}\nFix it: {request}\n")
+        spec.write_text(
+            spec.read_text().replace("rounds = 2", f'rounds = 2\ntemplate = "{template}"')
+        )
+        changed = run("c")
+        assert stub.state.count("*") == 3
+        asked = state.text_of(stub.state.requests[-1])
+        assert "Round 1 gave invalid_audio" in asked and ROUND_ONE not in asked
+    assert first["round"] == 1 and changed["rounds"][0]["status"] == "invalid_audio"
