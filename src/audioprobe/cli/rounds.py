@@ -15,6 +15,11 @@ def _points(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:+.0f} pts"
 
 
+def _repaired(c: RoundCurve) -> str:
+    """The share repaired, or why there is none (no trial failed its task at round 0)."""
+    return str(c.repaired) if c.repaired.denominator else "none to repair"
+
+
 def rounds_table(curves: list[RoundCurve]) -> Table:
     most = max(c.rounds for c in curves)
     table = Table(
@@ -31,7 +36,7 @@ def rounds_table(curves: list[RoundCurve]) -> Table:
             cells = [str(p.rendered if what == "render" else p.success) for p in c.points] + [
                 ""
             ] * (most - len(c.points))
-            repaired = str(c.repaired) if what == "task success" else ""
+            repaired = _repaired(c) if what == "task success" else ""
             table.add_row(
                 safe(c.model), safe(c.tier), what, *cells, _points(c.gain(what)), repaired
             )
