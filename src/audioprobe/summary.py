@@ -71,7 +71,7 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     return rows
 
 
-def _typed(kind: ExportType, value: Any) -> Any:
+def typed(kind: ExportType, value: Any) -> Any:
     """The value as its column's type; None stays None (a missing value, never a string)."""
     if value is None or value == "":
         return None
@@ -85,7 +85,7 @@ def _typed(kind: ExportType, value: Any) -> Any:
 def export_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
     """A trial's outcome columns (EXPORT_COLUMNS), typed."""
     row = _raw_row(run, trial)
-    return {name: _typed(kind, row[name]) for name, kind in EXPORT_COLUMNS.items()}
+    return {name: typed(kind, row[name]) for name, kind in EXPORT_COLUMNS.items()}
 
 
 def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:

@@ -74,9 +74,10 @@ class AudioAnalysis:
 
 
 def dbfs(level: float | None) -> float | None:
-    if level is None:
+    """The level in dB of full scale; None for no level or zero (-inf has no JSON form)."""
+    if level is None or level <= 0:
         return None
-    return float(20 * np.log10(level)) if level > 0 else float("-inf")
+    return float(20 * np.log10(level))
 
 
 def analyse(wav: Path, tier: str, item: Item, *, asr: bool = True) -> AudioAnalysis:

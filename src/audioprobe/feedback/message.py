@@ -46,6 +46,10 @@ def _number(value: float | None, fmt: str, unit: str = "") -> str:
     return f"{value:{fmt}}{unit}"
 
 
+def _level(db: float | None) -> str:
+    return "-inf dBFS" if db is None else f"{db:.1f} dBFS"  # None: a zero level
+
+
 def analysis_lines(a: AudioAnalysis | None) -> str:
     """The measurements as short lines, only those that apply, with the reasons for gaps."""
     if a is None:
@@ -58,8 +62,8 @@ def analysis_lines(a: AudioAnalysis | None) -> str:
             f" {a.channels} channel(s)"
         )
     if a.peak is not None:
-        lines.append(f"- peak: {a.peak:.4g} ({_number(a.peak_dbfs, '.1f', ' dBFS')})")
-        lines.append(f"- RMS: {a.rms:.4g} ({_number(a.rms_dbfs, '.1f', ' dBFS')})")
+        lines.append(f"- peak: {a.peak:.4g} ({_level(a.peak_dbfs)})")
+        lines.append(f"- RMS: {a.rms:.4g} ({_level(a.rms_dbfs)})")
         lines.append(f"- clipped samples: {100 * (a.clipped_share or 0):.2f}%")
     if a.silent is not None:
         quiet = (

@@ -14,7 +14,7 @@ from typing import Any
 from audioprobe.results.measures import RunResults
 from audioprobe.results.rounds import rounds_of
 from audioprobe.store import TrialRecord
-from audioprobe.summary import ExportType, script_facts
+from audioprobe.summary import ExportType, script_facts, typed
 
 ROUND_COLUMNS: dict[str, ExportType] = {
     "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
@@ -43,16 +43,6 @@ def _round_record(trial: TrialRecord, summary: dict[str, Any]) -> tuple[dict[str
     except (OSError, ValueError):
         full = None
     return (full if isinstance(full, dict) else summary), folder
-
-
-def _cell(kind: ExportType, value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if kind == "float64":
-        return float(value)
-    if kind == "int64":
-        return int(value)
-    return str(value)
 
 
 def round_rows(results: RunResults) -> tuple[dict[str, ExportType], list[dict[str, Any]]]:
@@ -85,5 +75,5 @@ def round_rows(results: RunResults) -> tuple[dict[str, ExportType], list[dict[st
                 audio = record.get("audio") or {}
                 raw.update(duration_s=audio.get("duration_s"), peak=audio.get("peak"))
                 raw.update(rms=audio.get("rms"))
-            rows.append({name: _cell(kind, raw[name]) for name, kind in ROUND_COLUMNS.items()})
+            rows.append({name: typed(kind, raw[name]) for name, kind in ROUND_COLUMNS.items()})
     return dict(ROUND_COLUMNS), rows
