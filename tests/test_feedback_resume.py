@@ -101,3 +101,41 @@ def test_each_round_is_cached_under_its_conversation(tmp_path):
         asked = state.text_of(stub.state.requests[-1])
         assert "Round 1 gave invalid_audio" in asked and ROUND_ONE not in asked
     assert first["round"] == 1 and changed["rounds"][0]["status"] == "invalid_audio"
+
+
+def test_an_endpoint_fault_in_round_one_is_retried_by_resume_without_round_zero(tmp_path):
+    env = dict(os.environ, AUDIOPROBE_CACHE=str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    state = ServerState(answer=SILENT, answers={ROUND_ONE: GOOD})
+    with FaultServer(state) as stub:
+        stub.fail(ROUND_ONE, "500")
+        model = '[[models]]\nname = "s"\nkind = "openai"\nmodel = "stub"\nmax_retries = 0\n'
+        model += f'base_url = "{stub.base_url}"\n'
+        spec = feedback_spec(tmp_path / "f.toml", model, 2, ["sine-a4"])
+        first = subprocess.run(
+            [sys.executable, "-m", "audioprobe", "run", str(spec), "--out", str(run)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert first.returncode == 3, first.stderr  # the infrastructure lost the only trial
+        trial = run / "trials/s/notes/sine-a4/s0"
+        record = json.loads((trial / "trial.json").read_text())
+        assert record["status"] == "llm_error" and record["feedback"]["stopped"] == "infrastructure"
+        assert [r["status"] for r in record["rounds"]] == ["invalid_audio", "llm_error"]
+        assert not (trial / "round-1" / "round.json").exists()
+        stub.heal()
+        asked = len(stub.state.requests)
+        resumed = subprocess.run(
+            [sys.executable, "-m", "audioprobe", "resume", str(run)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        again = stub.state.requests[asked:]
+    assert len(again) == 1 and ROUND_ONE in state.text_of(again[0])
+    record = json.loads((trial / "trial.json").read_text())
+    assert record["status"] == "ok" and record["round"] == 1 and record["task_success"] is True
