@@ -95,3 +95,19 @@ def test_speech_is_transcribed_and_scored_by_wer(tmp_path):
     assert a.transcript and a.wer is not None and a.wer <= 0.2, a.transcript
     assert task_success("speech", "ok", a).value is True
     assert f'heard: "{a.transcript}"' in analysis_lines(a)
+
+
+def test_a_failing_measurement_is_a_note_not_the_end_of_the_trial(tmp_path, monkeypatch):
+    import audioprobe.scoring.pitch as pitch
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("pyin gave up")
+
+    monkeypatch.setattr(pitch, "estimate_f0", broken)
+    t = np.arange(SR) / SR
+    wav = write(tmp_path / "p.wav", 0.5 * np.sin(2 * np.pi * 440 * t))
+    a = analyse(wav, "notes", load_tier("notes").item("sine-a4"))
+    assert a.f0_hz is None and a.peak == pytest.approx(0.5, abs=1e-3)
+    assert "no pitch: RuntimeError: pyin gave up" in a.notes
+    assert "- note: no pitch: RuntimeError: pyin gave up" in analysis_lines(a)
+    assert task_success("notes", "ok", a).value is False

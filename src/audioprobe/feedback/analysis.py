@@ -9,6 +9,7 @@ number a model is told is the number it is later scored on.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,14 +100,26 @@ def analyse(wav: Path, tier: str, item: Item, *, asr: bool = True) -> AudioAnaly
         return out
     _spectrum(out, mono, int(rate))
     if tier == "notes" and item.note is not None:
-        _pitch(out, mono, int(rate), item.note.f0_hz)
+        out.target_f0_hz = item.note.f0_hz
+        _guarded(out, "pitch", lambda: _pitch(out, mono, int(rate), item.note.f0_hz))
     if tier == "speech" and item.speech is not None:
         out.target_sentence = item.speech.sentence
         if asr:
-            _transcript(out, mono, int(rate), item.speech.sentence)
+            _guarded(
+                out, "transcript", lambda: _transcript(out, mono, int(rate), item.speech.sentence)
+            )
         else:
             out.notes.append("no transcript: speech recognition was not asked for")
     return out
+
+
+def _guarded(out: AudioAnalysis, what: str, step: Callable[[], None]) -> None:
+    """Run one measurement; its failure is a gap in the feedback, said in `notes`, never the
+    end of the trial (which would fail the same way on every resume)."""
+    try:
+        step()
+    except Exception as exc:
+        out.notes.append(f"no {what}: {type(exc).__name__}: {exc}")
 
 
 def _levels(out: AudioAnalysis, data: np.ndarray, mono: np.ndarray, rate: int) -> None:
@@ -140,7 +153,6 @@ def _spectrum(out: AudioAnalysis, mono: np.ndarray, rate: int) -> None:
 def _pitch(out: AudioAnalysis, mono: np.ndarray, rate: int, target_hz: float) -> None:
     from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
 
-    out.target_f0_hz = target_hz
     audio = mono
     if rate != PITCH_RATE:
         import soxr
