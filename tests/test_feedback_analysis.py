@@ -74,8 +74,8 @@ def test_task_success_rules_per_tier():
     assert task_success("notes", "invalid_audio", AudioAnalysis(cents_error=0.0)).value is False
     assert task_success("environmental", "ok", AudioAnalysis()).value is True
     assert task_success("environmental", "runtime_error", None).value is False
-    assert task_success("speech", "ok", AudioAnalysis(wer=SPEECH_WER_MAX)).value is True
-    assert task_success("speech", "ok", AudioAnalysis(wer=0.9)).value is False
+    assert task_success("speech", "ok", AudioAnalysis(transcript_wer=SPEECH_WER_MAX)).value is True
+    assert task_success("speech", "ok", AudioAnalysis(transcript_wer=0.9)).value is False
     unknown = task_success("speech", "ok", AudioAnalysis(notes=["no transcript: no weights"]))
     assert unknown.value is None and "no weights" in unknown.reason
 
@@ -92,7 +92,7 @@ def test_speech_is_transcribed_and_scored_by_wer(tmp_path):
     ]  # fmt: skip
     item = load_tier("speech").item("harvard-06")
     a = analyse(clips[0].path, "speech", item)
-    assert a.transcript and a.wer is not None and a.wer <= 0.2, a.transcript
+    assert a.transcript and a.transcript_wer is not None and a.transcript_wer <= 0.2, a.transcript
     assert task_success("speech", "ok", a).value is True
     assert f'heard: "{a.transcript}"' in analysis_lines(a)
 
@@ -108,6 +108,6 @@ def test_a_failing_measurement_is_a_note_not_the_end_of_the_trial(tmp_path, monk
     wav = write(tmp_path / "p.wav", 0.5 * np.sin(2 * np.pi * 440 * t))
     a = analyse(wav, "notes", load_tier("notes").item("sine-a4"))
     assert a.f0_hz is None and a.peak == pytest.approx(0.5, abs=1e-3)
-    assert "no pitch: RuntimeError: pyin gave up" in a.notes
-    assert "- note: no pitch: RuntimeError: pyin gave up" in analysis_lines(a)
+    assert "no f0: RuntimeError: pyin gave up" in a.notes
+    assert "- note: no f0: RuntimeError: pyin gave up" in analysis_lines(a)
     assert task_success("notes", "ok", a).value is False

@@ -61,7 +61,7 @@ class AudioAnalysis:
     voiced_fraction: float | None = None
     transcript: str | None = None
     target_sentence: str | None = None
-    wer: float | None = None
+    transcript_wer: float | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def analyse(wav: Path, tier: str, item: Item, *, asr: bool = True) -> AudioAnaly
     _spectrum(out, mono, int(rate))
     if tier == "notes" and item.note is not None:
         out.target_f0_hz = item.note.f0_hz
-        _guarded(out, "pitch", lambda: _pitch(out, mono, int(rate), item.note.f0_hz))
+        _guarded(out, "f0", lambda: _pitch(out, mono, int(rate), item.note.f0_hz))
     if tier == "speech" and item.speech is not None:
         out.target_sentence = item.speech.sentence
         if asr:
@@ -177,4 +177,4 @@ def _transcript(out: AudioAnalysis, mono: np.ndarray, rate: int, sentence: str) 
         out.notes.append(f"no transcript: {reason}")
         return
     out.transcript = transcriber.transcribe(mono.astype(np.float32), rate)
-    out.wer = word_error_rate(sentence, out.transcript)
+    out.transcript_wer = word_error_rate(sentence, out.transcript)

@@ -81,7 +81,7 @@ def analysis_lines(a: AudioAnalysis | None) -> str:
             f" error {_number(a.cents_error, '+.0f', ' cents')})"
         )
     if a.transcript is not None:
-        lines.append(f'- a speech recogniser heard: "{a.transcript}" (WER {a.wer:.2f})')
+        lines.append(f'- a speech recogniser heard: "{a.transcript}" (WER {a.transcript_wer:.2f})')
     lines += [f"- note: {n}" for n in a.notes]
     return "\n".join(lines) or "(nothing could be measured)"
 

@@ -52,8 +52,10 @@ def task_success(tier: str, status: str, analysis: AudioAnalysis | None) -> Task
         verdict = off <= NOTE_CENTS_MAX
         return TaskSuccess(verdict, f"{off:.0f} cents from the target f0")
     if tier == "speech":
-        if analysis is None or analysis.wer is None:
+        if analysis is None or analysis.transcript_wer is None:
             why = "; ".join(analysis.notes) if analysis and analysis.notes else "no transcript"
             return TaskSuccess(None, f"unknown: {why}")
-        return TaskSuccess(analysis.wer <= SPEECH_WER_MAX, f"WER {analysis.wer:.2f}")
+        return TaskSuccess(
+            analysis.transcript_wer <= SPEECH_WER_MAX, f"WER {analysis.transcript_wer:.2f}"
+        )
     return TaskSuccess(True, "it rendered valid, non-silent audio")

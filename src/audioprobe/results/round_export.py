@@ -23,12 +23,12 @@ ROUND_COLUMNS: dict[str, ExportType] = {
     "task_success_reason": "string", "duration_s": "float64", "target_duration_s": "float64",
     "peak": "float64", "rms": "float64", "clipped_share": "float64", "silent_share": "float64",
     "centroid_hz": "float64", "f0_hz": "float64", "target_f0_hz": "float64",
-    "cents_error": "float64", "transcript": "string", "wer": "float64", "imports": "string",
-    "calls": "string", "techniques": "string",
+    "cents_error": "float64", "transcript": "string", "transcript_wer": "float64",
+    "imports": "string", "calls": "string", "techniques": "string",
 }  # fmt: skip
 _ANALYSED = (
     "duration_s", "peak", "rms", "clipped_share", "silent_share", "centroid_hz", "f0_hz",
-    "target_f0_hz", "cents_error", "transcript", "wer",
+    "target_f0_hz", "cents_error", "transcript", "transcript_wer",
 )  # fmt: skip
 
 
