@@ -20,6 +20,7 @@ from audioprobe.cli.common import (
     safe,
     user_errors,
 )
+from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
 from audioprobe.devices import parse_device
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
@@ -189,6 +190,9 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     runtime = Run(store).manifest.sandbox_runtime
     if runtime:
         console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
+    trials = store.trials()
+    for table in round_tables(trials, int(store.manifest["spec"].get("samples", 1))):
+        console.print(table)
     tables, notes = summary_tables(store)
     for table in tables:
         console.print(table)
