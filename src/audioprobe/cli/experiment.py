@@ -23,6 +23,7 @@ from audioprobe.cli.common import (
 from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
 from audioprobe.devices import parse_device
+from audioprobe.listening.agreement import agreement_text, run_agreements
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
 from audioprobe.results.run import Run
 from audioprobe.runlock import hold_run
@@ -200,6 +201,8 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
         console.print(f"[dim]\\[{i}][/] {safe(note)}", highlight=False)
     if not tables:
         console.print(f"not scored yet: audioprobe score {safe(store.root)}")
+    if run_agreements(store):  # listening tests answered: how each metric agrees with ears
+        console.print(safe(agreement_text(store)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
