@@ -158,3 +158,18 @@ def test_rerun_reuses_spectrograms_and_drops_stale_media(report, tmp_path):
     )
     build_report(store)
     assert "a new error after resume" in shard.read_text()
+
+
+def test_report_of_a_run_named_by_a_relative_path(tmp_path, monkeypatch):
+    """`audioprobe report runs/demo`, as make demo calls it, from the folder above the run."""
+    from score_helpers import make_run
+    from typer.testing import CliRunner
+
+    from audioprobe.cli import app
+
+    monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
+    make_run(tmp_path / "runs" / "demo", "notes", ["sine-a4"], {"m": [None]})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", "runs/demo", "--refs-per-trial", "0"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "runs" / "demo" / "report" / "source.txt").is_file()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from audioprobe.outcomes import PENDING
 from audioprobe.report.source import is_current
+from audioprobe.store import connect_read_only
 
 RECENT_S = 120.0
 DEPTH = 3  # run folders are looked for this many levels below the runs folder
@@ -54,10 +55,9 @@ def report_state(root: Path) -> str:
 
 def _outcomes(root: Path) -> dict[str, int]:
     """Status counts straight from the index, read-only (a running run keeps writing to it)."""
-    path = root / "index.sqlite"
-    if not path.is_file():
+    db = connect_read_only(root)
+    if db is None:
         return {}
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
     try:
         rows = db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status").fetchall()
     except sqlite3.DatabaseError:
