@@ -107,7 +107,7 @@ def overview_plots(rows: list[OverviewRow], series: Series, folder: Path) -> lis
              if k == metric and c.direction),
             None,
         )  # fmt: skip
-        how = "mean over clips, 95% normal interval" if metric in series.clip_means else ""
+        how = "over clips, 95% bootstrap interval over items" if metric in series.clip_means else ""
         notes = ", ".join(x for x in (hint, how) if x)
         caption = f"{metric} ({notes})" if notes else metric
         specs.append((metric, caption, f"{metric} ({hint})" if hint else metric))

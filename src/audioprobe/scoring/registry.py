@@ -52,6 +52,9 @@ class Column:
     range: tuple[float | None, float | None] = (None, None)
     kind: Literal["number", "text"] = "number"
     quality: bool = False
+    # How a clip column is summarised per model × tier: "mean", "median" (a measure where one
+    # wild clip should not decide the summary) or "rate" (the mean of a 0/1 flag).
+    summary: Literal["mean", "median", "rate"] = "mean"
 
     def out_of_range(self, value: float) -> str | None:
         """Why `value` cannot be this column's (not finite, outside `range`), or None."""
