@@ -53,9 +53,10 @@ class PitchError:
 
     `cents` is the plain interval. `pitch_class` is the interval to the *nearest octave* of the
     target, in [-600, 600): a note rendered an octave off has the right pitch class (a synth
-    preset or an estimator may move it by octaves; the listener hears the same note name), so
-    one such clip does not dominate a summary of tuning. `octaves` counts the octave shift;
-    `in_tune` is |pitch_class| <= the declared tolerance and no octave shift.
+    preset or an estimator may move it by octaves: the built-in organ's sub-octave rank is as
+    loud as its fundamental; the listener hears the same note name), so one such clip does not
+    dominate a summary of tuning. `octaves` counts the octave shift, flagged on its own;
+    `in_tune` is |pitch_class| <= the declared tolerance.
     """
 
     cents: float
@@ -71,7 +72,7 @@ def pitch_error(f0_hz: float, target_hz: float, tolerance: float = IN_TUNE_CENTS
     err = cents(f0_hz, target_hz)
     octaves = round(err / 1200.0) if math.isfinite(err) else 0  # a NaN stays NaN below
     pitch_class = err - 1200.0 * octaves
-    return PitchError(err, pitch_class, octaves, octaves == 0 and abs(pitch_class) <= tolerance)
+    return PitchError(err, pitch_class, octaves, abs(pitch_class) <= tolerance)
 
 
 def estimate_f0(audio: np.ndarray, settings: PitchSettings) -> PitchEstimate:
