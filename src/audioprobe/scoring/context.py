@@ -170,6 +170,7 @@ class ScoreContext:
     device: str
     progress: Progress
     cards: dict[str, tuple[dict, str, str, str]] = field(default_factory=dict)
+    clip_cards: dict[tuple[str, str], str] = field(default_factory=dict)  # (metric, tier) -> hash
     _emb: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
     _refs: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
     _models: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
@@ -186,6 +187,13 @@ class ScoreContext:
         digest = card_hash(card)
         self.cards[digest] = (card, metric, embedding, tier)
         return digest
+
+    def clip_card(self, metric: str, tier: str) -> str | None:
+        """The card hash of a clip metric's values for `tier`: this scoring's, else the current
+        one of an earlier scoring; None when the metric was never scored for the tier."""
+        from audioprobe.results.tables import current_card_of
+
+        return self.clip_cards.get((metric, tier)) or current_card_of(self.run.store, metric, tier)
 
     def make_card(self, metric: Any, packages: tuple[str, ...] = (), **fields: Any) -> dict:
         """A card for a registered metric: its name and version, these fields, the packages."""

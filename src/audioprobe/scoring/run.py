@@ -89,6 +89,7 @@ class Scorer:
         except Exception as exc:  # a metric that cannot start is unavailable, not a crash
             setup = Setup(card={"setup_error": _reason(exc)}, unavailable=_reason(exc))
         digest = _card(ctx, metric, setup, tier)
+        ctx.clip_cards[(metric.name, tier)] = digest
         done = tables.stored_clips(ctx.run.store, [digest])
         values: list[ClipValue] = []
         wavs: dict[str, str] = {}
