@@ -281,21 +281,27 @@ def agreement_text(found: list[RankAgreement]) -> str:
     return head + aligned(header, rows, {3, 4, 5})
 
 
+CLAIM_COLUMNS = ("model", "measure", "step", "before", "after", "change", "95% CI", "performance")
+
+
+def claim_rows(steps: list[Step]) -> list[list[str]]:
+    return [
+        [s.model, s.measure, f"{s.before} → {s.after}", fmt_number(s.value_before),
+         fmt_number(s.value_after), f"{s.diff:+.3g}", _interval(s.low, s.high), s.verdict]
+        for s in steps
+    ]  # fmt: skip
+
+
 def claim_text(steps: list[Step]) -> str:
     """Per model, whether task success and normalised FAD fall from notes to environmental to
     speech, each step's difference with its 95% interval."""
     if not steps:
         return ""
-    rows = [
-        [s.model, s.measure, f"{s.before} → {s.after}", fmt_number(s.value_before),
-         fmt_number(s.value_after), f"{s.diff:+.3g}", _interval(s.low, s.high), s.verdict]
-        for s in steps
-    ]  # fmt: skip
-    header = ["model", "measure", "step", "before", "after", "change", "95% CI", "performance"]
+    rows = claim_rows(steps)
     lines = [
         "the claim: performance falls as the audio grows more complex (notes → environmental →"
         " speech); task success falling or normalised FAD rising is a fall",
-        aligned(header, rows, {3, 4, 5}).rstrip(),
+        aligned(list(CLAIM_COLUMNS), rows, {3, 4, 5}).rstrip(),
     ]
     for (model, measure), verdict in claim_summary(steps).items():
         lines.append(f"{model}, {measure}: {verdict}")
