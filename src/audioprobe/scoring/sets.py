@@ -34,7 +34,7 @@ def common_card(ctx: ScoreContext, tier: str, embedding: str) -> dict:
         "failed_renders": ctx.cfg.failed_renders,
         "sets": ctx.cfg.sets.model_dump(),
         "bootstrap": ctx.cfg.bootstrap.model_dump()
-        | {"method": "normal, SE of resamples of both sets"},
+        | {"method": "normal, SE of resamples of both sets, clipped to the column's range"},
     }
 
 
