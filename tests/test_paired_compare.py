@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
@@ -92,3 +93,29 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
     assert summary[("flat", "fad_norm")].startswith("not shown")
     text = claim_text(steps)
     assert "falls, task_success: falls at every step: the claim holds" in text
+
+
+def test_rank_agreement_between_embeddings_is_kendall_tau() -> None:
+    from audioprobe.results.paired import rank_agreement
+
+    def fad(model: str, emb: str, value: float) -> SetValue:
+        return SetValue(model, "notes", "", "fad", "fad", emb, Status.OK, "c", value)
+
+    values = {"m1": (1.0, 10.0), "m2": (2.0, 30.0), "m3": (3.0, 20.0)}
+    sets = [fad(m, e, v[k]) for m, v in values.items() for k, e in enumerate(("aisfx", "vggish"))]
+    results = RunResults(run=None, trials=[], sets=sets)  # type: ignore[arg-type]
+    (found,) = rank_agreement(results)
+    # pairs (m1,m2) and (m1,m3) agree, (m2,m3) disagree: (2 - 1) / 3
+    assert found.embeddings == ("aisfx", "vggish") and found.models == 3
+    assert found.tau == pytest.approx(1 / 3)
+
+
+def test_compare_against_another_run_pairs_same_named_models(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    root = _two_systems(tmp_path, monkeypatch)
+    out = CliRunner().invoke(app, ["compare", str(root), "--against", str(root)])
+    assert out.exit_code == 0, out.output
+    assert "each model against the same model" in out.output
+    line = next(x for x in out.output.splitlines() if "a (ours)" in x and "task success" in x)
+    assert "+0 " in line or " 0 " in line  # a run against itself: no difference

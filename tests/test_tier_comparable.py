@@ -3,6 +3,7 @@ n) and task success (a rate in [0, 1] by each tier's declared criterion)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +85,64 @@ def test_task_success_of_notes_counts_failed_renders_as_failures(
         "half/notes/keyboard-c4/0": 1.0,
     }
     assert 0.0 <= got["half"].ci_low <= 0.5 <= got["half"].ci_high <= 1.0
+
+
+def test_environmental_task_success_is_recognition_by_nearest_references(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    f0s = {"dog": 200.0, "rooster": 900.0, "pig": 420.0}
+    refs = make_refs(tmp_path / "refs", f0s, per_class=8)
+    patch_models(monkeypatch, {"aisfx": FakeEmbedding("aisfx")}, {"environmental": refs})
+    items = ["dog", "rooster", "pig"]
+    clips = {
+        "right": [tone(f0s[i], noise=0.05, seed=k) for k, i in enumerate(items)],
+        "swapped": [tone(f0s["rooster"], noise=0.05), tone(f0s["rooster"], noise=0.05), None],
+    }
+    store = make_run(tmp_path / "run", "environmental", items, clips)
+    over = {"tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}}}
+    score_run(store, ["task_success"], config=load_config(over))
+    got = {v.model: v for v in set_values(store) if v.column == "task_success"}
+    assert got["right"].value == 1.0
+    # a rooster for the dog (wrong), a rooster for the rooster (right), no pig rendered
+    assert got["swapped"].value == pytest.approx(1 / 3)
+    cards = json.loads((store.root / "cards.json").read_text())["cards"].values()
+    card = next(c["card"] for c in cards if c["metric"] == "task_success")
+    assert card["classes"] == ["dog", "pig", "rooster"] and "kNN alone" in card["clap"]
+
+
+class _Transcriber:
+    """Hears every clip as the first Harvard sentence."""
+
+    version = "fake"
+    checkpoint_sha256 = None
+
+    def available(self) -> tuple[bool, str]:
+        return True, ""
+
+    def transcribe(self, audio, rate) -> str:
+        return "The birch canoe slid on the smooth planks."
+
+
+def test_speech_task_success_is_wer_within_the_declared_threshold(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    import audioprobe.scoring.asr as asr
+
+    patch_models(monkeypatch, {}, {})
+    monkeypatch.setattr(asr, "get_transcriber", lambda name, device="cpu": _Transcriber())
+    items = ["harvard-01", "harvard-02", "harvard-03"]
+    store = make_run(tmp_path / "run", "speech", items, {"m": [tone(200.0), tone(210.0), None]})
+    score_run(store, ["wer", "task_success"], config=load_config({}))
+    got = next(v for v in set_values(store) if v.column == "task_success")
+    assert got.value == pytest.approx(1 / 3)  # right sentence; wrong sentence; not rendered
+    assert got.extra["outcomes"]["m/speech/harvard-01/0"] == 1.0
+
+
+def test_task_success_without_its_clip_metric_says_what_to_score(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    patch_models(monkeypatch, {}, {})
+    store = make_run(tmp_path / "run", "notes", ["keyboard-a4"], {"m": [tone(440.0)]})
+    score_run(store, ["task_success"], config=load_config({}))
+    got = next(v for v in set_values(store) if v.column == "task_success")
+    assert got.status.value == "unavailable" and "-m pitch,task_success" in got.reason
