@@ -20,7 +20,13 @@ from audioprobe.report.gather import OverviewRow
 from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.results.tables import current_cards
 
-COMPARABLE = ("task_success", "fad_norm")  # the measures that mean the same in every tier
+
+def comparable(metric: str) -> bool:
+    """Whether `metric` declares itself comparable across tiers (task success, normalised FAD)."""
+    from audioprobe.scoring.registry import registry
+
+    found = registry().get(metric)
+    return bool(found and found.comparable)
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def tier_tables(rows: list[OverviewRow], results: RunResults) -> list[TierTable]
     for tier in tiers:
         tier_rows = [r for r in rows if r.tier == tier]
         present = [h for h in order if any(h in r.metrics for r in tier_rows)]
-        present.sort(key=lambda h: by_heading.get(h, ("", ""))[0] not in COMPARABLE)
+        present.sort(key=lambda h: not comparable(by_heading.get(h, ("", ""))[0]))
         missing: dict[str, list[str]] = defaultdict(list)
         shown = []
         for heading in present:
@@ -94,7 +100,7 @@ def tier_tables(rows: list[OverviewRow], results: RunResults) -> list[TierTable]
             if anchor not in known:
                 anchor = card_anchor(metric, emb, "")
             headings.append(
-                Heading(heading, anchor if anchor in known else None, metric in COMPARABLE)
+                Heading(heading, anchor if anchor in known else None, comparable(metric))
             )
         table = TierTable(tier, _title(results, tier), headings, [])
         table.notes = [f"{', '.join(hs)} — {why}" for why, hs in missing.items()]

@@ -21,7 +21,6 @@ import matplotlib.pyplot as plt
 
 from audioprobe.report.cell import Cell, direction_words
 from audioprobe.report.gather import OverviewRow
-from audioprobe.report.overview import COMPARABLE
 from audioprobe.report.scores import Series
 from audioprobe.results.measures import tier_rank
 
@@ -102,7 +101,7 @@ def overview_plots(rows: list[OverviewRow], series: Series, folder: Path) -> lis
     # (metric, caption under the image, title inside it: short enough for the figure's width)
     specs = []
     for metric in series.plotted():
-        if metric.split("[")[0] not in COMPARABLE:
+        if metric not in series.comparable:
             continue
         hint = next(
             (direction_words(c.direction) for (_, _, k), c in series.cells.items()

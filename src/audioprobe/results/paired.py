@@ -21,13 +21,18 @@ import numpy as np
 from scipy.stats import kendalltau, permutation_test
 
 from audioprobe.results.measures import RunResults, tier_rank
-from audioprobe.results.records import Status
+from audioprobe.results.records import Direction, Status
 from audioprobe.scoring.intervals import CLIP_BOOTSTRAP, set_rng, summarise_clips
 
 PERMUTATIONS = 9999
-TASK = "task_success"
-CLAIM_MEASURES = ("task_success", "fad_norm")
 CLAIM_TIERS = ("notes", "environmental", "speech")
+
+
+def _comparable_columns() -> dict[str, Direction | None]:
+    """The columns of metrics that mean the same in every tier, with their direction."""
+    from audioprobe.scoring.registry import registry
+
+    return {c.name: c.direction for m in registry().values() if m.comparable for c in m.columns}
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ Values = dict[tuple[str, str, str], dict[tuple[str, int], float]]  # (model, tie
 
 
 def per_item_values(results: RunResults) -> tuple[Values, dict[str, str | None]]:
-    """Every quality clip column and task success, per trial, keyed by (item, sample)."""
+    """Every quality clip column, and every set measure that records a per-trial outcome
+    (task success), per trial, keyed by (item, sample)."""
     trials = {t.trial_id: t for t in results.trials}
     out: Values = defaultdict(dict)
     direction: dict[str, str | None] = {}
@@ -64,13 +70,18 @@ def per_item_values(results: RunResults) -> tuple[Values, dict[str, str | None]]
             continue
         out[(t.model, t.tier, m.heading)][(t.item, t.sample)] = v.value
         direction[m.heading] = m.direction
+    set_measures = {
+        (m.metric, m.column, m.embedding): m for m in results.measures if m.level == "set"
+    }
     for s in results.sets:
-        if s.column == TASK and not s.class_key and s.status == Status.OK:
-            for trial_id, ok in s.extra.get("outcomes", {}).items():
-                t = trials.get(trial_id)
-                if t is not None:
-                    out[(t.model, t.tier, "task success")][(t.item, t.sample)] = float(ok)
-            direction["task success"] = "higher"
+        m = set_measures.get((s.metric, s.column, s.embedding))
+        if m is None or s.class_key or s.status != Status.OK or "outcomes" not in s.extra:
+            continue
+        for trial_id, ok in s.extra["outcomes"].items():
+            t = trials.get(trial_id)
+            if t is not None:
+                out[(t.model, t.tier, m.heading)][(t.item, t.sample)] = float(ok)
+        direction[m.heading] = m.direction
     return out, direction
 
 
@@ -185,11 +196,14 @@ class Step:
     diff: float  # after − before
     low: float
     high: float
+    direction: Direction | None  # which way is better, as the column declares
 
     @property
     def verdict(self) -> str:
-        worse = self.high < 0 if self.measure == TASK else self.low > 0
-        better = self.low > 0 if self.measure == TASK else self.high < 0
+        """Performance "falls" when the measure moves the worse way with its interval clear
+        of zero, "rises" when the better way."""
+        down, up = self.high < 0, self.low > 0
+        worse, better = (down, up) if self.direction == "higher" else (up, down)
         return "falls" if worse else "rises" if better else "no clear change"
 
 
@@ -202,8 +216,8 @@ def _replicates(results: RunResults, model: str, tier: str, measure: str):
     ]  # fmt: skip
     if not rows:
         return None
-    if measure == TASK:
-        outcomes = rows[0].extra.get("outcomes") or {}
+    if "outcomes" in rows[0].extra:  # per-trial outcomes: resample the tier's items
+        outcomes = rows[0].extra["outcomes"]
         items = {t.trial_id: t.item for t in results.trials}
         groups: dict[str, list[float]] = defaultdict(list)
         for trial_id, ok in outcomes.items():
@@ -216,6 +230,7 @@ def _replicates(results: RunResults, model: str, tier: str, measure: str):
         pick = rng.integers(0, len(means), (CLIP_BOOTSTRAP, len(means)))
         reps = (means[pick] * sizes[pick]).sum(1) / sizes[pick].sum(1)
         return rows[0].value, reps
+    # per-draw values (normalised FAD), averaged over the tier's embeddings
     draws = [np.asarray(r.extra.get("draws") or [], dtype=float) for r in rows]
     draws = [d for d in draws if d.size]
     if not draws or len({d.size for d in draws}) != 1:
@@ -227,8 +242,9 @@ def claim_steps(results: RunResults) -> list[Step]:
     """Per model: task success and normalised FAD from notes to environmental to speech (each
     tier's normalised FAD averaged over its embeddings with a value)."""
     models = sorted({t.model for t in results.trials})
+    measures = _comparable_columns()
     out = []
-    for model, measure in itertools.product(models, CLAIM_MEASURES):
+    for model, (measure, direction) in itertools.product(models, measures.items()):
         for before, after in itertools.pairwise(CLAIM_TIERS):
             a = _replicates(results, model, before, measure)
             b = _replicates(results, model, after, measure)
@@ -240,7 +256,7 @@ def claim_steps(results: RunResults) -> list[Step]:
             diff = float(b[0] - a[0])
             out.append(
                 Step(model, measure, before, after, a[0], b[0], diff,
-                     min(low, diff), max(high, diff))
+                     min(low, diff), max(high, diff), direction)
             )  # fmt: skip
     return out
 

@@ -99,6 +99,9 @@ class Metric:
     description: ClassVar[str] = ""
     tiers: ClassVar[tuple[str, ...] | None] = None  # None: every tier
     rank: ClassVar[int] = 100  # where its columns come in tables (smaller first)
+    # Means the same in every tier, so may be compared and plotted across tiers
+    # (docs/science.md); such metrics come first in every table.
+    comparable: ClassVar[bool] = False
     # Its [scoring.<name>] settings; the card records them.
     Settings: ClassVar[type[BaseModel]] = NoSettings
 

@@ -49,7 +49,8 @@ class Settings(BaseModel):
 class FadNorm(SetMetric):
     name = "fad_norm"
     version = 1
-    rank = 2  # tier-comparable: right after task success
+    rank = 2
+    comparable = True
     description = "FAD between a reference floor (0) and a white-noise ceiling (1), matched n"
     Settings = Settings
     columns = (Column("fad_norm", label="normalised FAD", direction="lower", quality=True),)

@@ -29,6 +29,8 @@ from audioprobe.results.records import SetValue, Status
 from audioprobe.results.tables import clip_column
 from audioprobe.scoring.context import ScoreContext, SetGroup, is_readable, is_rendered
 from audioprobe.scoring.intervals import summarise_clips
+from audioprobe.scoring.metrics.pitch import METRIC as PITCH
+from audioprobe.scoring.metrics.wer import METRIC as WER
 from audioprobe.scoring.registry import Column, SetMetric
 
 UNIT = (0.0, 1.0)
@@ -53,7 +55,8 @@ CRITERIA = {
 class TaskSuccess(SetMetric):
     name = "task_success"
     version = 1
-    rank = 1  # tier-comparable: first in every table
+    rank = 1
+    comparable = True
     tiers = tuple(CRITERIA)
     description = "share of answered trials whose clip does what was asked (per-tier criterion)"
     Settings = Settings
@@ -141,12 +144,13 @@ def _from_clip_column(
 
 
 def _notes(ctx: ScoreContext, group: SetGroup, settings: Settings) -> tuple[Found, dict]:
-    return _from_clip_column(ctx, group, "pitch", "in_tune", lambda v: v >= 1.0)
+    return _from_clip_column(ctx, group, PITCH.name, "in_tune", lambda v: v >= 1.0)
 
 
 def _speech(ctx: ScoreContext, group: SetGroup, settings: Settings) -> tuple[Found, dict]:
+    # the WER column is named after its metric
     return _from_clip_column(
-        ctx, group, "wer", "wer", lambda v: v <= settings.wer_threshold + 1e-12
+        ctx, group, WER.name, WER.name, lambda v: v <= settings.wer_threshold + 1e-12
     )
 
 
