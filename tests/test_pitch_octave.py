@@ -3,6 +3,7 @@ interval stays inside its measure's range."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,11 @@ def test_one_octave_error_sets_its_flag_and_leaves_the_summary_right(
         assert m.low <= m.value <= m.high, m
         assert low is None or m.low >= low, m
         assert high is None or m.high <= high, m
+    cards = json.loads((store.root / "cards.json").read_text())["cards"].values()
+    card = next(c["card"] for c in cards if c["metric"] == "pitch")
+    assert card["summaries"]["columns"]["in_tune"] == "rate"  # the card declares the summary
+    assert "percentile bootstrap" in card["summaries"]["interval"]
+    assert card["settings"]["in_tune_cents"] == 50.0
     # the plain |cents| mean is what the octave error would wreck: 1200/6 = 200 cents
     assert measures["abs_cents_error"].value > 150 and not measures["abs_cents_error"].in_summary
 

@@ -29,14 +29,17 @@ def scored_report(tmp_path: Path, isolated_cache: Path, monkeypatch) -> Path:
     notes = load_tier("notes")
     f0 = [notes.item(i).note.f0_hz for i in ITEMS]
     refs = make_refs(tmp_path / "refs", {"keyboard": 440.0, "organ": 261.63}, per_class=16)
-    patch_models(monkeypatch, {"aisfx": FakeEmbedding("aisfx")}, {"notes": refs})
+    embeddings = {"aisfx": FakeEmbedding("aisfx"), "vggish": FakeEmbedding("vggish")}
+    patch_models(monkeypatch, embeddings, {"notes": refs})
     clips = {
         "in-tune": [tone(f, noise=0.02, seed=k) for k, f in enumerate(f0)],
         "detuned": [tone(f * 2 ** ((-1) ** k * 90 / 1200), noise=0.02, seed=k)
                     for k, f in enumerate(f0)],
     }  # fmt: skip
     store = make_run(tmp_path / "run", "notes", ITEMS, clips)
-    config = load_config({"bootstrap": {"n": 20}, "tiers": {"notes": {"embeddings": ["aisfx"]}}})
+    config = load_config(
+        {"bootstrap": {"n": 20}, "tiers": {"notes": {"embeddings": ["aisfx", "vggish"]}}}
+    )
     score_run(store, ["pitch", "task_success", "fad_norm", "fad"], config=config)
     return build_report(store, refs_per_trial=0).index
 
@@ -49,7 +52,7 @@ def test_overview_tables_cards_plots_and_paired_comparison(scored_report: Path) 
         table = page.locator("#overview-notes table.overview")
         heads = table.locator("th.metric-col").all_inner_texts()
         assert heads[:2] == ["task success", "normalised FAD[aisfx]"]  # comparable first
-        assert table.locator("th.comparable").count() == 2
+        assert table.locator("th.comparable").count() == 3  # and normalised FAD[vggish]
         assert "FAD[aisfx]" in heads and "median |pitch-class cents|" in heads
         rows = table.locator("tr.overview-row")
         assert rows.count() == 2
@@ -63,12 +66,14 @@ def test_overview_tables_cards_plots_and_paired_comparison(scored_report: Path) 
         assert "rendered and in tune" in card.locator("pre").inner_text()
 
         plots = page.locator("#plots img")
-        assert plots.count() == 2  # task success and normalised FAD, nothing else
-        alts = [plots.nth(k).get_attribute("alt") for k in range(2)]
-        assert [a.split(" (")[0] for a in alts] == ["task_success", "fad_norm[aisfx]"]
+        alts = [plots.nth(k).get_attribute("alt").split(" (")[0] for k in range(plots.count())]
+        # task success and normalised FAD (per embedding), nothing else
+        assert alts == ["task_success", "fad_norm[aisfx]", "fad_norm[vggish]"]
         page.wait_for_function(
             "[...document.querySelectorAll('#plots img')].every(i => i.naturalWidth > 0)"
         )
+        agreement = page.locator("#agreement tbody tr", has_text="fad_norm").inner_text()
+        assert "aisfx vs vggish" in agreement and "+1.00" in agreement  # the same fake twice
         paired = page.locator("#paired tbody tr", has_text="task success").inner_text()
         assert "detuned" in paired and "in-tune" in paired and "[" in paired
 

@@ -268,17 +268,22 @@ def paired_text(diffs: list[PairedDifference]) -> str:
     return head + aligned(list(PAIRED_COLUMNS), paired_rows(diffs), {4, 5, 6, 7, 9})
 
 
-def agreement_text(found: list[RankAgreement]) -> str:
-    if not found:
-        return ""
-    rows = [
+AGREEMENT_COLUMNS = ("tier", "measure", "embeddings", "models", "τ", "p")
+
+
+def agreement_rows(found: list[RankAgreement]) -> list[list[str]]:
+    return [
         [a.tier, a.column, " vs ".join(a.embeddings), str(a.models), f"{a.tau:+.2f}",
          "—" if a.p_value is None else f"{a.p_value:.3g}"]
         for a in found
     ]  # fmt: skip
+
+
+def agreement_text(found: list[RankAgreement]) -> str:
+    if not found:
+        return ""
     head = "rank agreement between embeddings (Kendall τ over the models' values)\n"
-    header = ["tier", "measure", "embeddings", "models", "τ", "p"]
-    return head + aligned(header, rows, {3, 4, 5})
+    return head + aligned(list(AGREEMENT_COLUMNS), agreement_rows(found), {3, 4, 5})
 
 
 CLAIM_COLUMNS = ("model", "measure", "step", "before", "after", "change", "95% CI", "performance")

@@ -273,8 +273,8 @@ def build_report(
     for name in STATIC:
         shutil.copyfile(TEMPLATES / name, folder / name)
     (folder / "pygments.css").write_text(detail.pygments_css())
-    from audioprobe.compare import claim_rows, paired_rows
-    from audioprobe.results.paired import claim_steps, claim_summary, model_pairs
+    from audioprobe.compare import agreement_rows, claim_rows, paired_rows
+    from audioprobe.results.paired import claim_steps, claim_summary, model_pairs, rank_agreement
 
     steps = claim_steps(results)
     html = (
@@ -286,6 +286,7 @@ def build_report(
             tables=tier_tables(rows, results),
             cards=cards(results),
             paired=paired_rows(model_pairs(results)),
+            agreement=agreement_rows(rank_agreement(results)),
             claim=claim_rows(steps),
             claim_summary=claim_summary(steps),
             plots=plots,

@@ -163,6 +163,10 @@ def fad_infinity(
 
 CLIP_BOOTSTRAP = 2000  # resamples for a clip summary; deterministic, so cheap to repeat
 CLIP_SEED = 0
+CLIP_INTERVAL = (
+    f"95% percentile bootstrap, {CLIP_BOOTSTRAP} resamples of items and of samples within"
+    " items, clipped to the column's range"
+)
 
 
 @dataclass(frozen=True)
