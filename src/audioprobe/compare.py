@@ -7,6 +7,10 @@ Rows match on all three keys exactly; a row on one side only is listed with the 
 missing, and a measure without a number is listed with its status and reason, never as a
 number. Measures the other side never reports at all (say `trials`, against a paper's table)
 are left out and named once.
+
+The paired statistics (audioprobe.results.paired: systems on shared items, the tier steps of the
+study's claim, rank agreement between embeddings) are formatted here too, for `compare`,
+`score` and the report.
 """
 
 from __future__ import annotations
