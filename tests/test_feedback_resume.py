@@ -54,7 +54,7 @@ def test_kill_dash_nine_between_rounds_then_resume_repeats_no_call(tmp_path):
     # resume asked only round 1 (never answered before the kill), never round 0 again
     assert len(after) == 1 and ROUND_ONE in state.text_of(after[0])
     record = json.loads((trial / "trial.json").read_text())
-    assert record["status"] == "ok" and record["round"] == 1 and record["task_success"] is True
+    assert record["status"] == "ok" and record["round"] == 1 and record["round_success"] is True
     assert [r["status"] for r in record["rounds"]] == ["invalid_audio", "ok"]
 
 
@@ -89,7 +89,7 @@ def test_each_round_is_cached_under_its_conversation(tmp_path):
         first = run("a")
         assert stub.state.count("*") == 2
         again = run("b")  # same conversations: both answers from the cache
-        assert stub.state.count("*") == 2 and again["task_success"] is True
+        assert stub.state.count("*") == 2 and again["round_success"] is True
         # another feedback wording changes round 1's conversation only: only round 1 is asked
         template = tmp_path / "fb.txt"
         template.write_text("Round {round} gave {status}. {analysis}\nFix it: {request}\n")
@@ -138,4 +138,4 @@ def test_an_endpoint_fault_in_round_one_is_retried_by_resume_without_round_zero(
         again = stub.state.requests[asked:]
     assert len(again) == 1 and ROUND_ONE in state.text_of(again[0])
     record = json.loads((trial / "trial.json").read_text())
-    assert record["status"] == "ok" and record["round"] == 1 and record["task_success"] is True
+    assert record["status"] == "ok" and record["round"] == 1 and record["round_success"] is True

@@ -41,9 +41,9 @@ def test_silence_then_a_fix_succeeds_at_round_one_and_stops(tmp_path, isolated_c
     (trial,) = store.trials()
     assert trial.status == "ok"
     rec = trial.record
-    assert rec["round"] == 1 and rec["task_success"] is True
+    assert rec["round"] == 1 and rec["round_success"] is True
     assert [r["status"] for r in rec["rounds"]] == ["invalid_audio", "ok"]
-    assert [r["task_success"] for r in rec["rounds"]] == [False, True]
+    assert [r["round_success"] for r in rec["rounds"]] == [False, True]
     assert rec["feedback"] == {"rounds": 3, "stopped": "success"}
     assert not (trial.dir / "round-2").exists()  # stopped on success: round 2 was never asked
     # the final round is the trial's result: its clip and its script
@@ -76,7 +76,7 @@ def test_a_wrong_pitch_is_fed_back_in_cents_and_the_last_round_is_the_result(
     store = run_rounds(tmp_path, {0: FLAT, 1: FLAT}, rounds=2)
     (trial,) = store.trials()
     rec = trial.record
-    assert trial.status == "ok" and rec["task_success"] is False
+    assert trial.status == "ok" and rec["round_success"] is False
     assert rec["round"] == 1 and rec["feedback"]["stopped"] == "rounds"
     second = (trial.dir / "round-1" / "prompt.txt").read_text()
     # 415 Hz against 440 Hz is -101.4 cents, measured by the scoring pitch estimator
@@ -91,7 +91,7 @@ def test_replay_lines_without_a_round_answer_every_round(tmp_path, isolated_cach
     cli("run", str(spec), "--out", str(tmp_path / "run"))
     (trial,) = RunStore.open(tmp_path / "run").trials()
     assert [r["status"] for r in trial.record["rounds"]] == ["invalid_audio", "invalid_audio"]
-    assert trial.record["task_success"] is False
+    assert trial.record["round_success"] is False
 
 
 def test_a_bad_round_in_a_replay_file_is_one_line(tmp_path):
@@ -138,7 +138,7 @@ def test_show_and_export_give_rates_by_round_pass_at_k_and_the_round_column(
     assert "task success 0.67 1.00" in shown and "render 1.00 1.00" in shown
 
     trials = list(csv.DictReader(io.StringIO(cli("export", str(out), "--format", "csv"))))
-    assert [(r["sample"], r["round"], r["task_success"]) for r in trials] == [
+    assert [(r["sample"], r["round"], r["round_success"]) for r in trials] == [
         ("0", "1", "1"),
         ("1", "0", "1"),
         ("2", "1", "0"),

@@ -14,9 +14,9 @@ from audioprobe.store import TrialRecord
 
 
 def trial(item: str, sample: int, rounds: list[tuple[str, bool | None]], tier="speech"):
-    listed = [{"round": r, "status": s, "task_success": ok} for r, (s, ok) in enumerate(rounds)]
+    listed = [{"round": r, "status": s, "round_success": ok} for r, (s, ok) in enumerate(rounds)]
     status, success = rounds[-1]
-    record = {"rounds": listed, "round": len(rounds) - 1, "task_success": success}
+    record = {"rounds": listed, "round": len(rounds) - 1, "round_success": success}
     record["feedback"] = {"rounds": 3}
     return TrialRecord(
         trial_id=f"m/{tier}/{item}/{sample}", model="m", model_kind="replay", tier=tier,

@@ -25,7 +25,7 @@ EXPORT_COLUMNS: dict[str, ExportType] = {
     "latency_s": "float64", "prompt_tokens": "int64", "completion_tokens": "int64",
     "extraction": "string", "exec_wall_s": "float64", "exec_cpu_s": "float64",
     "exec_peak_memory_mb": "float64", "sandbox_backend": "string",
-    "round": "int64", "rounds_run": "int64", "task_success": "int64",
+    "round": "int64", "rounds_run": "int64", "round_success": "int64",
     "imports": "string", "calls": "string", "techniques": "string",
 }  # fmt: skip
 
@@ -131,11 +131,11 @@ def round_facts(trial: TrialRecord) -> dict[str, Any]:
     its task success as 1/0 (empty where there is no verdict: feedback.success)."""
     rec = trial.record
     rounds = rec.get("rounds")
-    success = rec.get("task_success")
+    success = rec.get("round_success")
     return {
         "round": rec.get("round", 0) if trial.status != PENDING else None,
         "rounds_run": len(rounds) if isinstance(rounds, list) else 1,
-        "task_success": None if success is None else int(success is True),
+        "round_success": None if success is None else int(success is True),
     }
 
 

@@ -286,7 +286,7 @@ def technique_summary(trials: Iterable[TrialRecord]) -> list[TechniqueRow]:
             if not using:
                 continue
             answered = [t for t in using if is_model_outcome(t.status)]
-            known = [t for t in answered if t.record.get("task_success") is not None]
+            known = [t for t in answered if t.record.get("round_success") is not None]
             rows.append(
                 TechniqueRow(
                     model=model,
@@ -295,7 +295,7 @@ def technique_summary(trials: Iterable[TrialRecord]) -> list[TechniqueRow]:
                     scripts=len(uses),
                     using=len(using),
                     rendered=Rate(sum(t.status == OK for t in answered), len(answered)),
-                    success=Rate(sum(t.record["task_success"] is True for t in known), len(known)),
+                    success=Rate(sum(t.record["round_success"] is True for t in known), len(known)),
                 )
             )
     return rows

@@ -53,8 +53,8 @@ def round_summary(record: dict[str, Any]) -> dict[str, Any]:
         "round": record.get("round"),
         "status": record.get("status"),
         "error": record.get("error"),
-        "task_success": record.get("task_success"),
-        "task_success_reason": record.get("task_success_reason"),
+        "round_success": record.get("round_success"),
+        "round_success_reason": record.get("round_success_reason"),
     }
 
 
@@ -69,8 +69,8 @@ async def _judge(
             analysis = await asyncio.to_thread(analyse, wav, tier.name, item)
         record["analysis"] = analysis.to_dict()
     verdict = task_success(tier.name, record["status"], analysis)
-    record["task_success"] = verdict.value
-    record["task_success_reason"] = verdict.reason
+    record["round_success"] = verdict.value
+    record["round_success_reason"] = verdict.reason
 
 
 def _read(path: Path) -> str:
@@ -106,7 +106,7 @@ async def run_feedback_trial(
             await _judge(ctx, record, stage, tier, item)
             atomic.write_json(stage / ROUND_FILE, record)
         summaries.append(round_summary(record))
-        if feedback.stop_on_success and record.get("task_success") is True:
+        if feedback.stop_on_success and record.get("round_success") is True:
             stopped = "success"
             break
         if number + 1 == feedback.rounds:
@@ -124,7 +124,9 @@ async def run_feedback_trial(
             stderr=_read(stage / "stderr.txt"),
             stderr_lines=feedback.stderr_lines,
             analysis=AudioAnalysis.from_dict(measured) if measured else None,
-            success=TaskSuccess(record.get("task_success"), record.get("task_success_reason", "")),
+            success=TaskSuccess(
+                record.get("round_success"), record.get("round_success_reason", "")
+            ),
         )
         conversation = conversation.then(answer.text if answer else "", turn)
     final = dict(record)

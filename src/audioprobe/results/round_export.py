@@ -19,8 +19,8 @@ from audioprobe.summary import ExportType, script_facts, typed
 ROUND_COLUMNS: dict[str, ExportType] = {
     "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
     "tier": "string", "item": "string", "sample": "int64", "round": "int64", "final": "int64",
-    "status": "string", "error": "string", "task_success": "int64",
-    "task_success_reason": "string", "duration_s": "float64", "target_duration_s": "float64",
+    "status": "string", "error": "string", "round_success": "int64",
+    "round_success_reason": "string", "duration_s": "float64", "target_duration_s": "float64",
     "peak": "float64", "rms": "float64", "clipped_share": "float64", "silent_share": "float64",
     "centroid_hz": "float64", "f0_hz": "float64", "target_f0_hz": "float64",
     "cents_error": "float64", "transcript": "string", "transcript_wer": "float64",
@@ -52,7 +52,7 @@ def round_rows(results: RunResults) -> tuple[dict[str, ExportType], list[dict[st
         for position, summary in enumerate(listed):
             record, folder = _round_record(trial, summary)
             analysis = record.get("analysis") or {}
-            success = record.get("task_success")
+            success = record.get("round_success")
             raw: dict[str, Any] = {
                 "run_id": results.run.run_id,
                 "trial_id": trial.trial_id,
@@ -65,8 +65,8 @@ def round_rows(results: RunResults) -> tuple[dict[str, ExportType], list[dict[st
                 "final": int(position == len(listed) - 1),
                 "status": record.get("status"),
                 "error": record.get("error"),
-                "task_success": None if success is None else int(success is True),
-                "task_success_reason": record.get("task_success_reason"),
+                "round_success": None if success is None else int(success is True),
+                "round_success_reason": record.get("round_success_reason"),
                 "target_duration_s": record.get("target_duration_s"),
                 **{name: analysis.get(name) for name in _ANALYSED},
                 **script_facts(trial, folder),

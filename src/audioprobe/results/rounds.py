@@ -22,11 +22,13 @@ from audioprobe.store import TrialRecord
 
 
 def rounds_of(trial: TrialRecord) -> list[dict[str, Any]]:
-    """The trial's rounds ({round, status, task_success, ...}); one for a single-round trial."""
+    """The trial's rounds ({round, status, round_success, ...}); one for a single-round trial."""
     listed = trial.record.get("rounds")
     if isinstance(listed, list) and listed:
         return listed
-    return [{"round": 0, "status": trial.status, "task_success": trial.record.get("task_success")}]
+    return [
+        {"round": 0, "status": trial.status, "round_success": trial.record.get("round_success")}
+    ]
 
 
 def state_at(trial: TrialRecord, number: int) -> dict[str, Any]:
@@ -68,8 +70,8 @@ class RoundCurve:
 
 
 def _success_rate(states: list[dict[str, Any]]) -> Rate:
-    known = [s for s in states if s.get("task_success") is not None]
-    return Rate(sum(s["task_success"] is True for s in known), len(known))
+    known = [s for s in states if s.get("round_success") is not None]
+    return Rate(sum(s["round_success"] is True for s in known), len(known))
 
 
 def _allowed(trials: list[TrialRecord]) -> int:
@@ -89,10 +91,10 @@ def _pass_at(trials: list[TrialRecord]) -> list[PassAtK]:
             if what == "render":
                 counts.append((len(ts), sum(t.status == OK for t in ts)))
             else:
-                known = [t for t in ts if t.record.get("task_success") is not None]
+                known = [t for t in ts if t.record.get("round_success") is not None]
                 if known:
                     counts.append(
-                        (len(known), sum(t.record["task_success"] is True for t in known))
+                        (len(known), sum(t.record["round_success"] is True for t in known))
                     )
         for k in ks_for(samples):
             value, items = mean_pass_at_k(counts, k)
@@ -114,8 +116,8 @@ def round_curves(trials: Iterable[TrialRecord]) -> list[RoundCurve]:
             states = [state_at(t, r) for t in ts]
             rendered = Rate(sum(s.get("status") == OK for s in states), len(states))
             points.append(RoundPoint(r, rendered, _success_rate(states)))
-        failed_first = [t for t in ts if state_at(t, 0).get("task_success") is False]
-        fixed = sum(rounds_of(t)[-1].get("task_success") is True for t in failed_first)
+        failed_first = [t for t in ts if state_at(t, 0).get("round_success") is False]
+        fixed = sum(rounds_of(t)[-1].get("round_success") is True for t in failed_first)
         curves.append(
             RoundCurve(model, tier, allowed, points, Rate(fixed, len(failed_first)), _pass_at(ts))
         )
