@@ -6,6 +6,7 @@ samples in order (cycling when there are fewer lines than samples); "*" answers 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,10 @@ from audioprobe.llm.base import Completion, LLMError
 
 
 class ReplayModel:
-    def __init__(self, name: str, path: Path | str):
+    def __init__(self, name: str, path: Path | str, *, delay_s: float = 0.0):
         self.name = name
         self.path = Path(path)
+        self.delay_s = delay_s  # seconds before each answer, to rehearse a slow endpoint
         self._answers = self._load(self.path)
 
     @staticmethod
@@ -48,6 +50,8 @@ class ReplayModel:
     async def complete(
         self, messages: list[dict[str, str]], *, item_id: str, sample: int, seed: int
     ) -> Completion:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         options = self._answers.get(item_id) or self._answers.get("*")
         if not options:
             raise LLMError(f"replay file {self.path} has no answer for item {item_id!r} (nor '*')")
