@@ -168,8 +168,8 @@ class PlainDisplay:
             return
         self.progress = progress
         self._say(
-            f"{progress.run_id}: {len(progress.models)} model(s), {progress.totals().planned} of"
-            f" {progress.total} trials to run; a progress line every {duration(self.every_s)}"
+            f"{progress.run_id}: {progress.totals().planned} of {progress.total} trials to run"
+            f" ({len(progress.models)} model(s)); a progress line every {duration(self.every_s)}"
         )
         self._thread = threading.Thread(target=self._tick, name="audioprobe-progress", daemon=True)
         self._thread.start()
@@ -200,7 +200,7 @@ class RichDisplay:
     def __init__(self, console: Console):
         self.bars = Progress(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=24),
             MofNCompleteColumn(),
             TextColumn("{task.fields[counts]}"),
             TimeElapsedColumn(),
