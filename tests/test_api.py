@@ -7,9 +7,13 @@ import ast
 import asyncio
 import inspect
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -112,3 +116,29 @@ def test_docs_api_walkthrough_runs_as_written_inside_an_event_loop(
     assert manifest["overrides"] == {"samples": 2, "temperature": 0.3}
     df = namespace["df"]
     assert len(df) == 2 and list(df["status"]) == ["ok", "ok"]  # type: ignore[index]
+
+
+def test_an_interrupt_while_a_cell_waits_cancels_the_run_and_lets_it_clean_up():
+    """Jupyter's stop button raises KeyboardInterrupt in the waiting thread: the run's coroutine
+    is cancelled and its clean-up (stopping servers, unlocking the folder) runs before the
+    interrupt reaches the cell."""
+    from audioprobe.loops import run_coroutine
+
+    cleaned = threading.Event()
+
+    async def long_run() -> None:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            cleaned.set()
+
+    async def cell() -> None:
+        # ipykernel turns SIGINT into KeyboardInterrupt (asyncio.run's own handler would not)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            run_coroutine(long_run())
+        assert cleaned.is_set() and time.monotonic() - started < 10
+
+    asyncio.run(cell())

@@ -107,7 +107,7 @@ def print_plan(planned: RunPlan) -> None:
     samples = manifest["spec"]["samples"]
     for tier, items in manifest["items"].items():
         ids = ", ".join(i["id"] for i in items)
-        console.print(f"{safe(tier)}: {len(items)} items × {samples} sample(s): {safe(ids)}")
+        console.print(f"{safe(tier)}: {len(items)} item(s) × {samples} sample(s): {safe(ids)}")
     if manifest["overrides"]:
         given = ", ".join(f"{k} = {v}" for k, v in manifest["overrides"].items())
         console.print(f"overrides: {safe(given)}")
@@ -117,12 +117,12 @@ def print_plan(planned: RunPlan) -> None:
     systems = {p.system for _, _, p in prompts}
     if len(systems) == 1:
         console.rule("system prompt")
-        console.print(safe(systems.pop()), highlight=False)
+        console.print(safe(systems.pop()), highlight=False, soft_wrap=True)
     for tier, item, prompt in prompts:
         console.rule(f"{safe(tier)}/{safe(item.id)}")
         if len(systems) > 1:
-            console.print(safe(prompt.system), highlight=False)
-        console.print(safe(prompt.user), highlight=False)
+            console.print(safe(prompt.system), highlight=False, soft_wrap=True)
+        console.print(safe(prompt.user), highlight=False, soft_wrap=True)
 
 
 @user_errors
