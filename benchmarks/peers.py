@@ -103,7 +103,7 @@ def _hub_style_vggish(models: Path) -> Any:
     class HubVggish(VGG):
         def forward(self, x: Any, fs: int) -> Any:  # the hub model's preprocess=True path
             examples = waveform_to_examples(np.asarray(x, dtype=np.float64), fs)
-            return super().forward(examples)
+            return super().forward(examples.to(next(self.parameters()).device))
 
     model = HubVggish(make_layers(), postprocess=False)
     model.load_state_dict(torch.load(models / "vggish" / "vggish-10086976.pth"))
@@ -111,7 +111,13 @@ def _hub_style_vggish(models: Path) -> Any:
     return model.eval()
 
 
-def theirs(model_name: str, gen: Path, ref: Path, models: Path, ckpt_dir: Path) -> float:
+def theirs(
+    model_name: str, gen: Path, ref: Path, models: Path, ckpt_dir: Path, device: str
+) -> float:
+    """The package picks the GPU itself when torch sees one (its own rule); `device` is what
+    that rule gives, passed only to the VGGish set up by hand."""
+    import torch
+
     fad_module = _their_module()
     cls = fad_module.FrechetAudioDistance
     if model_name == "pann":
@@ -120,8 +126,8 @@ def theirs(model_name: str, gen: Path, ref: Path, models: Path, ckpt_dir: Path) 
         fad = cls.__new__(cls)  # everything its __init__ sets, except the hub download
         fad.model_name, fad.sample_rate, fad.channels = "vggish", 16000, 1
         fad.verbose, fad.audio_load_worker = False, 8
-        fad.device = __import__("torch").device("cpu")
-        fad.model = _hub_style_vggish(models)
+        fad.device = torch.device(device)
+        fad.model = _hub_style_vggish(models).to(fad.device)
     stats = []
     for folder in (ref, gen):
         audio = fad._FrechetAudioDistance__load_audio_files(str(folder))
@@ -133,12 +139,12 @@ def theirs(model_name: str, gen: Path, ref: Path, models: Path, ckpt_dir: Path) 
     return float(fad.calculate_frechet_distance(mu_r, sigma_r, mu_g, sigma_g))
 
 
-def ours(model_name: str, gen: Path, ref: Path) -> float:
+def ours(model_name: str, gen: Path, ref: Path, device: str) -> float:
     from audioprobe.scoring.audio import AnalysisSettings, load
     from audioprobe.scoring.embeddings import get_embedding
     from audioprobe.scoring.fad import frechet_distance
 
-    emb = get_embedding(model_name)
+    emb = get_embedding(model_name, device=device)
     settings = AnalysisSettings()
     sets = []
     for folder in (ref, gen):
@@ -161,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     threads.prepare_process()
     threads.configure_torch()
+    from audioprobe.devices import resolve_device
+
+    device = resolve_device("auto")  # the package's own rule: the GPU when there is one
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -171,13 +180,13 @@ def main(argv: list[str] | None = None) -> int:
         write_clips(gen, args.clips, args.seconds, seed=1)
         write_clips(ref, args.clips, args.seconds, seed=2)
         for name in ("vggish", "pann"):
-            ours(name, gen, ref)  # load the model and warm up outside the timing
+            ours(name, gen, ref, device)  # load the model and warm up outside the timing
             started = time.perf_counter()
-            value_ours = ours(name, gen, ref)
+            value_ours = ours(name, gen, ref, device)
             t_ours = time.perf_counter() - started
-            theirs(name, gen, ref, models, ckpt)
+            theirs(name, gen, ref, models, ckpt, device)
             started = time.perf_counter()
-            value_theirs = theirs(name, gen, ref, models, ckpt)
+            value_theirs = theirs(name, gen, ref, models, ckpt, device)
             t_theirs = time.perf_counter() - started
             rows.append(
                 {
@@ -190,15 +199,17 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
     print(
-        f"{args.clips} + {args.clips} clips of {args.seconds} s at {FILE_SR} Hz;"
+        f"{args.clips} + {args.clips} clips of {args.seconds} s at {FILE_SR} Hz; device {device};"
         f" {threads.threads_per_worker()} torch threads"
     )
-    print(f"{'model':<8} {'audioprobe s':>12} {'package s':>10} {'ratio':>6} {'FAD ours':>10}"
-          f" {'FAD theirs':>10}")  # fmt: skip
+    print(f"{'model':<8} {'audioprobe s':>12} {'package s':>10} {'ratio':>6} {'FAD ours':>11}"
+          f" {'FAD theirs':>11} {'rel. diff':>9}")  # fmt: skip
     for r in rows:
+        diff = abs(r["fad_audioprobe"] - r["fad_package"]) / abs(r["fad_package"])
         print(
             f"{r['model']:<8} {r['audioprobe_s']:>12.2f} {r['fad_package_s']:>10.2f}"
-            f" {r['ratio']:>6.1f} {r['fad_audioprobe']:>10.4f} {r['fad_package']:>10.4f}"
+            f" {r['ratio']:>6.1f} {r['fad_audioprobe']:>11.4g} {r['fad_package']:>11.4g}"
+            f" {diff:>9.2%}"
         )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

@@ -33,7 +33,7 @@ def test_unknown_baseline_lists_the_known_ones():
         ({"step": 10}, "unknown option 'step'; known: .*steps"),
         ({"steps": "ten"}, "steps='ten': expected int"),
         ({"guidance_scale": True}, "guidance_scale=True: expected int/float"),
-        ({"device": "gpu"}, "expected cpu, cuda or cuda:N"),
+        ({"device": "gpu"}, "expected cpu, cuda, cuda:N or auto"),
         ({"prompt": "title"}, "expected caption, request or sentence"),
     ],
 )

@@ -23,3 +23,17 @@ def test_a_gpu_embedding_takes_larger_batches_than_on_the_cpu() -> None:
     cpu, gpu = get_embedding("aisfx", device="cpu"), get_embedding("aisfx", device="cuda")
     assert max(len(b) for b in cpu._batches(lengths)) == cpu.batch_size
     assert [len(b) for b in gpu._batches(lengths)] == [gpu.gpu_batch_size, 70 - gpu.gpu_batch_size]
+
+
+def test_score_on_a_gpu_that_is_not_there_stops_with_one_line_before_any_work(tmp_path) -> None:
+    from score_helpers import make_run
+    from typer.testing import CliRunner
+
+    from audioprobe.cli import app
+
+    store = make_run(tmp_path / "run", "notes", ["sine-a4"], {"m": [None]})
+    result = CliRunner().invoke(app, ["score", str(store.root), "--device", "cuda"])
+    assert result.exit_code == 2
+    assert "torch sees no GPU" in result.output and "--device cpu" in result.output
+    assert "Traceback" not in result.output
+    assert not (store.root / "cards.json").exists()  # nothing was scored

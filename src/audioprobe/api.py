@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from audioprobe import runner
-from audioprobe.errors import AudioprobeError
+from audioprobe.devices import parse_device, resolve_device
 from audioprobe.loops import run_coroutine
 from audioprobe.model_kinds import model_kind
 from audioprobe.progress import Display, RunProgress, display_for, usage_table
@@ -36,8 +36,7 @@ FROM_PYTHON = "(given from Python)"
 
 def with_device(model: ModelSpec, device: str) -> ModelSpec:
     """The model with a baseline's device set (language models run where their server runs)."""
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise AudioprobeError(f"--device {device!r}: expected cpu, cuda or cuda:N")
+    parse_device(device)
     if model_kind(model.kind).writes_code:
         return model
     return model.model_copy(update={"extra": {**model.extra, "device": device}})
@@ -218,12 +217,14 @@ def score(
     """Add metrics to a run (idempotent: values already computed are kept) and return it.
 
     `metrics` are registered metric names (docs/scoring.md); default: the experiment's list,
-    else every registered metric. `progress` receives one message per step. What was done is in
+    else every registered metric. `device` is cpu, cuda, cuda:N or auto (a GPU when torch sees
+    one), for embedding models. `progress` receives one message per step. What was done is in
     the returned Run's `score_report`.
     """
     from audioprobe.scoring import score_run
 
     root = Path(path)
+    device = resolve_device(device)  # a GPU that is not there fails before any work
     with hold_run(root, "score"):
         store = open_store(root)
         report: ScoreReport = score_run(

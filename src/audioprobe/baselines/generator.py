@@ -17,6 +17,7 @@ from audioprobe.baselines import weights
 from audioprobe.baselines.audio_out import write_mono_wav
 from audioprobe.baselines.catalog import BaselineEntry
 from audioprobe.baselines.weights import Weights
+from audioprobe.devices import parse_device, resolve_device
 from audioprobe.errors import ConfigError, Unavailable
 from audioprobe.tiers import Item, Tier
 
@@ -29,12 +30,6 @@ COMMON_OPTIONS: dict[str, OptionType] = {
     "device": str,
     "prompt": str,
 }
-
-
-def check_device(device: str) -> str:
-    if device == "cpu" or device == "cuda" or (device.startswith("cuda:") and device[5:].isdigit()):
-        return device
-    raise ConfigError(f"baseline option device={device!r}: expected cpu, cuda or cuda:N")
 
 
 class Synthesis:
@@ -59,7 +54,9 @@ class Baseline:
         self.entry = entry
         self.name = name
         self.options = self._checked({**entry.defaults, **options})
-        self.device = check_device(str(self.options.get("device", "cpu")))
+        device = parse_device(str(self.options.get("device", "cpu")))
+        # auto settles here; a named GPU that is absent makes the baseline unavailable later
+        self.device = resolve_device(device) if device == "auto" else device
         self.prompt_field = self.options.get("prompt", entry.prompt)
         if self.prompt_field not in ("caption", "request", "sentence"):
             raise ConfigError(

@@ -89,7 +89,9 @@ def score(
             " experiment's list, else every registered metric (docs/scoring.md)",
         ),
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda, for embedding models")] = "cpu",
+    device: Annotated[
+        str, typer.Option(help="cpu, cuda, cuda:N or auto (a GPU when torch sees one)")
+    ] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """Add metrics to a run: pitch, WER, CLAP, FAD/KAD against references. Safe to re-run."""
