@@ -65,9 +65,14 @@ def _import_file(file: Path) -> None:
 class Registry(Generic[T]):
     """Implementations of one extension point by name."""
 
-    def __init__(self, what: str, builtin: tuple[str, ...]):
+    def __init__(
+        self, what: str, builtin: tuple[str, ...] = (), lazy: dict[str, str] | None = None
+    ):
         self.what = what  # "model kind", "sandbox backend", ...
         self._builtin = builtin  # modules that register audioprobe's own implementations
+        # name -> "module:attribute", imported only when that name is asked for (an optional
+        # dependency that is absent then fails that lookup alone, with ImportError)
+        self._lazy = dict(lazy or {})
         self._entries: dict[str, T] = {}
 
     def register(self, name: str) -> Callable[[T], T]:
@@ -86,15 +91,18 @@ class Registry(Generic[T]):
 
     def names(self) -> list[str]:
         self._ensure()
-        return list(self._entries)
+        return list(dict.fromkeys([*self._lazy, *self._entries]))
 
     def get(self, name: str) -> T:
         """The implementation named `name`; ConfigError naming the registered ones if none."""
         self._ensure()
+        if name not in self._entries and name in self._lazy:
+            module, _, attribute = self._lazy[name].partition(":")
+            self._entries[name] = getattr(importlib.import_module(module), attribute)
         try:
             return self._entries[name]
         except KeyError:
-            known = ", ".join(self._entries)
+            known = ", ".join(self.names())
             raise ConfigError(f"unknown {self.what} {name!r}; registered: {known}") from None
 
     def check(self, name: str) -> str:

@@ -113,11 +113,21 @@ class TierSelection(BaseModel):
 class SandboxSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["auto", "docker", "bwrap", "subprocess"] = "auto"
+    backend: str = Field("auto", description="auto or a registered sandbox backend")
     parallel: int | None = Field(
         None, ge=1, le=32, description="scripts run at once; default: cores and memory allow"
     )
     limits: Limits = Field(default_factory=Limits)
+
+    @field_validator("backend")
+    @classmethod
+    def _registered_backend(cls, name: str) -> str:
+        from audioprobe.sandbox import backend_names
+
+        known = backend_names()
+        if name not in known:
+            raise ValueError(f"unknown sandbox backend {name!r}; expected {', '.join(known)}")
+        return name
 
     @model_validator(mode="after")
     def _fill_parallel(self) -> SandboxSpec:

@@ -41,7 +41,7 @@ def build(
 @user_errors
 def info(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Which backends can run here, what 'auto' picks, and the docker image tag."""
-    from audioprobe.sandbox import BACKEND_NAMES, SandboxUnavailable, get_backend
+    from audioprobe.sandbox import SandboxUnavailable, backend_names, get_backend
     from audioprobe.sandbox.bwrap import BwrapBackend, find_bwrap
     from audioprobe.sandbox.engine import engine_status
     from audioprobe.sandbox.image import image_tag
@@ -53,7 +53,7 @@ def info(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> No
     except SandboxUnavailable as exc:
         auto = f"none ({exc})"
     report = {
-        "backends": list(BACKEND_NAMES),
+        "backends": backend_names(),
         "auto": auto,
         "bwrap": {"available": bwrap_ok, "why_not": bwrap_why, "binary": str(find_bwrap()[0])},
         "docker": {"available": engine_ok, "why_not": engine_why, "image": image_tag()},
