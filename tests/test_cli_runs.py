@@ -43,6 +43,8 @@ def test_runs_lists_each_run_with_spec_models_trials_ok_and_scored(
     assert rows["first"][3:] == ["finished", "3", "3", "no"]
     assert rows["nested/second"][3:] == ["finished", "2", "2", "yes"]
     assert "no runs under" in cli("runs", str(tmp_path / "runs" / "first" / "trials"))
+    monkeypatch.chdir(tmp_path)  # the default folder, given relative: ./runs
+    assert "nested/second" in cli("runs") and "first" in cli("runs")
     out = cli("runs", str(tmp_path / "missing"), code=2)
     assert "is not a folder" in out and "Traceback" not in out
 

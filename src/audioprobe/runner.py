@@ -19,7 +19,6 @@ from typing import Any
 
 from audioprobe import __version__
 from audioprobe.errors import AudioprobeError, ConfigError
-from audioprobe.loops import run_coroutine
 from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
@@ -218,10 +217,3 @@ async def execute_async(
             handles = open_models(needed, stack)
             await _run_all(store, todo, handles, backend, on_done)
     return Counter(t.status for t in store.trials())
-
-
-def execute(
-    store: RunStore, todo: list[TrialKey], on_done: ProgressHook | None = None
-) -> Counter[str]:
-    """`execute_async` from synchronous code, inside a running event loop or not."""
-    return run_coroutine(execute_async(store, todo, on_done))

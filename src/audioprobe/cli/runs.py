@@ -30,11 +30,12 @@ def runs(
         console.print(f"no runs under {safe(runs_dir)} (a run is a folder with a run.json)")
         return
     table = Table(title=f"{len(found)} runs under {safe(runs_dir)}", title_justify="left")
+    # Every column keeps its heading whole; long run and model names fold onto more lines.
     for col in ("run", "spec", "created", "models", "status"):
-        table.add_column(col, no_wrap=col != "models")
+        table.add_column(col, min_width=len(col), overflow="fold")
     for col in ("trials", "ok"):
-        table.add_column(col, justify="right")
-    table.add_column("scored")
+        table.add_column(col, justify="right", min_width=len(col))
+    table.add_column("scored", min_width=len("scored"))
     for r in found:
         table.add_row(
             safe(r.key),

@@ -59,7 +59,7 @@ def _index_facts(root: Path) -> tuple[dict[str, int], bool]:
     path = root / "index.sqlite"
     if not path.is_file():
         return {}, False
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
     try:
         rows = db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status").fetchall()
         scored = bool(
