@@ -17,13 +17,14 @@ DEMO_RUN ?= runs/demo
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/nodeps.txt Makefile scripts/install_refs_deps.sh scripts/install_browser.sh
+$(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile scripts/install_refs_deps.sh scripts/install_browser.sh
 	@start=$$SECONDS; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	$(PIP) install -q --upgrade pip && \
 	$(PIP) install -q "$(TORCH)" && \
 	$(PIP) install -q -e ".[all,dev]" && \
 	$(PIP) install -q --no-deps -r requirements/nodeps.txt && \
+	$(PIP) install -q --no-deps -r <($(PY) scripts/sandbox_pins.py) && \
 	bash scripts/install_refs_deps.sh $(VENV) && \
 	VENV=$(VENV) sh scripts/install_browser.sh && \
 	echo "install took $$((SECONDS - start)) s"

@@ -23,7 +23,7 @@ from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
 from audioprobe.prompts import RenderedPrompt, render_prompt
-from audioprobe.sandbox import SandboxBackend, get_backend
+from audioprobe.sandbox import SandboxBackend, get_backend, runtime_hash
 from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
@@ -126,6 +126,9 @@ def plan_run(
         "models": [m.model_dump(mode="json") for m in models],
         "versions": package_versions(),
         "git_commit": git_commit(),
+        # the sandbox runtime scripts run in (sandbox/runtime.toml); each trial's exec.runtime
+        # says which one actually ran it, should a resume happen under another
+        "sandbox_runtime": runtime_hash(),
         "tiers": {
             name: {"title": t.title, "level": t.level, "sample_rate": t.sample_rate}
             for name, (t, _) in selected.items()

