@@ -4,6 +4,7 @@ tokens, even while no trial finishes; at the end the tokens and cost per model."
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -111,3 +112,27 @@ def test_the_period_is_30_seconds_unless_set_and_a_bad_value_is_one_line(tmp_pat
     assert result.returncode == 2
     assert f"{EVERY_ENV}='soon'" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_a_terminal_gets_a_bar_per_model_with_its_counts_and_an_eta(tmp_path, isolated_cache):
+    from rich.console import Console
+
+    from audioprobe import api
+
+    console = Console(file=io.StringIO(), force_terminal=True, record=True, width=160)
+    planned = api.prepare(
+        "smoke",
+        models=[f"replay:{ANSWERS}", "baseline:piper"],
+        tiers=["notes"],
+        samples=2,
+        out=tmp_path / "run",
+    )
+    api.run_plan(planned, console=console)
+    # the live display redraws in place: keep each bar's last drawing
+    drawn = console.export_text()
+    last = dict(re.findall(r"(run|answers_ok|piper) +[━╺╸]+ +(\d+/\d+ [^\n]*?ETA [-:\d]+)", drawn))
+    # the replay's two notes render; piper (a speech model) has nothing to do on notes: its
+    # trials are not run, and not counted as the model's failures
+    assert re.match(r"2/2 2 ok, 0 failed +\d:\d\d:\d\d ETA 0:00:00", last["answers_ok"])
+    assert re.match(r"2/2 0 ok, 0 failed, 2 not run ", last["piper"])
+    assert re.match(r"4/4 2 ok, 0 failed, 2 not run; tokens 0 in / 0 out ", last["run"])

@@ -30,7 +30,7 @@ from rich.progress import (
 from rich.table import Table
 
 from audioprobe.errors import ConfigError
-from audioprobe.outcomes import OK, is_infrastructure
+from audioprobe.outcomes import OK, is_infrastructure, is_model_outcome
 from audioprobe.safetext import printable
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.summary import model_usage
@@ -70,18 +70,20 @@ class Tally:
     planned: int = 0
     done: int = 0
     ok: int = 0
-    infra: int = 0
+    failed: int = 0  # the model's own failures (no_code, runtime_error, ...)
+    infra: int = 0  # the infrastructure's (llm_error, sandbox_error): resume retries them
     tokens_in: int = 0
     tokens_out: int = 0
 
     @property
-    def failed(self) -> int:
-        """The model's own failures (infrastructure faults are counted apart)."""
-        return self.done - self.ok - self.infra
+    def not_run(self) -> int:
+        """Trials with nothing to measure (a baseline's missing weights, a tier it lacks)."""
+        return self.done - self.ok - self.failed - self.infra
 
     def counts(self) -> str:
         text = f"{self.ok} ok, {self.failed} failed"
-        return text + (f", {self.infra} infrastructure" if self.infra else "")
+        text += f", {self.infra} infrastructure" if self.infra else ""
+        return text + (f", {self.not_run} not run" if self.not_run else "")
 
 
 class RunProgress:
@@ -110,6 +112,7 @@ class RunProgress:
             tally = self.models.setdefault(key.model, Tally())
             tally.done += 1
             tally.ok += status == OK
+            tally.failed += status != OK and is_model_outcome(str(status))
             tally.infra += is_infrastructure(str(status))
             tally.tokens_in += int(response.get("prompt_tokens") or 0)
             tally.tokens_out += int(response.get("completion_tokens") or 0)
@@ -122,6 +125,7 @@ class RunProgress:
                 out.planned += t.planned
                 out.done += t.done
                 out.ok += t.ok
+                out.failed += t.failed
                 out.infra += t.infra
                 out.tokens_in += t.tokens_in
                 out.tokens_out += t.tokens_out
