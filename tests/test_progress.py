@@ -136,3 +136,31 @@ def test_a_terminal_gets_a_bar_per_model_with_its_counts_and_an_eta(tmp_path, is
     assert re.match(r"2/2 2 ok, 0 failed +\d:\d\d:\d\d ETA 0:00:00", last["answers_ok"])
     assert re.match(r"2/2 0 ok, 0 failed, 2 not run ", last["piper"])
     assert re.match(r"4/4 2 ok, 0 failed, 2 not run; tokens 0 in / 0 out ", last["run"])
+
+
+def test_tokens_add_up_every_feedback_round(tmp_path, isolated_cache):
+    """Each round is a request of its own (11 prompt and 7 completion tokens here): a trial of
+    two rounds took 22 and 14, in the progress line and in the closing table alike."""
+    from rich.console import Console
+
+    from audioprobe import api
+    from audioprobe.summary import model_usage
+
+    with FaultServer() as server:
+        spec = tmp_path / "fb.toml"
+        spec.write_text(
+            'name = "fb"\n[[tiers]]\nname = "notes"\nitems = ["sine-a4"]\n'
+            '[[models]]\nname = "m"\nkind = "openai"\nmodel = "m"\n'
+            f'base_url = "{server.base_url}"\n'
+            "price_in = 1000\nprice_out = 2000\n"
+            '[feedback]\nrounds = 2\nstop_on_success = false\n[sandbox]\nbackend = "subprocess"\n'
+        )
+        console = Console(file=io.StringIO(), width=200)  # not a terminal: plain lines
+        run = api.run_plan(api.prepare(spec, out=tmp_path / "run"), console=console)
+        assert server.state.count() == 2
+    [usage] = model_usage(run.store)
+    assert (usage.trials, usage.tokens_in, usage.tokens_out) == (1, 22, 14)
+    assert usage.cost_usd == (22 * 1000 + 14 * 2000) / 1e6
+    printed = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "1/1 trials, 1 ok, 0 failed; finished; tokens 22 in / 14 out" in printed
+    assert re.search(r"m\s*│\s*1\s*│\s*22\s*│\s*14\s*│\s*0\.05\b", printed), printed

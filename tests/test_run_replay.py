@@ -57,6 +57,7 @@ def test_smoke_over_three_tiers_writes_wavs_of_requested_length(tmp_path, isolat
         ):
             assert (folder / name).is_file(), name
         assert "output.wav" in (folder / "prompt.txt").read_text()
+    assert f"sandbox runtime {runtime_hash()}" in cli("show", str(out))
 
     rows = list(csv.DictReader(io.StringIO(cli("export", str(out), "--format", "csv"))))
     assert len(rows) == 3

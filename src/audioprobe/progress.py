@@ -33,7 +33,7 @@ from audioprobe.errors import ConfigError
 from audioprobe.outcomes import OK, is_infrastructure, is_model_outcome
 from audioprobe.safetext import printable
 from audioprobe.store import RunStore, TrialKey
-from audioprobe.summary import model_usage
+from audioprobe.summary import model_usage, tokens
 
 EVERY_ENV = "AUDIOPROBE_PROGRESS_EVERY"
 DEFAULT_EVERY_S = 30.0
@@ -107,15 +107,15 @@ class RunProgress:
 
     def record(self, key: TrialKey, record: dict[str, Any]) -> Tally:
         status = record.get("status")
-        response = record.get("response") or {}
+        tokens_in, tokens_out = tokens(record)
         with self._lock:
             tally = self.models.setdefault(key.model, Tally())
             tally.done += 1
             tally.ok += status == OK
             tally.failed += status != OK and is_model_outcome(str(status))
             tally.infra += is_infrastructure(str(status))
-            tally.tokens_in += int(response.get("prompt_tokens") or 0)
-            tally.tokens_out += int(response.get("completion_tokens") or 0)
+            tally.tokens_in += tokens_in
+            tally.tokens_out += tokens_out
         return tally
 
     def totals(self) -> Tally:

@@ -19,10 +19,11 @@ from typing import Any
 
 from audioprobe import __version__
 from audioprobe.errors import AudioprobeError, ConfigError
+from audioprobe.feedback.rounds import run_feedback_trial
 from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
-from audioprobe.prompts import RenderedPrompt, render_prompt
+from audioprobe.prompts import RenderedPrompt, read_template, render_prompt
 from audioprobe.sandbox import SandboxBackend, get_backend, runtime_hash
 from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
@@ -116,6 +117,8 @@ def plan_run(
     if not keys:
         raise ConfigError(f"spec {spec.name!r} selects no trials; check its tiers and items")
     check_models(models)
+    if spec.feedback is not None:  # a missing feedback template fails now, not after round 0
+        read_template(spec.feedback.template)
     sandbox_for(spec, models)
     root = out or Path(spec.output_dir) / new_run_id(spec)
     manifest = {
@@ -192,6 +195,8 @@ async def _run_all(
         if not model_kind(specs[key.model].kind).writes_code:
             return await run_audio_trial(ctx, key, handle, tier, item)
         prompt = render_prompt(tier, item, spec.system_prompt)
+        if spec.feedback is not None:
+            return await run_feedback_trial(ctx, key, handle, tier, item, prompt, spec.feedback)
         return await run_code_trial(ctx, key, handle, tier, item, prompt)
 
     async def one(key: TrialKey) -> None:

@@ -143,6 +143,22 @@ class ScoringSpec(BaseModel):
     metrics: list[str] | None = Field(None, description="metric names; defaults from scoring/")
 
 
+class FeedbackSpec(BaseModel):
+    """Rounds of repair: after each round the model is shown what its code produced and asked
+    again, until the task succeeds (feedback.success) or `rounds` answers have been given.
+
+    `rounds = 1` asks once, as without the table, but still analyses each clip, so task success
+    is known. Baselines write no code and always take one round.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    rounds: int = Field(1, ge=1, le=10, description="answers per trial, the first included")
+    template: str = Field("feedback.txt", description="feedback prompt, a file under prompts/")
+    stderr_lines: int = Field(20, ge=0, le=200, description="last lines of stderr fed back")
+    stop_on_success: bool = Field(True, description="end a trial at its first task success")
+
+
 class ExperimentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -156,6 +172,7 @@ class ExperimentSpec(BaseModel):
     models: list[ModelSpec] = Field(default_factory=list)
     sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
+    feedback: FeedbackSpec | None = Field(None, description="rounds of repair; absent: one round")
 
     @field_validator("models")
     @classmethod

@@ -135,6 +135,13 @@ class TrialRecord:
     run_root: Path
 
     @property
+    def files_dir(self) -> Path:
+        """The folder of the prompt, answer and script that made the result: the trial folder,
+        or the final round's folder of a trial with feedback rounds (its record's stage_dir)."""
+        stage = self.record.get("stage_dir")
+        return self.run_root / stage if isinstance(stage, str) and stage else self.dir
+
+    @property
     def wav_path(self) -> Path | None:
         """The rendered clip, absolute; None unless the trial produced usable audio."""
         rel = self.record.get("wav")

@@ -12,6 +12,7 @@ from rich.table import Table
 from audioprobe import api
 from audioprobe.api import open_store
 from audioprobe.cli.common import console, fail, holds_run, on_interrupt, safe, user_errors
+from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
 from audioprobe.results.run import Run
@@ -194,6 +195,12 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
     store = open_store(run_dir)
     console.print(_outcome_rich_table(store))
+    runtime = Run(store).manifest.sandbox_runtime
+    if runtime:
+        console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
+    trials = store.trials()
+    for table in round_tables(trials, int(store.manifest["spec"].get("samples", 1))):
+        console.print(table)
     tables, notes = summary_tables(store)
     for table in tables:
         console.print(table)

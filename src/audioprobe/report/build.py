@@ -42,6 +42,7 @@ from audioprobe.report.items import write_items
 from audioprobe.report.media import playable
 from audioprobe.report.nearest import NearestFinder
 from audioprobe.report.plots import overview_plots
+from audioprobe.report.rounds import rounds_section
 from audioprobe.report.scores import numeric_series
 from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.store import RunStore
@@ -259,6 +260,7 @@ def build_report(
 
     say(f"plots for {len(rows)} model × tier rows")
     plots = overview_plots(rows, series, folder)
+    rounds = rounds_section(results.trials, folder)
     lap("plots")
 
     say(f"clips and spectrograms for {sum(v.trial.status == 'ok' for v in views)} ok trials")
@@ -315,6 +317,7 @@ def build_report(
             reasons=reasons,
             metrics=metrics,
             plots=plots,
+            section=rounds,
             n_trials=len(views),
             scored=bool(metrics or series.cells),
             generated=time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -57,6 +57,8 @@ class Manifest(_Lenient):
     spec: SpecView = Field(default_factory=SpecView)
     tiers: dict[str, TierInfo] = Field(default_factory=dict)
     items: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    # the hash of the sandbox runtime every script of the run ran in (sandbox/runtime.toml)
+    sandbox_runtime: str | None = None
 
 
 class Run:
