@@ -66,3 +66,11 @@ def test_dry_run_prints_models_plan_and_every_prompt_and_writes_nothing(tmp_path
         item = next(i for i in t.items if i.id in ("sine-a4", "rain", "harvard-01"))
         assert " ".join(render_prompt(t, item).user.split()) in text
         assert f"{tier}/{item.id}" in text
+
+
+def test_dry_run_of_a_feedback_experiment_says_how_many_rounds(tmp_path, monkeypatch):
+    monkeypatch.setattr(console, "_width", 250)
+    shown = cli("run", "feedback", "--model", f"replay:{ANSWERS}", "--tier", "notes", "--dry-run")
+    text = " ".join(shown.split())
+    assert "3 trials" in text
+    assert "feedback: up to 2 answers per trial, or until the task succeeds" in text

@@ -112,6 +112,13 @@ def print_plan(planned: RunPlan) -> None:
     if manifest["overrides"]:
         given = ", ".join(f"{k} = {v}" for k, v in manifest["overrides"].items())
         console.print(f"overrides: {safe(given)}")
+    feedback = manifest["spec"].get("feedback")
+    if feedback:
+        until = ", or until the task succeeds" if feedback["stop_on_success"] else ""
+        console.print(
+            f"feedback: up to {feedback['rounds']} answers per trial{until}; only the first"
+            " prompt of each is shown below (the later ones are written from each round's result)"
+        )
     if all(m["kind"] == "baseline" for m in manifest["models"]):
         return
     prompts = planned.prompts()
