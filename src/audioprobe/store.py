@@ -99,6 +99,18 @@ def path_part(name: str) -> str:
     return "%2E" + encoded[1:] if encoded.startswith(".") else encoded
 
 
+def connect_read_only(root: Path) -> sqlite3.Connection | None:
+    """The run's index opened read-only (a running run keeps writing to it), or None if absent.
+
+    Views that only look (the viewer's run list, a report's staleness check) use this so that
+    looking never takes a write lock or creates an index.
+    """
+    path = Path(root) / INDEX_NAME
+    if not path.is_file():
+        return None
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+
+
 def trial_id_for(model: str, tier: str, item: str, sample: int) -> str:
     return f"{model}/{tier}/{item}/{sample}"
 

@@ -14,6 +14,7 @@ from audioprobe.api import open_store
 from audioprobe.cli.common import console, fail, holds_run, on_interrupt, safe, user_errors
 from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
+from audioprobe.listening.agreement import agreement_text, run_agreements
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
 from audioprobe.results.run import Run
 from audioprobe.runner import RunPlan
@@ -215,6 +216,8 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
         console.print(f"[dim]\\[{i}][/] {safe(note)}", highlight=False)
     if not tables:
         console.print(f"not scored yet: audioprobe score {safe(store.root)}")
+    if run_agreements(store):  # listening tests answered: how each metric agrees with ears
+        console.print(safe(agreement_text(store)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -77,6 +77,17 @@ def print_summary(store: RunStore) -> bool:
     return bool(tables)
 
 
+def print_claim(store: RunStore) -> None:
+    """Per model, whether the tier-comparable measures fall from tier to tier (the study's
+    claim), each step with its interval; nothing when no model has two tiers to compare."""
+    from audioprobe.compare import claim_text
+    from audioprobe.results.paired import claim_steps
+
+    text = claim_text(claim_steps(RunResults.of(store)))
+    if text:
+        console.print(safe(text), highlight=False, soft_wrap=True)
+
+
 @user_errors
 def score(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
@@ -115,6 +126,7 @@ def score(
     for note in report.notes:
         console.print(f"[yellow]{safe(note)}[/]")
     print_summary(store)
+    print_claim(store)
 
 
 def register(app: typer.Typer) -> None:

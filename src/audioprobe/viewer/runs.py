@@ -16,6 +16,7 @@ from pathlib import Path
 
 from audioprobe.outcomes import PENDING
 from audioprobe.report.source import is_current
+from audioprobe.store import connect_read_only
 
 RECENT_S = 120.0
 DEPTH = 3  # run folders are looked for this many levels below the runs folder
@@ -56,10 +57,9 @@ def report_state(root: Path) -> str:
 def _index_facts(root: Path) -> tuple[dict[str, int], bool]:
     """Status counts, and whether metric cards are stored, straight from the index, read-only
     (a running run keeps writing to it)."""
-    path = root / "index.sqlite"
-    if not path.is_file():
+    db = connect_read_only(root)
+    if db is None:
         return {}, False
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
     try:
         rows = db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status").fetchall()
         scored = bool(
