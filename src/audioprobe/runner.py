@@ -20,13 +20,12 @@ from typing import Any
 from audioprobe import __version__
 from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.feedback.rounds import run_feedback_trial
-from audioprobe.llm.openai_compat import missing_key
-from audioprobe.llm.replay import ReplayModel
+from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
-from audioprobe.prompts import read_template, render_prompt
+from audioprobe.prompts import RenderedPrompt, read_template, render_prompt
 from audioprobe.sandbox import SandboxBackend, get_backend, runtime_hash
-from audioprobe.spec import ExperimentSpec, ModelSpec
+from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
 from audioprobe.trial import TrialContext, isolated, run_audio_trial, run_code_trial
@@ -69,26 +68,24 @@ class RunPlan:
     manifest: dict[str, Any]
     keys: list[TrialKey]
 
+    def prompts(self) -> list[tuple[str, Item, RenderedPrompt]]:
+        """(tier, item, prompt) of each planned item, as the language models will be asked."""
+        system = self.manifest["spec"]["system_prompt"]
+        out = []
+        for tier_name, raws in self.manifest["items"].items():
+            tier = load_tier(tier_name)
+            for raw in raws:
+                item = tier.item(raw["id"])
+                out.append((tier_name, item, render_prompt(tier, item, system)))
+        return out
+
 
 def check_models(models: list[ModelSpec]) -> None:
     """Fail now, with the fix, on what would otherwise fail every trial: a missing API key, an
     unknown local model or baseline, a replay file that is absent or malformed. (A baseline's
     missing weights are not checked: they are its trials' `unavailable` outcome.)"""
     for spec in models:
-        if spec.kind == "replay":
-            ReplayModel(spec.name, Path(spec.model))
-        elif spec.kind == "openai":
-            problem = missing_key(spec)
-            if problem:
-                raise ConfigError(problem)
-        elif spec.kind == "local":
-            from audioprobe.llm.local import resolve_gguf
-
-            resolve_gguf(spec.model)
-        elif spec.kind == "baseline":
-            from audioprobe.baselines import get_baseline
-
-            get_baseline(spec.model, name=spec.name, options=spec.extra)
+        model_kind(spec.kind).check(spec)
 
 
 def plan_run(
@@ -99,12 +96,22 @@ def plan_run(
     tier_filter: list[str] | None = None,
     limit: int | None = None,
     out: Path | None = None,
+    overrides: Overrides | None = None,
 ) -> RunPlan:
     """Everything `run` needs, checked before the run folder exists (so an error leaves none)."""
+    overrides = overrides or Overrides()
+    spec, models = overrides.apply(spec, models)
     if not models:
         raise AudioprobeError(f"spec {spec.name!r} names no models; add [[models]] or pass --model")
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit {limit}: give at least 1 item per tier")
+    names = [m.name for m in models]
+    if len(set(names)) < len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigError(
+            f"two models would be named {', '.join(map(repr, repeated))}; name them in the spec"
+            " ([[models]] name = ...) to tell them apart"
+        )
     selected = select_items(spec, tier_filter, limit)
     keys = plan_trials(models, selected, spec.samples)
     if not keys:
@@ -134,6 +141,7 @@ def plan_run(
             for name, (_, items) in selected.items()
         },
         "plan": {"tiers": list(selected), "limit": limit, "trials": len(keys)},
+        "overrides": overrides.given(),
     }
     return RunPlan(root, manifest, keys)
 
@@ -154,7 +162,7 @@ def sandbox_for(spec: ExperimentSpec, models: list[ModelSpec]) -> SandboxBackend
 
     Called before any work starts so that a missing backend stops the run with its how-to.
     """
-    if all(m.kind == "baseline" for m in models):
+    if not any(model_kind(m.kind).writes_code for m in models):
         return None
     return get_backend(spec.sandbox.backend)
 
@@ -184,7 +192,7 @@ async def _run_all(
     async def attempt(key: TrialKey, item: Item) -> dict[str, Any]:
         tier = tiers[key.tier]
         handle = handles[key.model]
-        if specs[key.model].kind == "baseline":
+        if not model_kind(specs[key.model].kind).writes_code:
             return await run_audio_trial(ctx, key, handle, tier, item)
         prompt = render_prompt(tier, item, spec.system_prompt)
         if spec.feedback is not None:
@@ -204,15 +212,16 @@ async def _run_all(
             await close()
 
 
-def execute(
+async def execute_async(
     store: RunStore, todo: list[TrialKey], on_done: ProgressHook | None = None
 ) -> Counter[str]:
-    """Run the trials `todo` (from `store.pending_keys()`); the status counts of the whole run."""
+    """Run the trials `todo` (from `store.pending_keys()`) on the running event loop; the status
+    counts of the whole run."""
     if todo:
         needed = [m for m in run_models(store) if m.name in {k.model for k in todo}]
         spec = ExperimentSpec.model_validate(store.manifest["spec"])
         backend = sandbox_for(spec, needed)
         with ExitStack() as stack:
             handles = open_models(needed, stack)
-            asyncio.run(_run_all(store, todo, handles, backend, on_done))
+            await _run_all(store, todo, handles, backend, on_done)
     return Counter(t.status for t in store.trials())

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
@@ -89,6 +90,15 @@ def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
     )
 
 
+def path_part(name: str) -> str:
+    """`name` as one folder name, reversibly (urllib.parse.unquote gives it back): characters
+    other than letters, digits and `_.-~` are percent-encoded, and so is a leading dot. Names of
+    the old pattern ([A-Za-z0-9][A-Za-z0-9_.-]*) are unchanged, so older runs keep their folders.
+    """
+    encoded = quote(name, safe="")
+    return "%2E" + encoded[1:] if encoded.startswith(".") else encoded
+
+
 def connect_read_only(root: Path) -> sqlite3.Connection | None:
     """The run's index opened read-only (a running run keeps writing to it), or None if absent.
 
@@ -119,7 +129,7 @@ class TrialKey:
 
     @property
     def rel_dir(self) -> str:
-        return f"trials/{self.model}/{self.tier}/{self.item}/s{self.sample}"
+        return f"trials/{path_part(self.model)}/{self.tier}/{self.item}/s{self.sample}"
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -69,6 +70,52 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ModelUsage:
+    """What one model's answers took, over the whole run."""
+
+    model: str
+    trials: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None  # None unless the model's spec entry gives a price
+
+
+def tokens(record: dict[str, Any]) -> tuple[int, int]:
+    """(prompt, completion) tokens a trial's answers took: every feedback round's request, or
+    the one answer of a trial without rounds (0 where the endpoint reported none)."""
+    rounds = record.get("rounds")
+    answers = rounds if isinstance(rounds, list) and rounds else [record.get("response") or {}]
+    return (
+        sum(int(a.get("prompt_tokens") or 0) for a in answers),
+        sum(int(a.get("completion_tokens") or 0) for a in answers),
+    )
+
+
+def model_usage(store: RunStore) -> list[ModelUsage]:
+    """Tokens in/out per model from the trial records, priced with the spec's price_in/price_out
+    (USD per million tokens). Answers served from the answer cache count as they were recorded."""
+    prices = {
+        str(m.get("name")): (m.get("price_in"), m.get("price_out"))
+        for m in store.manifest.get("models", [])
+    }
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for trial in store.trials():
+        tokens_in, tokens_out = tokens(trial.record)
+        row = totals[trial.model]
+        row[0] += 1
+        row[1] += tokens_in
+        row[2] += tokens_out
+    out = []
+    for model, (trials, tokens_in, tokens_out) in totals.items():
+        price_in, price_out = prices.get(model, (None, None))
+        cost = None
+        if price_in is not None or price_out is not None:
+            cost = (tokens_in * (price_in or 0) + tokens_out * (price_out or 0)) / 1e6
+        out.append(ModelUsage(model, trials, tokens_in, tokens_out, cost))
+    return out
 
 
 def typed(kind: ExportType, value: Any) -> Any:

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from audioprobe.api import open_store
 from audioprobe.cli.common import console, user_errors
-from audioprobe.cli.experiment import open_run
 from audioprobe.errors import AudioprobeError
 from audioprobe.results.export import TABLES, arrow_table, table
 from audioprobe.results.measures import RunResults
@@ -58,7 +58,7 @@ def export(
         raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
     if format == "parquet" and output is None:
         raise AudioprobeError("--format parquet needs --output FILE")
-    store = open_run(run_dir)
+    store = open_store(run_dir)
     schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
     if format == "parquet":
         import pyarrow.parquet as pq

@@ -44,7 +44,7 @@ def build(
 @user_errors
 def info(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """The sandbox runtime (hash, libraries, tree), which backends run here, what 'auto' picks."""
-    from audioprobe.sandbox import BACKEND_NAMES, SandboxUnavailable, get_backend
+    from audioprobe.sandbox import SandboxUnavailable, backend_names, get_backend
     from audioprobe.sandbox.bwrap import HOST_UID, BwrapBackend, as_root, find_bwrap
     from audioprobe.sandbox.engine import engine_status
     from audioprobe.sandbox.image import image_tag
@@ -65,7 +65,7 @@ def info(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> No
             "tools": [t.name for t in spec.tools],
             "tree": str(tree) if tree.is_dir() else f"not built yet ({tree})",
         },
-        "backends": list(BACKEND_NAMES),
+        "backends": backend_names(),
         "auto": auto,
         "bwrap": {
             "available": bwrap_ok,

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from audioprobe.cli.common import console, holds_run, safe, user_errors
-from audioprobe.devices import resolve_device
+from audioprobe.cli.common import console, on_interrupt, safe, user_errors
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
 from audioprobe.store import RunStore
@@ -90,7 +89,6 @@ def print_claim(store: RunStore) -> None:
 
 
 @user_errors
-@holds_run("score")
 def score(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     metrics: Annotated[
@@ -108,16 +106,18 @@ def score(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
 ) -> None:
     """Add metrics to a run: pitch, WER, CLAP, FAD/KAD against references. Safe to re-run."""
-    from audioprobe.scoring import score_run
+    from audioprobe import api
 
-    store = RunStore.open(run_dir)
     chosen = [m.strip() for arg in metrics or [] for m in arg.split(",") if m.strip()] or None
 
     def progress(message: str) -> None:
         if not quiet:
             console.print(f"[dim]{safe(message)}[/]", highlight=False)
 
-    report = score_run(store, chosen, device=resolve_device(device), progress=progress)
+    on_interrupt(f"run `audioprobe score {run_dir}` to continue")
+    run = api.score(run_dir, chosen, device=device, progress=progress)
+    store, report = run.store, run.score_report
+    assert report is not None
     console.print(
         f"scored: {report.clip_values} clip values computed, {report.clip_skipped} kept from"
         f" before, {report.set_values} set values; embeddings {report.cache_hits} cached,"

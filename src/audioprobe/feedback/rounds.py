@@ -55,6 +55,8 @@ def round_summary(record: dict[str, Any]) -> dict[str, Any]:
         "error": record.get("error"),
         "round_success": record.get("round_success"),
         "round_success_reason": record.get("round_success_reason"),
+        "prompt_tokens": (record.get("response") or {}).get("prompt_tokens"),
+        "completion_tokens": (record.get("response") or {}).get("completion_tokens"),
     }
 
 

@@ -10,6 +10,7 @@ holds), so a replayed model is asked exactly as an endpoint is.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,10 @@ def conversation_round(messages: list[dict[str, str]]) -> int:
 
 
 class ReplayModel:
-    def __init__(self, name: str, path: Path | str):
+    def __init__(self, name: str, path: Path | str, *, delay_s: float = 0.0):
         self.name = name
         self.path = Path(path)
+        self.delay_s = delay_s  # seconds before each answer, to rehearse a slow endpoint
         self._answers = self._load(self.path)
 
     @staticmethod
@@ -64,6 +66,8 @@ class ReplayModel:
     async def complete(
         self, messages: list[dict[str, str]], *, item_id: str, sample: int, seed: int
     ) -> Completion:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         round_ = conversation_round(messages)
         for key in ((item_id, round_), (item_id, None), ("*", round_), ("*", None)):
             options = self._answers.get(key)
