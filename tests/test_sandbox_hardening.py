@@ -188,8 +188,10 @@ def test_containers_of_a_dead_harness_are_reaped(name: str) -> None:
     api = backend(name)._connect().api
     image = backend(name).image()
     dead = f"{harness_id().split(':')[0]}:999999999:1"
+    # a harness in another pid namespace (a Ray node's): its pid cannot be checked from here
+    elsewhere = f"{harness_id().split(':')[0]}:999999999:1:1"
     made = {}
-    for owner in (dead, harness_id()):
+    for owner in (dead, harness_id(), elsewhere):
         made[owner] = api.create_container(
             image_tag(),
             command=["/usr/local/bin/python3", "-c", "import time; time.sleep(60)"],
@@ -204,6 +206,7 @@ def test_containers_of_a_dead_harness_are_reaped(name: str) -> None:
         left = {c["Id"] for c in api.containers(all=True, filters={"label": SANDBOX_LABEL})}
         assert made[dead] not in left, "the dead harness's container was not reaped"
         assert made[harness_id()] in left, "a live harness's container was reaped"
+        assert made[elsewhere] in left, "another pid namespace's container was reaped"
     finally:
         for cid in made.values():
             with contextlib.suppress(Exception):  # already reaped

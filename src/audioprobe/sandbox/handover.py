@@ -44,17 +44,36 @@ def unreachable_parent(path: Path) -> Path | None:
 
 
 def harness_id(pid: int | None = None) -> str:
-    """`host:pid:start-time` of a process (default: this one): unique though pids are reused."""
+    """`host:pid:start-time:pid-namespace` of a process (default: this one): unique though pids
+    are reused, and saying which pid namespace the pid belongs to."""
     pid = pid or os.getpid()
     try:
         started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
     except (OSError, IndexError):
         started = "?"
-    return f"{socket.gethostname()}:{pid}:{started}"
+    return f"{socket.gethostname()}:{pid}:{started}:{_pid_namespace()}"
+
+
+def _pid_namespace() -> str:
+    """This process's pid namespace, as its inode number ("pid:[4026531836]" -> 4026531836)."""
+    try:
+        return os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        return "?"
 
 
 def harness_gone(owner: str) -> bool:
-    """Whether `owner` (a harness_id) names a harness on this host that no longer runs."""
+    """Whether `owner` (a harness_id) names a harness on this host that no longer runs.
+
+    A harness in another pid namespace (a Ray node started in its own namespaces, a container)
+    cannot be judged from here: its pid means another process here, so it is never called gone.
+    """
     host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    return host == socket.gethostname() and pid.isdigit() and harness_id(int(pid)) != owner
+    pid, _, rest = rest.partition(":")
+    namespace = rest.partition(":")[2]
+    if namespace and namespace != _pid_namespace():
+        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    current = harness_id(int(pid))
+    return (current if namespace else current.rpartition(":")[0]) != owner
