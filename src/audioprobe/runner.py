@@ -25,6 +25,7 @@ from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
 from audioprobe.prompts import render_prompt
 from audioprobe.sandbox import SandboxBackend, get_backend
+from audioprobe.shard import Shard
 from audioprobe.spec import ExperimentSpec, ModelSpec
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
@@ -98,8 +99,13 @@ def plan_run(
     tier_filter: list[str] | None = None,
     limit: int | None = None,
     out: Path | None = None,
+    shard: Shard | None = None,
 ) -> RunPlan:
-    """Everything `run` needs, checked before the run folder exists (so an error leaves none)."""
+    """Everything `run` needs, checked before the run folder exists (so an error leaves none).
+
+    With `shard`, the run holds only that shard's part of the plan (see shard.py); run.json still
+    records the whole plan, so `audioprobe merge` can check that the shards join into it.
+    """
     if not models:
         raise AudioprobeError(f"spec {spec.name!r} names no models; add [[models]] or pass --model")
     if limit is not None and limit < 1:
@@ -108,9 +114,13 @@ def plan_run(
     keys = plan_trials(models, selected, spec.samples)
     if not keys:
         raise ConfigError(f"spec {spec.name!r} selects no trials; check its tiers and items")
+    planned = len(keys)
+    if shard is not None:
+        keys = [k for k in keys if shard.holds(k.trial_id)]
     check_models(models)
     sandbox_for(spec, models)
-    root = out or Path(spec.output_dir) / new_run_id(spec)
+    suffix = f"-shard{shard.index}of{shard.count}" if shard else ""
+    root = out or Path(spec.output_dir) / (new_run_id(spec) + suffix)
     manifest = {
         "run_id": root.name,
         "created": dt.datetime.now(dt.UTC).isoformat(),
@@ -127,8 +137,10 @@ def plan_run(
             name: [i.model_dump(mode="json", by_alias=True) for i in items]
             for name, (_, items) in selected.items()
         },
-        "plan": {"tiers": list(selected), "limit": limit, "trials": len(keys)},
+        "plan": {"tiers": list(selected), "limit": limit, "trials": planned},
     }
+    if shard is not None:
+        manifest["shard"] = shard.to_dict() | {"trials": len(keys)}
     return RunPlan(root, manifest, keys)
 
 

@@ -24,6 +24,7 @@ from audioprobe.cli.score import summary_tables
 from audioprobe.devices import parse_device
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
 from audioprobe.runlock import hold_run
+from audioprobe.shard import parse_shard
 from audioprobe.spec import ModelSpec, load_spec, parse_model_arg
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.summary import outcome_table
@@ -87,17 +88,25 @@ def run(
     device: Annotated[
         str | None, typer.Option(help="cpu or cuda, for baselines (neural generators)")
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="i/N: run only part i of N of the plan (join with audioprobe merge)"),
+    ] = None,
 ) -> None:
     """Run an experiment: ask each model for each item, run the code, check the audio."""
+    part = parse_shard(shard) if shard is not None else None
     experiment, path = load_spec(spec)
     models = [parse_model_arg(m, experiment) for m in model] if model else experiment.models
     if device:
         models = [with_device(m, device) for m in models]
-    plan = runner.plan_run(experiment, path, models, tier_filter=tier, limit=limit, out=out)
+    plan = runner.plan_run(
+        experiment, path, models, tier_filter=tier, limit=limit, out=out, shard=part
+    )
     with hold_run(plan.root, "run", create=True):
         store = runner.create_run(plan)
         on_interrupt(f"finish the run with: audioprobe resume {store.root}")
-        console.print(f"run [cyan]{safe(store.root)}[/]: {len(plan.keys)} trials")
+        of_shard = f" (shard {part} of {plan.manifest['plan']['trials']})" if part else ""
+        console.print(f"run [cyan]{safe(store.root)}[/]: {len(plan.keys)} trials{of_shard}")
         counts = _execute_with_progress(store, store.pending_keys())
     _finish(store, counts)
 
