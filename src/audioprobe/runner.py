@@ -19,6 +19,7 @@ from typing import Any
 
 from audioprobe import __version__
 from audioprobe.errors import AudioprobeError, ConfigError
+from audioprobe.executors import ExecutorChoice, ScriptRunner, open_runner
 from audioprobe.llm.openai_compat import missing_key
 from audioprobe.llm.replay import ReplayModel
 from audioprobe.models import open_models
@@ -169,7 +170,7 @@ async def _run_all(
     store: RunStore,
     keys: list[TrialKey],
     handles: dict[str, Any],
-    backend: SandboxBackend | None,
+    backend: ScriptRunner | None,
     on_done: ProgressHook | None,
 ) -> None:
     spec = ExperimentSpec.model_validate(store.manifest["spec"])
@@ -179,7 +180,7 @@ async def _run_all(
         backend=backend,
         limits=spec.sandbox.limits,
         llm_slots={name: asyncio.Semaphore(m.concurrency) for name, m in specs.items()},
-        exec_slots=asyncio.Semaphore(spec.sandbox.parallel),
+        exec_slots=asyncio.Semaphore(backend.slots if backend else 1),
         base_seed=spec.seed,
     )
     tiers: dict[str, Tier] = {name: load_tier(name) for name in {k.tier for k in keys}}
@@ -209,14 +210,22 @@ async def _run_all(
 
 
 def execute(
-    store: RunStore, todo: list[TrialKey], on_done: ProgressHook | None = None
+    store: RunStore,
+    todo: list[TrialKey],
+    on_done: ProgressHook | None = None,
+    executor: ExecutorChoice | None = None,
 ) -> Counter[str]:
-    """Run the trials `todo` (from `store.pending_keys()`); the status counts of the whole run."""
+    """Run the trials `todo` (from `store.pending_keys()`) with `executor` (default: local);
+    the status counts of the whole run."""
     if todo:
         needed = [m for m in run_models(store) if m.name in {k.model for k in todo}]
         spec = ExperimentSpec.model_validate(store.manifest["spec"])
         backend = sandbox_for(spec, needed)
         with ExitStack() as stack:
+            runner = None
+            if backend is not None:
+                runner = open_runner(executor or ExecutorChoice(), backend, spec.sandbox.parallel)
+                stack.callback(runner.close)
             handles = open_models(needed, stack)
-            asyncio.run(_run_all(store, todo, handles, backend, on_done))
+            asyncio.run(_run_all(store, todo, handles, runner, on_done))
     return Counter(t.status for t in store.trials())

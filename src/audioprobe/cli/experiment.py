@@ -22,6 +22,7 @@ from audioprobe.cli.common import (
 )
 from audioprobe.cli.score import summary_tables
 from audioprobe.devices import parse_device
+from audioprobe.executors import ExecutorChoice
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
 from audioprobe.runlock import hold_run
 from audioprobe.shard import parse_shard
@@ -31,8 +32,18 @@ from audioprobe.summary import outcome_table
 
 EXIT_INFRA = 3  # the run finished, but its infrastructure failed on too many trials
 
+ExecutorOption = Annotated[
+    str, typer.Option("--executor", help="local (this machine) or ray (a Ray cluster)")
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option("--ray-address", help="the Ray cluster's HOST:PORT (default: $RAY_ADDRESS)"),
+]
 
-def _execute_with_progress(store: RunStore, todo: list[TrialKey]) -> Counter[str]:
+
+def _execute_with_progress(
+    store: RunStore, todo: list[TrialKey], executor: ExecutorChoice
+) -> Counter[str]:
     total = store.count()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -48,7 +59,7 @@ def _execute_with_progress(store: RunStore, todo: list[TrialKey]) -> Counter[str
         def on_done(key: TrialKey, record: dict[str, Any]) -> None:
             progress.update(task, advance=1, last=safe(f"{key.trial_id}: {record['status']}"))
 
-        counts = runner.execute(store, todo, on_done)
+        counts = runner.execute(store, todo, on_done, executor)
     return counts
 
 
@@ -92,9 +103,12 @@ def run(
         str | None,
         typer.Option(help="i/N: run only part i of N of the plan (join with audioprobe merge)"),
     ] = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Run an experiment: ask each model for each item, run the code, check the audio."""
     part = parse_shard(shard) if shard is not None else None
+    where = ExecutorChoice.parse(executor, ray_address)
     experiment, path = load_spec(spec)
     models = [parse_model_arg(m, experiment) for m in model] if model else experiment.models
     if device:
@@ -107,7 +121,7 @@ def run(
         on_interrupt(f"finish the run with: audioprobe resume {store.root}")
         of_shard = f" (shard {part} of {plan.manifest['plan']['trials']})" if part else ""
         console.print(f"run [cyan]{safe(store.root)}[/]: {len(plan.keys)} trials{of_shard}")
-        counts = _execute_with_progress(store, store.pending_keys())
+        counts = _execute_with_progress(store, store.pending_keys(), where)
     _finish(store, counts)
 
 
@@ -122,12 +136,15 @@ def resume(
             help="do not retry trials that ended llm_error or sandbox_error",
         ),
     ] = False,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Finish a run: unfinished trials and infrastructure failures are run again; finished
     trials are kept and answers already given are not re-asked."""
+    where = ExecutorChoice.parse(executor, ray_address)
     store = open_run(run_dir)
     todo = store.pending_keys(retry_infra=not keep_infra_failures)
-    _finish(store, _execute_with_progress(store, todo))
+    _finish(store, _execute_with_progress(store, todo, where))
 
 
 @user_errors
