@@ -20,12 +20,14 @@ from audioprobe.results import tables
 from audioprobe.store import RunStore
 
 _TONE = """```python
+import time
 import numpy as np
 from scipy.io import wavfile
 sr = 16000
 t = np.arange(int(sr * {seconds})) / sr
 rng = np.random.default_rng({seed})
 x = 0.4 * np.sin(2 * np.pi * {f0} * t) + 0.05 * rng.standard_normal(t.size)
+time.sleep({sleep})
 wavfile.write("output.wav", sr, x.astype(np.float32))
 ```"""
 _FAIL = """```python
@@ -33,20 +35,23 @@ raise SystemExit("this sample fails on purpose")
 ```"""
 
 
-def write_replay(path: Path) -> Path:
-    """Answers for any item: sample 0 and 1 render tones, sample 2 fails (runtime_error)."""
+def write_replay(path: Path, sleep_s: float = 0.0) -> Path:
+    """Answers for any item: sample 0 and 1 render tones (after `sleep_s`), sample 2 fails
+    (runtime_error)."""
     answers = [
-        _TONE.format(seconds=1.5, seed=1, f0=330.0),
-        _TONE.format(seconds=1.0, seed=2, f0=523.25),
+        _TONE.format(seconds=1.5, seed=1, f0=330.0, sleep=sleep_s),
+        _TONE.format(seconds=1.0, seed=2, f0=523.25, sleep=sleep_s),
         _FAIL,
     ]
     path.write_text("".join(json.dumps({"item": "*", "completion": a}) + "\n" for a in answers))
     return path
 
 
-def write_spec(folder: Path, *, per_tier: int = 2, samples: int = 3, parallel: int = 2) -> Path:
+def write_spec(
+    folder: Path, *, per_tier: int = 2, samples: int = 3, parallel: int = 2, sleep_s: float = 0.0
+) -> Path:
     """An experiment over all three tiers: `per_tier` items each, a replayed model."""
-    replay = write_replay(folder / "answers.jsonl")
+    replay = write_replay(folder / "answers.jsonl", sleep_s)
     spec = folder / "spread.toml"
     spec.write_text(
         f"""

@@ -119,17 +119,20 @@ class LocalCluster:
             self._ray_start(f"--address={self.address}", f"--num-cpus={n}")
         return self.address
 
-    def kill_node(self, index: int) -> None:
-        """SIGKILL every process of node `index` (1 = the first worker), as a lost machine."""
+    def node_processes(self, index: int) -> set[int]:
+        """The processes of node `index` (0 = the head): those its `ray start` left, and theirs."""
         todo = list(self.node_pids[index])
         seen: set[int] = set()
         while todo:
             pid = todo.pop()
-            if pid in seen:
-                continue
-            seen.add(pid)
-            todo.extend(_children(pid))
-        for pid in seen:
+            if pid not in seen:
+                seen.add(pid)
+                todo.extend(_children(pid))
+        return seen
+
+    def kill_node(self, index: int) -> None:
+        """SIGKILL every process of node `index` (1 = the first worker), as a lost machine."""
+        for pid in self.node_processes(index):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

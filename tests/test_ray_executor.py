@@ -1,0 +1,96 @@
+"""`--executor ray` on a local cluster of separate `ray start` nodes, all on 127.0.0.1: the same
+outcomes, WAVs and metric values as the local executor, and a lost node loses no trial."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cluster_helpers import cli, fake_scoring, metric_values, outcomes, wav_hashes, write_spec
+
+import audioprobe
+from audioprobe.executors.local_cluster import namespace_command
+from audioprobe.store import RunStore
+
+pytest.importorskip("ray", reason="the Ray executor needs ray: pip install 'audioprobe[ray]'")
+TESTS = Path(__file__).resolve().parent
+
+
+def on_ray_cluster(spec: Path, out: Path, *, cpus: str = "1,1", kill_after: int = 0) -> dict:
+    """Run `spec` with --executor ray on a fresh loopback cluster; what ray_scenario saw."""
+    report = out.parent / f"{out.name}.report.json"
+    source = str(Path(audioprobe.__file__).resolve().parents[1])
+    env = {
+        **os.environ,
+        "AUDIOPROBE_LOOPBACK_NAMESPACE": "1",
+        "PYTHONPATH": os.pathsep.join([source, str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [sys.executable, str(TESTS / "ray_scenario.py"), str(spec), str(out), str(report)]
+    command += ["--cpus", cpus, "--kill-after", str(kill_after)]
+    done = subprocess.run(
+        namespace_command(command), env=env, capture_output=True, text=True, timeout=500
+    )
+    assert done.returncode == 0 and report.is_file(), done.stdout[-3000:] + done.stderr[-3000:]
+    seen = json.loads(report.read_text())
+    assert seen["rc"] == 0, seen["output"]
+    return seen
+
+
+def nodes_used(run: Path) -> set[str]:
+    return {t.record["exec"]["node"] for t in RunStore.open(run).trials() if t.record.get("exec")}
+
+
+def assert_same_run(local: Path, remote: Path, tmp_path: Path, monkeypatch) -> None:
+    assert outcomes(remote) == outcomes(local)
+    assert wav_hashes(remote) == wav_hashes(local)
+    fake_scoring(monkeypatch, tmp_path / "refs")
+    cli("score", str(local), "-q")
+    cli("score", str(remote), "-q")
+    values = metric_values(local)
+    assert any(k[1] == "fad" and v[0] == "ok" for k, v in values.items())
+    assert metric_values(remote) == values
+
+
+def test_ray_cluster_on_loopback_gives_the_local_results(tmp_path, isolated_cache, monkeypatch):
+    spec = write_spec(tmp_path, per_tier=1, samples=3)
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    cli("run", str(spec), "--out", str(local))
+    seen = on_ray_cluster(spec, remote)
+    # two nodes, each its own `ray start`, and nothing but loopback to talk on
+    assert seen["interfaces"] == ["lo"]
+    assert [n["address"] for n in seen["nodes"]] == ["127.0.0.1", "127.0.0.1"]
+    assert seen["gcs_address"].startswith("127.0.0.1:")
+    assert {n["id"] for n in seen["nodes"]} == nodes_used(remote)  # both nodes ran scripts
+    assert {s for s, _ in outcomes(local).values()} == {"ok", "runtime_error"}
+    assert_same_run(local, remote, tmp_path, monkeypatch)
+
+
+def test_ray_refuses_without_a_cluster_address(tmp_path, monkeypatch):
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    spec = write_spec(tmp_path)
+    said = cli("run", str(spec), "--executor", "ray", "--out", str(tmp_path / "r"), code=2)
+    assert "set RAY_ADDRESS or pass --ray-address" in said and not (tmp_path / "r").exists()
+    said = cli("run", str(spec), "--executor", "spark", code=2)
+    assert "expected one of local, ray" in said
+
+
+@pytest.mark.slow
+def test_a_worker_node_killed_mid_run_loses_no_trial(tmp_path, isolated_cache, monkeypatch):
+    spec = write_spec(tmp_path, per_tier=2, samples=3, sleep_s=1.0)
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    cli("run", str(spec), "--out", str(local))
+    seen = on_ray_cluster(spec, remote, kill_after=3)
+    killed = seen["killed"]
+    assert killed["while_running_a_script"] and killed["after"] < 18  # lost mid-trial, mid-run
+    statuses = [s for s, _ in outcomes(remote).values()]
+    assert "sandbox_error" not in statuses and "pending" not in statuses
+    assert nodes_used(remote) == {n["id"] for n in seen["nodes"]}  # the lost node had run some
+    on_lost = [
+        t for t in RunStore.open(remote).trials() if t.record["exec"]["node"] == killed["node"]
+    ]
+    assert 0 < len(on_lost) <= killed["after"]  # none finished there after its loss
+    assert_same_run(local, remote, tmp_path, monkeypatch)
