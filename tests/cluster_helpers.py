@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from score_helpers import FakeEmbedding, make_refs, patch_models
+from score_helpers import FakeEmbedding, FakeRefClip, FakeRefSet, make_refs, patch_models
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
@@ -101,6 +101,23 @@ def cli(*args: str, code: int = 0) -> str:
     result = CliRunner().invoke(app, list(args), catch_exceptions=False)
     assert result.exit_code == code, result.output
     return " ".join(result.output.split())
+
+
+def patch_references(refs_root: Path) -> None:
+    """Every tier's references are tones (for a process with no monkeypatch fixture), written
+    once: libsndfile stamps the time into a float WAV, so tones written again are other files
+    (other sha256s, another order of the reference set)."""
+    import audioprobe.references as references
+
+    if not refs_root.is_dir():
+        make_refs(refs_root, {"a": 330.0, "b": 523.25}, per_class=4)
+    clips = [
+        FakeRefClip(path, path.parent.name, hashlib.sha256(path.read_bytes()).hexdigest())
+        for path in sorted(refs_root.glob("*/*.wav"))
+    ]
+    refs = FakeRefSet("fake-refs", _clips=clips)
+    references.load_reference_set = lambda name: refs
+    references.resolve_reference_name = lambda tier, name: tier
 
 
 def fake_scoring(monkeypatch, refs_root: Path) -> None:

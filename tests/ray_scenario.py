@@ -31,6 +31,22 @@ def _finished(run: Path) -> int:
     return sum(1 for _ in (run / "trials").rglob("trial.json")) if (run / "trials").is_dir() else 0
 
 
+def _score_on_cluster(run: Path, address: str, refs_root: Path) -> dict:
+    """`score` with embedding batches as Ray tasks (real models: the nodes load their own), the
+    references being test tones read by this driver."""
+    from cluster_helpers import patch_references
+
+    from audioprobe.executors import ExecutorChoice, open_embedder
+    from audioprobe.scoring import score_run
+    from audioprobe.store import RunStore
+
+    patch_references(refs_root)
+    embedder = open_embedder(ExecutorChoice("ray", address), "cpu")
+    started = time.monotonic()
+    report = score_run(RunStore.open(run), embedder=embedder)
+    return {"s": time.monotonic() - started, "computed": report.cache_misses}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("spec")
@@ -38,6 +54,7 @@ def main() -> None:
     parser.add_argument("report", type=Path)
     parser.add_argument("--cpus", default="1,1")
     parser.add_argument("--kill-after", type=int, default=0)
+    parser.add_argument("--score-refs", type=Path, help="then score, embedding on the cluster")
     args = parser.parse_args()
     report: dict = {"interfaces": [name for _, name in socket.if_nameindex()]}
     cluster = LocalCluster([int(n) for n in args.cpus.split(",")])
@@ -80,6 +97,8 @@ def main() -> None:
         report["run_s"] = time.monotonic() - started
         report["rc"] = run.returncode
         report["output"] = output[-4000:]
+        if args.score_refs and run.returncode == 0:
+            report["score"] = _score_on_cluster(args.out, address, args.score_refs)
     finally:
         cluster.stop()
     args.report.write_text(json.dumps(report, indent=1))

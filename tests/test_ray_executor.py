@@ -3,6 +3,7 @@ outcomes, WAVs and metric values as the local executor, and a lost node loses no
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -10,9 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from cluster_helpers import cli, fake_scoring, metric_values, outcomes, wav_hashes, write_spec
+from cluster_helpers import (
+    cli,
+    fake_scoring,
+    metric_values,
+    outcomes,
+    patch_references,
+    wav_hashes,
+    write_spec,
+)
 
 import audioprobe
+import audioprobe.references as references
 from audioprobe.executors.local_cluster import namespace_command
 from audioprobe.store import RunStore
 
@@ -20,8 +30,11 @@ pytest.importorskip("ray", reason="the Ray executor needs ray: pip install 'audi
 TESTS = Path(__file__).resolve().parent
 
 
-def on_ray_cluster(spec: Path, out: Path, *, cpus: str = "1,1", kill_after: int = 0) -> dict:
-    """Run `spec` with --executor ray on a fresh loopback cluster; what ray_scenario saw."""
+def on_ray_cluster(
+    spec: Path, out: Path, *, cpus: str = "1,1", kill_after: int = 0, score_refs: Path | None = None
+) -> dict:
+    """Run `spec` with --executor ray on a fresh loopback cluster (and score it there with
+    `score_refs`); what ray_scenario saw."""
     report = out.parent / f"{out.name}.report.json"
     source = str(Path(audioprobe.__file__).resolve().parents[1])
     env = {
@@ -31,6 +44,9 @@ def on_ray_cluster(spec: Path, out: Path, *, cpus: str = "1,1", kill_after: int 
     }
     command = [sys.executable, str(TESTS / "ray_scenario.py"), str(spec), str(out), str(report)]
     command += ["--cpus", cpus, "--kill-after", str(kill_after)]
+    if score_refs:
+        command += ["--score-refs", str(score_refs)]
+        env["AUDIOPROBE_CACHE"] = str(out.parent / f"{out.name}.cache")  # no shared embeddings
     done = subprocess.run(
         namespace_command(command), env=env, capture_output=True, text=True, timeout=500
     )
@@ -76,6 +92,43 @@ def test_ray_refuses_without_a_cluster_address(tmp_path, monkeypatch):
     assert "set RAY_ADDRESS or pass --ray-address" in said and not (tmp_path / "r").exists()
     said = cli("run", str(spec), "--executor", "spark", code=2)
     assert "expected one of local, ray" in said
+
+
+@pytest.mark.slow
+def test_embeddings_computed_on_the_cluster_equal_local_ones(tmp_path, isolated_cache, monkeypatch):
+    """Scoring with embedding batches as Ray tasks (the real aisfx model, loaded by the nodes)
+    gives the values local scoring gives; each side computes its own vectors. Both sides pin
+    torch to one thread, so the vectors cannot differ by a thread count (docs/scale.md)."""
+    monkeypatch.setenv("AUDIOPROBE_THREADS", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    spec = write_spec(tmp_path, per_tier=1, samples=3)
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    cli("run", str(spec), "--out", str(local))
+    patch_references(tmp_path / "refs")  # written here, read there
+    try:
+        seen = on_ray_cluster(spec, remote, score_refs=tmp_path / "refs")
+        assert seen["score"]["computed"] > 0
+        cli("score", str(local), "-q")
+    finally:
+        importlib.reload(references)
+    values = metric_values(local)
+    aisfx = {k: v for k, v in values.items() if k[3] == "aisfx" and v[0] == "ok"}
+    assert any(k[1] == "fad" for k in aisfx)  # a real embedding gave set values
+    caches = {str(isolated_cache): "CACHE", str(tmp_path / "ray.cache"): "CACHE"}
+    assert _without(metric_values(remote), caches) == _without(values, caches)
+
+
+def _without(values: dict, paths: dict[str, str]) -> dict:
+    """`values` with the cache folders named in reasons (vggish's missing weights) replaced."""
+
+    def text(v):
+        if not isinstance(v, str):
+            return v
+        for path, name in paths.items():
+            v = v.replace(path, name)
+        return v
+
+    return {k: tuple(text(x) for x in v) for k, v in values.items()}
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from audioprobe.cli.common import (
     safe,
     user_errors,
 )
+from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
 from audioprobe.cli.score import summary_tables
 from audioprobe.devices import parse_device
 from audioprobe.executors import ExecutorChoice
@@ -31,14 +32,6 @@ from audioprobe.store import RunStore, TrialKey
 from audioprobe.summary import outcome_table
 
 EXIT_INFRA = 3  # the run finished, but its infrastructure failed on too many trials
-
-ExecutorOption = Annotated[
-    str, typer.Option("--executor", help="local (this machine) or ray (a Ray cluster)")
-]
-RayAddressOption = Annotated[
-    str | None,
-    typer.Option("--ray-address", help="the Ray cluster's HOST:PORT (default: $RAY_ADDRESS)"),
-]
 
 
 def _execute_with_progress(

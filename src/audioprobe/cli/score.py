@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from audioprobe.cli.common import console, holds_run, safe, user_errors
+from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
 from audioprobe.devices import resolve_device
+from audioprobe.executors import ExecutorChoice, open_embedder
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
 from audioprobe.store import RunStore
@@ -95,10 +97,13 @@ def score(
         str, typer.Option(help="cpu, cuda, cuda:N or auto (a GPU when torch sees one)")
     ] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Add metrics to a run: pitch, WER, CLAP, FAD/KAD against references. Safe to re-run."""
     from audioprobe.scoring import score_run
 
+    where = ExecutorChoice.parse(executor, ray_address)
     store = RunStore.open(run_dir)
     chosen = [m.strip() for arg in metrics or [] for m in arg.split(",") if m.strip()] or None
 
@@ -106,7 +111,9 @@ def score(
         if not quiet:
             console.print(f"[dim]{safe(message)}[/]", highlight=False)
 
-    report = score_run(store, chosen, device=resolve_device(device), progress=progress)
+    chip = resolve_device(device)
+    embedder = open_embedder(where, chip)
+    report = score_run(store, chosen, device=chip, progress=progress, embedder=embedder)
     console.print(
         f"scored: {report.clip_values} clip values computed, {report.clip_skipped} kept from"
         f" before, {report.set_values} set values; embeddings {report.cache_hits} cached,"

@@ -6,6 +6,20 @@ written by one writer and a trial's outcome means the same on a laptop and on a 
 
 from __future__ import annotations
 
-from audioprobe.executors.base import EXECUTOR_NAMES, ExecutorChoice, ScriptRunner, open_runner
+from audioprobe.executors.base import (
+    EXECUTOR_NAMES,
+    BatchEmbedder,
+    ExecutorChoice,
+    ScriptRunner,
+    open_embedder,
+    open_runner,
+)
 
-__all__ = ["EXECUTOR_NAMES", "ExecutorChoice", "ScriptRunner", "open_runner"]
+__all__ = [
+    "EXECUTOR_NAMES",
+    "BatchEmbedder",
+    "ExecutorChoice",
+    "ScriptRunner",
+    "open_embedder",
+    "open_runner",
+]

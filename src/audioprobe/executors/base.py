@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from audioprobe.errors import ConfigError
 from audioprobe.sandbox.base import ExecResult, Limits, SandboxBackend
+from audioprobe.scoring.embed_cache import BatchMap
 
 EXECUTOR_NAMES = ("local", "ray")
 ExecutorName = Literal["local", "ray"]
@@ -28,6 +29,15 @@ class ScriptRunner(Protocol):
     async def run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult: ...
 
     def close(self) -> None: ...
+
+
+class BatchEmbedder(Protocol):
+    """Where scoring's embedding batches are computed (the clips are read by the driver)."""
+
+    #: batches handed over at once (the clips of a wave are in memory together)
+    wave: int
+
+    def mapper(self, emb: Any) -> BatchMap: ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,16 @@ class ExecutorChoice:
                 " (docs/scale.md says how to start one)"
             )
         return cls(name, address)  # type: ignore[arg-type]
+
+
+def open_embedder(choice: ExecutorChoice, device: str) -> BatchEmbedder | None:
+    """Ray tasks for `choice` ray (embedding on `device` on the nodes); None: in this process."""
+    if choice.name != "ray":
+        return None
+    from audioprobe.executors.ray import RayEmbedder
+
+    assert choice.ray_address is not None
+    return RayEmbedder(choice.ray_address, device)
 
 
 def open_runner(choice: ExecutorChoice, backend: SandboxBackend, parallel: int) -> ScriptRunner:

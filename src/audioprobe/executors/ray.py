@@ -27,11 +27,14 @@ from typing import Any
 from audioprobe.errors import AudioprobeError
 from audioprobe.executors.output import OutputEntry, capture, mirror
 from audioprobe.sandbox.base import ExecResult, Limits, SandboxBackend
+from audioprobe.scoring.embed_cache import BatchMap
 
 #: retries of a task whose node or worker process died (not of a failing script)
 MAX_RETRIES = 4
 #: memory a run needs beyond the script's own limit (the backend's supervisor, Python itself)
 OVERHEAD_MB = 256
+#: memory an embedding task declares: the largest model (Whisper, CLAP) and a batch of clips
+EMBED_MEMORY_MB = 2048
 OUTPUT_NAME = "output.wav"
 
 
@@ -59,7 +62,6 @@ def _backend(name: str) -> SandboxBackend:
 
 def sandbox_task(script: bytes, limits_json: str, backend_name: str) -> RemoteRun:
     """Run one script on this node (the body of the Ray task)."""
-    import ray
 
     limits = Limits.model_validate_json(limits_json)
     backend = _backend(backend_name)
@@ -70,7 +72,37 @@ def sandbox_task(script: bytes, limits_json: str, backend_name: str) -> RemoteRu
         entry = capture(work, OUTPUT_NAME, limits.file_size_mb * 1024 * 1024)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return RemoteRun(result, entry, ray.get_runtime_context().get_node_id())
+    return RemoteRun(result, entry, _node())
+
+
+@cache
+def _embedding(name: str, device: str) -> Any:
+    """The named embedding on this node, loaded once per worker process."""
+    from audioprobe.scoring.embeddings import get_embedding
+
+    emb = get_embedding(name, device=device)
+    ok, why = emb.available()
+    if not ok:
+        raise AudioprobeError(f"on node {_node()}: {why}")
+    return emb
+
+
+def _node() -> str:
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
+
+
+def embed_task(name: str, device: str, batch: list[Any]) -> Any:
+    """Embed one batch of clips on this node (the body of the Ray task), with the thread
+    policy `score` uses, so a vector does not depend on where it was computed."""
+    from threadpoolctl import threadpool_limits
+
+    from audioprobe import threads
+
+    threads.prepare_process()
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _embedding(name, device).embed(batch)
 
 
 def connect(address: str) -> Any:
@@ -118,3 +150,26 @@ class RayRunner:
 
     def close(self) -> None:
         self.ray.shutdown()
+
+
+class RayEmbedder:
+    """Scoring's embedding batches as Ray tasks: the driver reads the clips and keeps the cache;
+    each task embeds one batch with the model loaded once per worker process."""
+
+    def __init__(self, address: str, device: str):
+        self.ray = connect(address)
+        self.device = device
+        cpus = int(self.ray.cluster_resources().get("CPU", 1))
+        self.wave = max(1, cpus)
+        gpus = 1 if device.startswith("cuda") else 0
+        self._task = self.ray.remote(embed_task).options(
+            num_cpus=1, num_gpus=gpus, memory=EMBED_MEMORY_MB * 1024 * 1024,
+            max_retries=MAX_RETRIES, retry_exceptions=False,
+        )  # fmt: skip
+
+    def mapper(self, emb: Any) -> BatchMap:
+        def embed_batches(batches: list[list[Any]]) -> list[Any]:
+            refs = [self._task.remote(emb.name, self.device, batch) for batch in batches]
+            return self.ray.get(refs)
+
+        return embed_batches

@@ -169,6 +169,8 @@ class ScoreContext:
     cache: EmbeddingCache
     device: str
     progress: Progress
+    #: where embedding batches are computed (executors.open_embedder); None: here
+    embedder: Any = None
     cards: dict[str, tuple[dict, str, str, str]] = field(default_factory=dict)
     _emb: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
     _refs: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
@@ -239,11 +241,25 @@ class ScoreContext:
     def embed_members(self, emb: Any, members: list[Member]) -> np.ndarray:
         emb_hash = self.use_card(self.embedding_card(emb.name), "embedding", emb.name)
         min_samples = int(getattr(emb, "min_samples", 0))
-        return self.cache.embed(
+        return self._embed(
+            emb,
             emb_hash,
             [m.key for m in members],
             lambda i: members[i].clip(emb.sample_rate, self.settings, min_samples).audio,
+        )
+
+    def _embed(
+        self, emb: Any, emb_hash: str, keys: list[str], load: Callable[[int], np.ndarray]
+    ) -> np.ndarray:
+        if self.embedder is None:
+            return self.cache.embed(emb_hash, keys, load, emb.embed)
+        return self.cache.embed(
+            emb_hash,
+            keys,
+            load,
             emb.embed,
+            map_batches=self.embedder.mapper(emb),
+            wave=self.embedder.wave,
         )
 
     # -- references -------------------------------------------------------------------------
@@ -290,11 +306,11 @@ class ScoreContext:
     def embed_references(self, emb: Any, clips: list[Any]) -> np.ndarray:
         emb_hash = self.use_card(self.embedding_card(emb.name), "embedding", emb.name)
         min_samples = int(getattr(emb, "min_samples", 0))
-        return self.cache.embed(
+        return self._embed(
+            emb,
             emb_hash,
             [c.sha256 for c in clips],
             lambda i: (
                 A.load(clips[i].path, emb.sample_rate, self.settings, True, min_samples).audio
             ),
-            emb.embed,
         )
