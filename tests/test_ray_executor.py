@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,14 @@ def test_ray_refuses_without_a_cluster_address(tmp_path, monkeypatch):
     assert "set RAY_ADDRESS or pass --ray-address" in said and not (tmp_path / "r").exists()
     said = cli("run", str(spec), "--executor", "spark", code=2)
     assert "expected one of local, ray" in said
+    # nothing listens there: said in seconds (ray.init alone waits minutes), no folder written
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    out = tmp_path / "r"
+    said = cli("run", str(spec), "--executor", "ray", "--ray-address", f"127.0.0.1:{port}",
+               "--out", str(out), code=2)  # fmt: skip
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in said and not out.exists()
 
 
 @pytest.mark.slow

@@ -61,6 +61,14 @@ class ExecutorChoice:
             )
         return cls(name, address)  # type: ignore[arg-type]
 
+    def check(self) -> None:
+        """Connect now, so that an unreachable cluster stops a command before it writes."""
+        if self.name == "ray":
+            from audioprobe.executors.ray import connect
+
+            assert self.ray_address is not None
+            connect(self.ray_address)
+
 
 def open_embedder(choice: ExecutorChoice, device: str) -> BatchEmbedder | None:
     """Ray tasks for `choice` ray (embedding on `device` on the nodes); None: in this process."""

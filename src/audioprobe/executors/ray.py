@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 import tempfile
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -105,6 +106,20 @@ def embed_task(name: str, device: str, batch: list[Any]) -> Any:
         return _embedding(name, device).embed(batch)
 
 
+def _reachable(address: str, timeout_s: float = 10.0) -> None:
+    """Fail in seconds on an address nothing listens at: `ray.init` waits minutes for it."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return  # a Ray Client URL or another form: left to Ray
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise AudioprobeError(
+            f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); is `ray start"
+            " --head` running there? (RAY_ADDRESS or --ray-address names it)"
+        ) from exc
+
+
 def connect(address: str) -> Any:
     """The `ray` module, connected to the cluster at `address` (once per process)."""
     try:
@@ -114,6 +129,7 @@ def connect(address: str) -> Any:
             "--executor ray needs Ray: pip install 'audioprobe[ray]' (or pip install ray)"
         ) from exc
     if not ray.is_initialized():
+        _reachable(address)
         try:
             ray.init(address=address, log_to_driver=False, configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
