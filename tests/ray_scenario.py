@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("report", type=Path)
     parser.add_argument("--cpus", default="1,1")
     parser.add_argument("--kill-after", type=int, default=0)
+    parser.add_argument("--kill-driver-after", type=int, default=0, help="then resume")
     parser.add_argument("--score-refs", type=Path, help="then score, embedding on the cluster")
     args = parser.parse_args()
     report: dict = {"interfaces": [name for _, name in socket.if_nameindex()]}
@@ -93,6 +94,20 @@ def main() -> None:
                 "after": _finished(args.out),
                 "while_running_a_script": busy,
             }
+        if args.kill_driver_after:
+            while _finished(args.out) < args.kill_driver_after and run.poll() is None:
+                time.sleep(0.05)
+            run.kill()  # SIGKILL: the driver gets no chance to tidy up
+            run.communicate(timeout=60)
+            report["driver_killed_after"] = _finished(args.out)
+            resume = [sys.executable, "-m", "audioprobe", "resume", str(args.out)]
+            run = subprocess.Popen(
+                [*resume, "--executor", "ray"],
+                env={**cluster.env, "RAY_ADDRESS": address},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         output, _ = run.communicate(timeout=400)
         report["run_s"] = time.monotonic() - started
         report["rc"] = run.returncode

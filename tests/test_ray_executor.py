@@ -32,7 +32,13 @@ TESTS = Path(__file__).resolve().parent
 
 
 def on_ray_cluster(
-    spec: Path, out: Path, *, cpus: str = "1,1", kill_after: int = 0, score_refs: Path | None = None
+    spec: Path,
+    out: Path,
+    *,
+    cpus: str = "1,1",
+    kill_after: int = 0,
+    kill_driver_after: int = 0,
+    score_refs: Path | None = None,
 ) -> dict:
     """Run `spec` with --executor ray on a fresh loopback cluster (and score it there with
     `score_refs`); what ray_scenario saw."""
@@ -45,6 +51,7 @@ def on_ray_cluster(
     }
     command = [sys.executable, str(TESTS / "ray_scenario.py"), str(spec), str(out), str(report)]
     command += ["--cpus", cpus, "--kill-after", str(kill_after)]
+    command += ["--kill-driver-after", str(kill_driver_after)]
     if score_refs:
         command += ["--score-refs", str(score_refs)]
         env["AUDIOPROBE_CACHE"] = str(out.parent / f"{out.name}.cache")  # no shared embeddings
@@ -155,4 +162,17 @@ def test_a_worker_node_killed_mid_run_loses_no_trial(tmp_path, isolated_cache, m
         t for t in RunStore.open(remote).trials() if t.record["exec"]["node"] == killed["node"]
     ]
     assert 0 < len(on_lost) <= killed["after"]  # none finished there after its loss
+    assert_same_run(local, remote, tmp_path, monkeypatch)
+
+
+@pytest.mark.slow
+def test_driver_killed_then_resumed_on_the_cluster_loses_nothing(
+    tmp_path, isolated_cache, monkeypatch
+):
+    spec = write_spec(tmp_path, per_tier=2, samples=3, sleep_s=0.5)
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    cli("run", str(spec), "--out", str(local))
+    seen = on_ray_cluster(spec, remote, kill_driver_after=4)
+    assert 4 <= seen["driver_killed_after"] < 18  # killed mid-run; `resume` finished it
+    assert "18 trials" in " ".join(seen["output"].split())
     assert_same_run(local, remote, tmp_path, monkeypatch)
