@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -30,6 +30,9 @@ from audioprobe.scoring.config import ScoringConfig
 from audioprobe.scoring.embed_cache import EmbeddingCache
 from audioprobe.store import TrialRecord
 from audioprobe.tiers import Item
+
+if TYPE_CHECKING:
+    from audioprobe.executors import BatchEmbedder
 
 Progress = Callable[[str], None]
 EMBEDDING_CARD_VERSION = 1
@@ -170,7 +173,7 @@ class ScoreContext:
     device: str
     progress: Progress
     #: where embedding batches are computed (executors.open_embedder); None: here
-    embedder: Any = None
+    embedder: BatchEmbedder | None = None
     cards: dict[str, tuple[dict, str, str, str]] = field(default_factory=dict)
     _emb: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
     _refs: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
@@ -251,16 +254,10 @@ class ScoreContext:
     def _embed(
         self, emb: Any, emb_hash: str, keys: list[str], load: Callable[[int], np.ndarray]
     ) -> np.ndarray:
-        if self.embedder is None:
-            return self.cache.embed(emb_hash, keys, load, emb.embed)
-        return self.cache.embed(
-            emb_hash,
-            keys,
-            load,
-            emb.embed,
-            map_batches=self.embedder.mapper(emb),
-            wave=self.embedder.wave,
-        )
+        there = self.embedder
+        mapper = there.mapper(emb) if there else None
+        wave = there.wave if there else 1
+        return self.cache.embed(emb_hash, keys, load, emb.embed, map_batches=mapper, wave=wave)
 
     # -- references -------------------------------------------------------------------------
     def reference_set(self, tier: str) -> tuple[Any | None, str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from audioprobe.errors import ConfigError
 from audioprobe.outcomes import FINAL_OUTCOMES
@@ -34,6 +34,9 @@ from audioprobe.scoring.context import (
 from audioprobe.scoring.embed_cache import EmbeddingCache
 from audioprobe.scoring.registry import ClipMetric, Metric, Missing, SetMetric, Setup, registry
 from audioprobe.store import RunStore, TrialRecord
+
+if TYPE_CHECKING:
+    from audioprobe.executors import BatchEmbedder
 
 REASON_CHARS = 500
 
@@ -203,7 +206,7 @@ def score_run(
     cache: EmbeddingCache | None = None,
     device: str = "cpu",
     progress: Progress | None = None,
-    embedder: Any = None,
+    embedder: BatchEmbedder | None = None,
 ) -> ScoreReport:
     """Add metrics to `store`'s run (idempotent); returns what was done. With `embedder`
     (executors.open_embedder), embedding batches are computed there, e.g. on a Ray cluster."""
