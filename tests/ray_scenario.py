@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--kill-after", type=int, default=0)
     parser.add_argument("--kill-driver-after", type=int, default=0, help="then resume")
     parser.add_argument("--score-refs", type=Path, help="then score, embedding on the cluster")
+    parser.add_argument("--unfit-spec", help="first try a spec no node has memory for")
     args = parser.parse_args()
     report: dict = {"interfaces": [name for _, name in socket.if_nameindex()]}
     cluster = LocalCluster([int(n) for n in args.cpus.split(",")])
@@ -73,6 +74,24 @@ def main() -> None:
         ]
         report["gcs_address"] = ray.get_runtime_context().gcs_address
         ray.shutdown()
+        if args.unfit_spec:
+            unfit = [
+                sys.executable,
+                "-m",
+                "audioprobe",
+                "run",
+                args.unfit_spec,
+                "--executor",
+                "ray",
+            ]
+            done = subprocess.run(
+                [*unfit, "--out", str(args.out) + ".unfit"],
+                env={**cluster.env, "RAY_ADDRESS": address, "COLUMNS": "300"},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            report["unfit"] = {"rc": done.returncode, "output": done.stdout + done.stderr}
         command = [sys.executable, "-m", "audioprobe", "run", args.spec, "--executor", "ray"]
         started = time.monotonic()
         run = subprocess.Popen(

@@ -39,6 +39,7 @@ def on_ray_cluster(
     kill_after: int = 0,
     kill_driver_after: int = 0,
     score_refs: Path | None = None,
+    unfit_spec: Path | None = None,
 ) -> dict:
     """Run `spec` with --executor ray on a fresh loopback cluster (and score it there with
     `score_refs`); what ray_scenario saw."""
@@ -52,6 +53,8 @@ def on_ray_cluster(
     command = [sys.executable, str(TESTS / "ray_scenario.py"), str(spec), str(out), str(report)]
     command += ["--cpus", cpus, "--kill-after", str(kill_after)]
     command += ["--kill-driver-after", str(kill_driver_after)]
+    if unfit_spec:
+        command += ["--unfit-spec", str(unfit_spec)]
     if score_refs:
         command += ["--score-refs", str(score_refs)]
         env["AUDIOPROBE_CACHE"] = str(out.parent / f"{out.name}.cache")  # no shared embeddings
@@ -83,7 +86,15 @@ def test_ray_cluster_on_loopback_gives_the_local_results(tmp_path, isolated_cach
     spec = write_spec(tmp_path, per_tier=1, samples=3)
     local, remote = tmp_path / "local", tmp_path / "ray"
     cli("run", str(spec), "--out", str(local))
-    seen = on_ray_cluster(spec, remote)
+    unfit = tmp_path / "unfit" / "spread.toml"
+    unfit.parent.mkdir()
+    text = spec.read_text().replace("wall_s = 30", "wall_s = 30\nmemory_mb = 100000000")
+    unfit.write_text(text)
+    seen = on_ray_cluster(spec, remote, unfit_spec=unfit)
+    # a run no node has room for is refused in one line, not queued forever
+    said = " ".join(seen["unfit"]["output"].split())
+    assert seen["unfit"]["rc"] == 2 and "no node of the Ray cluster offers 1 CPU" in said, said
+    assert not Path(str(remote) + ".unfit").exists()
     # two nodes, each its own `ray start`, and nothing but loopback to talk on
     assert seen["interfaces"] == ["lo"]
     assert [n["address"] for n in seen["nodes"]] == ["127.0.0.1", "127.0.0.1"]

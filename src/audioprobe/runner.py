@@ -224,7 +224,12 @@ def execute(
         with ExitStack() as stack:
             runner = None
             if backend is not None:
-                runner = open_runner(executor or ExecutorChoice(), backend, spec.sandbox.parallel)
+                runner = open_runner(
+                    executor or ExecutorChoice(),
+                    backend,
+                    spec.sandbox.parallel,
+                    spec.sandbox.limits,
+                )
                 stack.callback(runner.close)
             handles = open_models(needed, stack)
             asyncio.run(_run_all(store, todo, handles, runner, on_done))

@@ -109,7 +109,7 @@ def run(
     plan = runner.plan_run(
         experiment, path, models, tier_filter=tier, limit=limit, out=out, shard=part
     )
-    where.check()
+    where.check(experiment.sandbox.limits)
     with hold_run(plan.root, "run", create=True):
         store = runner.create_run(plan)
         on_interrupt(f"finish the run with: audioprobe resume {store.root}")

@@ -61,13 +61,14 @@ class ExecutorChoice:
             )
         return cls(name, address)  # type: ignore[arg-type]
 
-    def check(self) -> None:
-        """Connect now, so that an unreachable cluster stops a command before it writes."""
+    def check(self, limits: Limits) -> None:
+        """Connect now, so that an unreachable cluster, or one with no node that can take a
+        sandbox run within `limits`, stops a command before it writes."""
         if self.name == "ray":
-            from audioprobe.executors.ray import connect
+            from audioprobe.executors.ray import RayRunner
 
             assert self.ray_address is not None
-            connect(self.ray_address)
+            RayRunner(self.ray_address, "", limits)
 
 
 def open_embedder(choice: ExecutorChoice, device: str) -> BatchEmbedder | None:
@@ -80,14 +81,16 @@ def open_embedder(choice: ExecutorChoice, device: str) -> BatchEmbedder | None:
     return RayEmbedder(choice.ray_address, device)
 
 
-def open_runner(choice: ExecutorChoice, backend: SandboxBackend, parallel: int) -> ScriptRunner:
+def open_runner(
+    choice: ExecutorChoice, backend: SandboxBackend, parallel: int, limits: Limits
+) -> ScriptRunner:
     """The script runner for `choice`, running `backend` (resolved here, so every node of a
-    cluster uses the same one)."""
+    cluster uses the same one) within `limits`."""
     if choice.name == "ray":
         from audioprobe.executors.ray import RayRunner
 
         assert choice.ray_address is not None
-        return RayRunner(choice.ray_address, backend.name)
+        return RayRunner(choice.ray_address, backend.name, limits)
     from audioprobe.executors.local import LocalRunner
 
     return LocalRunner(backend, parallel)

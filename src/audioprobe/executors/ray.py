@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from audioprobe.errors import AudioprobeError
+from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.executors.output import OutputEntry, capture, mirror
 from audioprobe.sandbox.base import ExecResult, Limits, SandboxBackend
 from audioprobe.scoring.embed_cache import BatchMap
@@ -137,11 +137,26 @@ def connect(address: str) -> Any:
     return ray
 
 
+def _check_fits(ray: Any, memory_mb: int) -> None:
+    """ConfigError unless some live node can take a sandbox task: Ray would hold it forever."""
+    nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
+    need = memory_mb * 1024 * 1024
+    if any(r.get("CPU", 0) >= 1 and r.get("memory", 0) >= need for r in nodes):
+        return
+    most = max((r.get("memory", 0) for r in nodes if r.get("CPU", 0) >= 1), default=0)
+    raise ConfigError(
+        f"no node of the Ray cluster offers 1 CPU and {memory_mb} MiB for a sandbox run"
+        f" ([sandbox.limits] memory_mb + {OVERHEAD_MB}); the largest offers"
+        f" {most // (1024 * 1024)} MiB: lower memory_mb or add a larger node"
+    )
+
+
 class RayRunner:
     name = "ray"
 
-    def __init__(self, address: str, backend_name: str):
+    def __init__(self, address: str, backend_name: str, limits: Limits):
         self.ray = connect(address)
+        _check_fits(self.ray, limits.memory_mb + OVERHEAD_MB)
         self.backend_name = backend_name
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
         # Tasks beyond the cluster's CPUs only queue in Ray; twice as many keeps every CPU fed
