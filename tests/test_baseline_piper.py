@@ -88,12 +88,12 @@ def test_a_run_mixing_an_llm_and_piper_shows_both_in_one_table(tmp_path, isolate
     )
     trials = RunStore.open(out).trials()
     by_model = {(t.model, t.tier): t for t in trials}
-    assert by_model[("baseline-piper", "speech")].status == "ok"
-    assert by_model[("replay-answers_ok", "speech")].status == "ok"
-    assert (by_model[("replay-answers_ok", "speech")].dir / "script.py").is_file()
-    assert not (by_model[("baseline-piper", "speech")].dir / "script.py").exists()
+    assert by_model[("piper", "speech")].status == "ok"
+    assert by_model[("answers_ok", "speech")].status == "ok"
+    assert (by_model[("answers_ok", "speech")].dir / "script.py").is_file()
+    assert not (by_model[("piper", "speech")].dir / "script.py").exists()
     shown = cli("show", str(out))
-    assert "baseline-piper" in shown and "replay-answers_ok" in shown
+    assert "piper" in shown and "answers_ok" in shown
 
 
 @pytest.mark.slow

@@ -130,6 +130,6 @@ def test_export_names_a_wrong_table_or_format(tmp_path, isolated_cache, monkeypa
     patch_models(monkeypatch, {}, {})
     store = make_run(tmp_path / "run", "notes", ITEMS[:1], {"m": [None]})
     bad = CliRunner().invoke(app, ["export", str(store.root), "--table", "clips"])
-    assert bad.exit_code == 2 and "expected trials or sets" in bad.output
+    assert bad.exit_code == 2 and "expected trials, rounds or sets" in bad.output
     bad = CliRunner().invoke(app, ["export", str(store.root), "--format", "xlsx"])
     assert bad.exit_code == 2 and "csv, jsonl or parquet" in bad.output

@@ -102,7 +102,14 @@ def test_bootstrap_and_fad_inf_repeat_exactly() -> None:
 
     def run():
         iv = bootstrap_interval(
-            frechet_distance, point, gen, ref, n_boot=40, seed=7, key=("m", "notes"), floor=0.0
+            frechet_distance,
+            point,
+            gen,
+            ref,
+            n_boot=40,
+            seed=7,
+            key=("m", "notes"),
+            bounds=(0.0, None),
         )
         inf = fad_infinity(
             gen, ref, steps=5, min_fraction=0.25, repeats=2, seed=7, key=("m", "notes")
@@ -114,6 +121,6 @@ def test_bootstrap_and_fad_inf_repeat_exactly() -> None:
     assert iv1.low <= point <= iv1.high and iv1.se > 0
     assert np.isfinite(inf1.value) and len(inf1.points) == 5
     other = bootstrap_interval(
-        frechet_distance, point, gen, ref, n_boot=40, seed=8, key=("m", "notes"), floor=0.0
+        frechet_distance, point, gen, ref, n_boot=40, seed=8, key=("m", "notes"), bounds=(0.0, None)
     )
     assert other.se != iv1.se

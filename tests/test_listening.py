@@ -167,6 +167,8 @@ def test_mushra_answered_in_the_browser_imports_and_agrees(tmp_path, monkeypatch
     shown = cli("listen", "show", str(store.root))
     assert "3 raters" in shown and "left out rater-03: rated the hidden reference below 90" in shown
     assert "hidden reference mean 97.5" in shown  # the left-out rater's 40s are not in it
+    summary = cli("show", str(store.root))  # the run's summary carries the agreement too
+    assert "clap_score" in summary and "3 raters" in summary
     assert (folder / "ratings" / "rater-01.csv").is_file()
 
     # Bad answers files: one clear line, no traceback.

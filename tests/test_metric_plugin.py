@@ -79,8 +79,11 @@ def test_a_metric_module_in_the_plugin_folder_is_scored_exported_and_shown(
 
     _cli("report", str(store.root), "--refs-per-trial", "0")
     html = (store.root / "report" / "index.html").read_text()
-    assert '<th class="num metric-col">peak dBFS</th>' in html
-    assert re.search(r"peak_dbfs \(lower is better", html), "plotted with its direction"
+    header = re.search(
+        r'<th class="num metric-col"><a href="#(card-peak[^"]+)"[^>]*>peak dBFS</a>', html
+    )
+    assert header and f'id="{header.group(1)}"' in html  # the heading opens the plugin's card
+    assert "peak_dbfs (lower" not in html  # not tier-comparable: in its tier's table only
 
 
 def test_a_broken_plugin_is_named_in_one_line(tmp_path, isolated_cache, monkeypatch):

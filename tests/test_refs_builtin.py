@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from refs_helpers import cents, yin_f0
+from typer.testing import CliRunner
 
+from audioprobe.cli import app
 from audioprobe.paths import data_dir
 from audioprobe.references import builtin, load_reference_set, store
 from audioprobe.references.recipes import BUILTIN_NAMES
@@ -44,6 +46,28 @@ def test_notes_set_is_in_tune_and_covers_every_class(isolated_cache: Path) -> No
         assert abs(error) <= 20, (clip.path.name, error)
         checked += 1
     assert checked == len(rs.clips()) // 6
+    _self_check_is_reported(rs)
+
+
+def _self_check_is_reported(rs) -> None:
+    """The build measured every labelled pitch; `refs show` reports each family, and no family
+    is more than 50 cents off its labels without a documented rule."""
+    check = rs.info["self_check"]
+    assert check["measured"] == len({(c.class_key, c.meta["f0_hz"]) for c in rs.clips()})
+    families = {f["family"]: f for f in check["families"]}
+    assert set(families) == set(rs.classes())
+    for name, f in families.items():
+        if abs(f["median_cents"]) > 50:
+            assert f["verdict"] == "octave (rule)" and f["rule"], name
+        else:
+            assert f["verdict"] == "in tune", name
+        assert f["median_abs_pitch_class"] <= 20, name
+    assert families["organ"]["median_cents"] < -1150 and families["organ"]["octave_shifted"] > 0
+    out = CliRunner().invoke(app, ["refs", "show", "builtin-notes"]).output
+    assert "pitch self-check" in out and "rule for organ (Church Organ): TimGM6mb" in out
+    for name, f in families.items():
+        line = [x for x in out.splitlines() if x.startswith(f"│ {name} ")][-1]  # 2nd table
+        assert f"{f['median_cents']:+.1f}" in line and f["verdict"] in line, line
 
 
 def test_notes_build_is_deterministic_and_atomic(

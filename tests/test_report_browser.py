@@ -36,6 +36,8 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, Path]:
         mp.undo()
     index = store.root / "report" / "index.html"
     assert str(index) in out.replace("\n", "")
+    runtime = store.manifest["sandbox_runtime"]  # which sandbox runtime made these clips
+    assert f"sandbox runtime <code>{runtime}</code>" in index.read_text()
     return store, index
 
 
@@ -55,7 +57,7 @@ def test_page_overview_filters_and_audio_from_file(reported, tmp_path):
         page.goto(index.as_uri())
         page.wait_for_selector("#trial-list tr.trial-row")
 
-        rows = page.locator("#overview tr.overview-row")
+        rows = page.locator(".overview tr.overview-row")
         assert rows.count() == len(cells) == 6
         shown = {
             (r.get_attribute("data-model"), r.get_attribute("data-tier"))
@@ -153,11 +155,8 @@ def test_the_report_folder_alone_works_from_a_static_server(reported, served):
         )
         duration = page.evaluate("document.querySelector('#trial-audio').duration")
         assert duration == pytest.approx(sf.info(str(rain.wav_path)).duration, abs=0.02)
-        assert page.locator("#plots img").count() >= 1
-        widths = page.evaluate(
-            "[...document.querySelectorAll('#plots img')].map(i => i.naturalWidth)"
-        )
-        assert all(w > 0 for w in widths)
+        # not scored: nothing tier-comparable to plot (test_report_overview draws plots)
+        assert page.locator("#plots img").count() == 0
         src = page.locator("#detail .refs audio").first.get_attribute("src")
         ref_duration = page.evaluate(
             "src => new Promise(done => { const a = new Audio(src);"

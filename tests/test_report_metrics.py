@@ -23,18 +23,22 @@ CELLS = {
 }
 
 
-def _set(tier, value, low, high, n, status=Status.OK, reason=None, flags=()):
+def _set(tier, value, low, high, n, status=Status.OK, reason=None, flags=(), metric="fad"):
     return SetValue(
-        model="m1", tier=tier, class_key="", metric="fad", column="fad", embedding="aisfx",
+        model="m1", tier=tier, class_key="", metric=metric, column=metric, embedding="aisfx",
         status=status, card_hash="f1", value=value, ci_low=low, ci_high=high, n_generated=n,
         n_reference=40, reason=reason, extra={"flags": list(flags)},
     )  # fmt: skip
 
 
+TOO_FEW = "1 generated clips < 2 (sets.min_clips)"
 SETS = [
     _set("notes", 2.5, 2.1, 3.0, 3),
     _set("environmental", 6.0, 5.0, 7.5, 2, flags=["small set"]),
-    _set("speech", None, None, None, 1, Status.TOO_FEW, "1 generated clips < 2 (sets.min_clips)"),
+    _set("speech", None, None, None, 1, Status.TOO_FEW, TOO_FEW),
+    _set("notes", 0.1, 0.0, 0.3, 3, metric="fad_norm"),
+    _set("environmental", 0.6, 0.4, 0.9, 2, metric="fad_norm"),
+    _set("speech", None, None, None, 1, Status.TOO_FEW, TOO_FEW, metric="fad_norm"),
 ]
 
 
@@ -63,13 +67,23 @@ def report(tmp_path):
 
 
 def _overview_rows(html: str) -> dict[str, str]:
-    pattern = r'<tr class="overview-row[^"]*"\s+data-model="m1" data-tier="(\w+)">(.*?)</tr>'
+    pattern = r'<tr class="overview-row"\s+data-model="m1" data-tier="(\w+)">(.*?)</tr>'
     rows = re.findall(pattern, html, flags=re.S)
     text = {tier: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)) for tier, body in rows}
     return {tier: html_lib.unescape(body) for tier, body in text.items()}
 
 
-def test_metrics_and_unavailable_cells_in_the_overview(report):
+def _tables(html: str) -> dict[str, str]:
+    pattern = r'<section class="tier-table" id="overview-(\w+)">(.*?)</section>'
+    return dict(re.findall(pattern, html, re.S))
+
+
+def _headers(table: str) -> list[str]:
+    cells = re.findall(r'<th class="num metric-col[^"]*">(.*?)</th>', table, flags=re.S)
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells]
+
+
+def test_one_table_per_tier_with_the_numbers_that_exist(report):
     _, result, _ = report
     html = result.index.read_text()
     rows = _overview_rows(html)
@@ -78,27 +92,27 @@ def test_metrics_and_unavailable_cells_in_the_overview(report):
     assert "33 [6, 79]" in rows["speech"]  # 1 of the 3 answered: llm_error is not the model's
     assert "2.5 [2.1, 3] (n 3/40)" in rows["notes"]  # FAD with interval and clip counts
     assert "6 [5, 7.5] (n 2/40, small set)" in rows["environmental"]
-    speech = rows["speech"]
-    assert "too few clips 1" in speech and "unavailable 2" in speech  # labels, reason notes
-    notes = re.findall(r'<li id="why-(\d)">([^<]+)</li>', html)
-    assert [(n, html_lib.unescape(t)) for n, t in notes] == [
-        ("1", "1 generated clips < 2 (sets.min_clips)"),
-        ("2", "Whisper weights not found"),
+    tables = _tables(html)
+    assert list(tables) == ["notes", "environmental", "speech"]
+    # tier-comparable first (highlighted), registry order after; f0_hz is a fact of a clip
+    assert _headers(tables["notes"]) == ["normalised FAD[aisfx]", "FAD[aisfx]", "CLAP[clap]"]
+    assert 'metric-col comparable">' in tables["notes"]
+    # speech has no number for FAD, normalised FAD or WER: no columns, one note per reason
+    assert _headers(tables["speech"]) == ["CLAP[clap]"]
+    notes = [html_lib.unescape(n) for n in re.findall(r"<li>([^<]+)</li>", tables["speech"])]
+    assert notes == [
+        f"normalised FAD[aisfx], FAD[aisfx] — too few clips: {TOO_FEW}",
+        "WER — unavailable: Whisper weights not found",
     ]
-    headers = re.findall(r'<th class="num metric-col">([^<]+)</th>', html)
-    # registry order, with labels; f0_hz is a fact of a clip, listed per trial, not here
-    assert headers == ["FAD[aisfx]", "WER", "CLAP[clap]"]
+    assert "unavailable" not in rows["speech"] and "too few" not in rows["speech"]
 
 
-def test_plots_skip_metrics_without_a_number(report):
+def test_plots_only_tier_comparable_measures_with_more_than_one_point(report):
     _, result, _ = report
     html = result.index.read_text()
     titles = re.findall(r'<img src="img/plot-\d+\.png" alt="([^"]+)"', html)
-    assert titles == [
-        "success rate (ok %) with 95% Wilson interval",
-        "fad[aisfx] (lower is better)",
-        "clap_score[clap] (higher is better, mean over clips, 95% normal interval)",
-    ]  # wer has no number anywhere; f0_hz is a fact of a clip, not a quality measure
+    # raw FAD and CLAP are not comparable across tiers: not plotted
+    assert titles == ["fad_norm[aisfx] (lower is better, 95% bootstrap interval)"]
     assert "not drawn" in html and "m1/speech: too few clips (1 generated clips &lt; 2" in html
 
 
@@ -112,7 +126,8 @@ def test_compare_uses_the_scored_numbers(report):
     assert table[("m1", "speech", "fad[aisfx]")].label == "too few clips"
     clap = table[("m1", "notes", "clap_score[clap]")]  # items 0, 1, 2: 0.2, 0.3, 0.4
     assert clap.value == pytest.approx(0.3) and clap.n == 3
-    assert clap.low == pytest.approx(0.3 - 1.959964 * 0.1 / 3**0.5)
+    # percentile bootstrap over the 3 items: inside the values' span, around the mean
+    assert 0.2 - 1e-9 <= clap.low < 0.3 < clap.high <= 0.4 + 1e-9 and "median 0.3" in clap.text
     assert table[("m1", "speech", "wer")].unavailable == "Whisper weights not found"
     assert table[("m1", "notes", "f0_hz")].value == 220.0
     assert table[("m1", "speech", "ok_pct")].n == 3  # the denominator: answered trials
@@ -158,3 +173,18 @@ def test_rerun_reuses_spectrograms_and_drops_stale_media(report, tmp_path):
     )
     build_report(store)
     assert "a new error after resume" in shard.read_text()
+
+
+def test_report_of_a_run_named_by_a_relative_path(tmp_path, monkeypatch):
+    """`audioprobe report runs/demo`, as make demo calls it, from the folder above the run."""
+    from score_helpers import make_run
+    from typer.testing import CliRunner
+
+    from audioprobe.cli import app
+
+    monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
+    make_run(tmp_path / "runs" / "demo", "notes", ["sine-a4"], {"m": [None]})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", "runs/demo", "--refs-per-trial", "0"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "runs" / "demo" / "report" / "source.txt").is_file()

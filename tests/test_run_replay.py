@@ -11,6 +11,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
+from audioprobe.sandbox import runtime_hash
 from audioprobe.store import RunStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,8 +38,10 @@ def test_smoke_over_three_tiers_writes_wavs_of_requested_length(tmp_path, isolat
     store = RunStore.open(out)
     trials = store.trials()
     assert {t.tier for t in trials} == {"notes", "environmental", "speech"}
+    assert store.manifest["sandbox_runtime"] == runtime_hash()
     for trial in trials:
         assert trial.status == "ok", (trial.trial_id, trial.error)
+        assert trial.record["exec"]["runtime"] == runtime_hash()
         info = sf.info(str(trial.wav_path))
         assert info.channels == 1 and info.samplerate == 16000
         target = store.item(trial.tier, trial.item).duration_s
@@ -54,6 +57,7 @@ def test_smoke_over_three_tiers_writes_wavs_of_requested_length(tmp_path, isolat
         ):
             assert (folder / name).is_file(), name
         assert "output.wav" in (folder / "prompt.txt").read_text()
+    assert f"sandbox runtime {runtime_hash()}" in cli("show", str(out))
 
     rows = list(csv.DictReader(io.StringIO(cli("export", str(out), "--format", "csv"))))
     assert len(rows) == 3

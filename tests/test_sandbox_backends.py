@@ -3,6 +3,8 @@ each way a script can end is recorded with the status the runner relies on."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -142,14 +144,19 @@ def test_bwrap_failure_is_a_sandbox_error_not_a_script_fault(
     """A broken sandbox must never be recorded as the model's runtime error."""
     from audioprobe.sandbox.bwrap import BwrapBackend
 
-    fake = tmp_path / "bwrap"
+    reachable = Path(tempfile.mkdtemp())  # as root, the sandbox's own uid must reach bwrap
+    reachable.chmod(0o755)
+    fake = reachable / "bwrap"
     fake.write_text("#!/bin/sh\necho 'bwrap: Creating new namespace failed' >&2\nexit 1\n")
     fake.chmod(0o755)
     monkeypatch.setenv("AUDIOPROBE_BWRAP", str(fake))
     work = tmp_path / "w"
     work.mkdir()
     (work / "script.py").write_text("print('hi')\n")
-    result = BwrapBackend().run(work / "script.py", work, TIGHT)
+    try:
+        result = BwrapBackend().run(work / "script.py", work, TIGHT)
+    finally:
+        shutil.rmtree(reachable)
     assert result.status == "sandbox_error", explain(result)
     assert "namespace failed" in result.reason
 

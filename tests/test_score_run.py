@@ -197,8 +197,8 @@ def test_pitch_of_rendered_notes(tmp_path: Path, isolated_cache: Path, monkeypat
     by = {(v.trial_id, v.column): v for v in clip_values(store)}
     assert abs(by[("m/notes/keyboard-a4/0", "cents_error")].value) < 5
     assert by[("m/notes/organ-c4/0", "cents_error")].status == Status.NOT_APPLICABLE
-    mean = next(m for m in RunResults.of(store).measures if m.column == "abs_cents_error")
-    assert mean.n == 1 and mean.direction == "lower"
+    median = next(m for m in RunResults.of(store).measures if m.column == "abs_pitch_class_error")
+    assert median.n == 1 and median.direction == "lower" and median.statistic == "median"
 
 
 def test_a_clip_no_metric_can_process_gets_its_error_and_scoring_goes_on(

@@ -62,7 +62,7 @@ def test_broken_toml_is_reported_with_path(tmp_path):
 def test_model_argument_forms():
     spec, _ = load_spec("smoke")
     replay = parse_model_arg("replay:tests/data/answers_ok.jsonl", spec)
-    assert (replay.kind, replay.name) == ("replay", "replay-answers_ok")
+    assert (replay.kind, replay.name) == ("replay", "answers_ok")
     assert parse_model_arg("qwen2.5-coder-1.5b", spec).kind == "local"
     with pytest.raises(ConfigError, match="KIND:VALUE"):
         parse_model_arg("nonsense", spec)

@@ -6,25 +6,35 @@ renders offline, as fast as it can, to the file named in `recordOptions`. This m
 the environment variable cannot, and only once the script imports pyo (nothing is imported
 eagerly, so scripts that never use pyo pay nothing):
 
-* `Server.gui()` returns at once instead of opening a window or waiting for one.
-* real-time style scripts (`s.start()` before any `recordOptions(dur=...)`, then
-  `s.recstart(f)`, `time.sleep(d)`, `s.recstop()`/`s.stop()`) are rendered offline when the
-  recording stops, for as long as the script waited between recstart and recstop, into the
-  file recstart named. A recording still open when the script exits is rendered then.
+* every GUI entry point (`Server.gui()`, `.ctrl()`, `.view()`, `.graph()`, `Scope`, `Spectrum`,
+  `Keyboard`, ...) returns at once, saying so on stderr, instead of failing for want of a display:
+  all of them go through the window-making functions of `pyo.lib._widgets`, which are patched.
+* real-time style scripts (`s.start()` with no `recordOptions(dur=...)`, `s.recstart(f)`,
+  `time.sleep(d)`, `s.recstop()`/`s.stop()`, in either order of start and recstart) are rendered
+  offline when the recording stops, for as long as the script waited, into the file recstart
+  named. A recording still open when the script exits is rendered then.
 """
 
+import contextlib
 import importlib.abc
 import importlib.machinery
+import io
 import sys
 
-from _audioprobe_pyo import patch_server
+from _audioprobe_pyo import neutralise_widgets, patch_server
+
+_PATCHES = {
+    "pyo.lib._widgets": neutralise_widgets,
+    "pyo.lib.server": lambda module: patch_server(module.Server),
+}
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder):
-    """Lets `pyo.lib.server` load normally, then patches its Server class."""
+    """Lets a pyo module load normally, then patches it before anything imports from it."""
 
     def find_spec(self, name, path, target=None):
-        if name != "pyo.lib.server":
+        patch = _PATCHES.get(name)
+        if patch is None:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
@@ -33,8 +43,11 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
         original = loader.exec_module
 
         def exec_module(module):
-            original(module)
-            patch_server(module.Server)
+            # pyo's GUI layer prints a banner on stdout about missing wxPython/Tkinter; in here
+            # having no GUI is the design, and the banner would only pollute the script's output
+            with contextlib.redirect_stdout(io.StringIO()):
+                original(module)
+            patch(module)
 
         loader.exec_module = exec_module
         return spec

@@ -7,6 +7,10 @@ Rows match on all three keys exactly; a row on one side only is listed with the 
 missing, and a measure without a number is listed with its status and reason, never as a
 number. Measures the other side never reports at all (say `trials`, against a paper's table)
 are left out and named once.
+
+The paired statistics (audioprobe.results.paired: systems on shared items, the tier steps of the
+study's claim, rank agreement between embeddings) are formatted here too, for `compare`,
+`score` and the report.
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ from audioprobe.report.format import fmt_number
 from audioprobe.report.gather import overview
 from audioprobe.report.scores import numeric_series
 from audioprobe.results.measures import RunResults, tier_rank
+from audioprobe.results.paired import (
+    PairedDifference,
+    RankAgreement,
+    Step,
+    claim_summary,
+)
 from audioprobe.results.run import Run
 from audioprobe.store import RunStore
 
@@ -199,9 +209,14 @@ def display_rows(rows: list[Comparison]) -> list[list[str]]:
 
 def to_text(rows: list[Comparison]) -> str:
     """An aligned plain-text table: never wrapped or cut, whatever the terminal's width."""
-    cells = [list(COLUMNS), *display_rows(rows)]
-    widths = [max(len(r[k]) for r in cells) for k in range(len(COLUMNS))]
     right = {COLUMNS.index(c) for c in ("ours", "theirs", "diff", "rel_diff")}
+    return aligned(list(COLUMNS), display_rows(rows), right)
+
+
+def aligned(header: list[str], rows: list[list[str]], right: set[int]) -> str:
+    """Rows under a header, columns padded to their widest cell (numbers `right`-aligned)."""
+    cells = [header, *rows]
+    widths = [max(len(r[k]) for r in cells) for k in range(len(header))]
     lines = []
     for n, row in enumerate(cells):
         parts = [
@@ -227,3 +242,80 @@ def to_csv(rows: list[Comparison]) -> str:
     writer.writeheader()
     writer.writerows(r.as_row() for r in rows)
     return buf.getvalue()
+
+
+PAIRED_COLUMNS = ("tier", "measure", "a", "b", "n", "mean a", "mean b", "a − b", "95% CI", "p")
+
+
+def paired_rows(diffs: list[PairedDifference]) -> list[list[str]]:
+    out = []
+    for d in diffs:
+        ci = "—" if d.low is None or d.high is None else _interval(d.low, d.high)
+        p = "—" if d.p_value is None else f"{d.p_value:.3g}"
+        out.append(
+            [
+                d.tier, d.measure, d.a, d.b, str(d.n), fmt_number(d.mean_a),
+                fmt_number(d.mean_b), f"{d.diff:+.3g}", ci, p,
+            ]
+        )  # fmt: skip
+    return out
+
+
+def paired_text(diffs: list[PairedDifference]) -> str:
+    """Paired differences on shared items, aligned; with a line saying how they were made."""
+    if not diffs:
+        return "no two systems share an item with a number\n"
+    head = (
+        "paired differences on shared items (a − b; 95% percentile bootstrap over items;"
+        " p: two-sided sign-flip permutation test)\n"
+    )
+    return head + aligned(list(PAIRED_COLUMNS), paired_rows(diffs), {4, 5, 6, 7, 9})
+
+
+AGREEMENT_COLUMNS = ("tier", "measure", "embeddings", "models", "τ", "p")
+
+
+def agreement_rows(found: list[RankAgreement]) -> list[list[str]]:
+    return [
+        [a.tier, a.column, " vs ".join(a.embeddings), str(a.models), f"{a.tau:+.2f}",
+         "—" if a.p_value is None else f"{a.p_value:.3g}"]
+        for a in found
+    ]  # fmt: skip
+
+
+def agreement_text(found: list[RankAgreement]) -> str:
+    if not found:
+        return ""
+    head = "rank agreement between embeddings (Kendall τ over the models' values)\n"
+    return head + aligned(list(AGREEMENT_COLUMNS), agreement_rows(found), {3, 4, 5})
+
+
+CLAIM_COLUMNS = ("model", "measure", "step", "before", "after", "change", "95% CI", "performance")
+
+
+def claim_rows(steps: list[Step]) -> list[list[str]]:
+    return [
+        [s.model, s.measure, f"{s.before} → {s.after}", fmt_number(s.value_before),
+         fmt_number(s.value_after), f"{s.diff:+.3g}", _interval(s.low, s.high), s.verdict]
+        for s in steps
+    ]  # fmt: skip
+
+
+def claim_text(steps: list[Step]) -> str:
+    """Per model, whether task success and normalised FAD fall from notes to environmental to
+    speech, each step's difference with its 95% interval."""
+    if not steps:
+        return ""
+    rows = claim_rows(steps)
+    lines = [
+        "the claim: performance falls as the audio grows more complex (notes → environmental →"
+        " speech); task success falling or normalised FAD rising is a fall",
+        aligned(list(CLAIM_COLUMNS), rows, {3, 4, 5}).rstrip(),
+    ]
+    for (model, measure), verdict in claim_summary(steps).items():
+        lines.append(f"{model}, {measure}: {verdict}")
+    return "\n".join(lines) + "\n"
+
+
+def _interval(low: float, high: float) -> str:
+    return f"[{fmt_number(low)}, {fmt_number(high)}]"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from audioprobe.errors import ConfigError
 from audioprobe.paths import data_dir
+from audioprobe.sandbox.rootfs import prompt_libraries
 from audioprobe.tiers import Item, Tier
 
 CONTRACT_TEMPLATE = "contract.txt"
@@ -56,6 +57,9 @@ def item_fields(tier: Tier, item: Item) -> dict[str, object]:
         "sample_rate": tier.sample_rate,
         "tier": tier.name,
         "item_id": item.id,
+        # what the sandbox runtime lets a script import (sandbox/runtime.toml), so the prompt can
+        # never promise a library the sandbox lacks
+        "libraries": ", ".join(prompt_libraries()),
     }
     fields.update(item.targets())
     return fields

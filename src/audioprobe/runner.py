@@ -20,14 +20,14 @@ from typing import Any
 from audioprobe import __version__
 from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.executors import ExecutorChoice, ScriptRunner, open_runner
-from audioprobe.llm.openai_compat import missing_key
-from audioprobe.llm.replay import ReplayModel
+from audioprobe.feedback.rounds import run_feedback_trial
+from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
-from audioprobe.prompts import render_prompt
-from audioprobe.sandbox import SandboxBackend, get_backend
+from audioprobe.prompts import RenderedPrompt, read_template, render_prompt
+from audioprobe.sandbox import SandboxBackend, get_backend, runtime_hash
 from audioprobe.shard import Shard
-from audioprobe.spec import ExperimentSpec, ModelSpec
+from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
 from audioprobe.trial import TrialContext, isolated, run_audio_trial, run_code_trial
@@ -70,26 +70,24 @@ class RunPlan:
     manifest: dict[str, Any]
     keys: list[TrialKey]
 
+    def prompts(self) -> list[tuple[str, Item, RenderedPrompt]]:
+        """(tier, item, prompt) of each planned item, as the language models will be asked."""
+        system = self.manifest["spec"]["system_prompt"]
+        out = []
+        for tier_name, raws in self.manifest["items"].items():
+            tier = load_tier(tier_name)
+            for raw in raws:
+                item = tier.item(raw["id"])
+                out.append((tier_name, item, render_prompt(tier, item, system)))
+        return out
+
 
 def check_models(models: list[ModelSpec]) -> None:
     """Fail now, with the fix, on what would otherwise fail every trial: a missing API key, an
     unknown local model or baseline, a replay file that is absent or malformed. (A baseline's
     missing weights are not checked: they are its trials' `unavailable` outcome.)"""
     for spec in models:
-        if spec.kind == "replay":
-            ReplayModel(spec.name, Path(spec.model))
-        elif spec.kind == "openai":
-            problem = missing_key(spec)
-            if problem:
-                raise ConfigError(problem)
-        elif spec.kind == "local":
-            from audioprobe.llm.local import resolve_gguf
-
-            resolve_gguf(spec.model)
-        elif spec.kind == "baseline":
-            from audioprobe.baselines import get_baseline
-
-            get_baseline(spec.model, name=spec.name, options=spec.extra)
+        model_kind(spec.kind).check(spec)
 
 
 def plan_run(
@@ -100,6 +98,7 @@ def plan_run(
     tier_filter: list[str] | None = None,
     limit: int | None = None,
     out: Path | None = None,
+    overrides: Overrides | None = None,
     shard: Shard | None = None,
 ) -> RunPlan:
     """Everything `run` needs, checked before the run folder exists (so an error leaves none).
@@ -107,10 +106,19 @@ def plan_run(
     With `shard`, the run holds only that shard's part of the plan (see shard.py); run.json still
     records the whole plan, so `audioprobe merge` can check that the shards join into it.
     """
+    overrides = overrides or Overrides()
+    spec, models = overrides.apply(spec, models)
     if not models:
         raise AudioprobeError(f"spec {spec.name!r} names no models; add [[models]] or pass --model")
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit {limit}: give at least 1 item per tier")
+    names = [m.name for m in models]
+    if len(set(names)) < len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigError(
+            f"two models would be named {', '.join(map(repr, repeated))}; name them in the spec"
+            " ([[models]] name = ...) to tell them apart"
+        )
     selected = select_items(spec, tier_filter, limit)
     keys = plan_trials(models, selected, spec.samples)
     if not keys:
@@ -119,6 +127,8 @@ def plan_run(
     if shard is not None:
         keys = [k for k in keys if shard.holds(k.trial_id)]
     check_models(models)
+    if spec.feedback is not None:  # a missing feedback template fails now, not after round 0
+        read_template(spec.feedback.template)
     sandbox_for(spec, models)
     suffix = f"-shard{shard.index}of{shard.count}" if shard else ""
     root = out or Path(spec.output_dir) / (new_run_id(spec) + suffix)
@@ -130,6 +140,9 @@ def plan_run(
         "models": [m.model_dump(mode="json") for m in models],
         "versions": package_versions(),
         "git_commit": git_commit(),
+        # the sandbox runtime scripts run in (sandbox/runtime.toml); each trial's exec.runtime
+        # says which one actually ran it, should a resume happen under another
+        "sandbox_runtime": runtime_hash(),
         "tiers": {
             name: {"title": t.title, "level": t.level, "sample_rate": t.sample_rate}
             for name, (t, _) in selected.items()
@@ -139,6 +152,7 @@ def plan_run(
             for name, (_, items) in selected.items()
         },
         "plan": {"tiers": list(selected), "limit": limit, "trials": planned},
+        "overrides": overrides.given(),
     }
     if shard is not None:
         manifest["shard"] = shard.to_dict() | {"trials": len(keys)}
@@ -161,7 +175,7 @@ def sandbox_for(spec: ExperimentSpec, models: list[ModelSpec]) -> SandboxBackend
 
     Called before any work starts so that a missing backend stops the run with its how-to.
     """
-    if all(m.kind == "baseline" for m in models):
+    if not any(model_kind(m.kind).writes_code for m in models):
         return None
     return get_backend(spec.sandbox.backend)
 
@@ -191,9 +205,11 @@ async def _run_all(
     async def attempt(key: TrialKey, item: Item) -> dict[str, Any]:
         tier = tiers[key.tier]
         handle = handles[key.model]
-        if specs[key.model].kind == "baseline":
+        if not model_kind(specs[key.model].kind).writes_code:
             return await run_audio_trial(ctx, key, handle, tier, item)
         prompt = render_prompt(tier, item, spec.system_prompt)
+        if spec.feedback is not None:
+            return await run_feedback_trial(ctx, key, handle, tier, item, prompt, spec.feedback)
         return await run_code_trial(ctx, key, handle, tier, item, prompt)
 
     async def one(key: TrialKey) -> None:
@@ -209,14 +225,14 @@ async def _run_all(
             await close()
 
 
-def execute(
+async def execute_async(
     store: RunStore,
     todo: list[TrialKey],
     on_done: ProgressHook | None = None,
     executor: ExecutorChoice | None = None,
 ) -> Counter[str]:
-    """Run the trials `todo` (from `store.pending_keys()`) with `executor` (default: local);
-    the status counts of the whole run."""
+    """Run the trials `todo` (from `store.pending_keys()`) on the running event loop with
+    `executor` (default: local); the status counts of the whole run."""
     if todo:
         needed = [m for m in run_models(store) if m.name in {k.model for k in todo}]
         spec = ExperimentSpec.model_validate(store.manifest["spec"])
@@ -232,5 +248,5 @@ def execute(
                 )
                 stack.callback(runner.close)
             handles = open_models(needed, stack)
-            asyncio.run(_run_all(store, todo, handles, runner, on_done))
+            await _run_all(store, todo, handles, runner, on_done)
     return Counter(t.status for t in store.trials())

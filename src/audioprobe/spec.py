@@ -6,10 +6,11 @@ lives here (or in the tier files it names), and a typo fails loudly with the fil
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from audioprobe.errors import ConfigError, load_toml_model
 from audioprobe.machine import default_local_slots, default_sandbox_parallel
@@ -17,8 +18,8 @@ from audioprobe.paths import data_dir
 from audioprobe.sandbox.base import Limits
 from audioprobe.tiers import TIER_ORDER
 
-ModelKind = Literal["openai", "local", "replay", "baseline"]
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+M = TypeVar("M", bound=BaseModel)
 
 
 class ModelSpec(BaseModel):
@@ -31,8 +32,8 @@ class ModelSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=NAME_PATTERN)
-    kind: ModelKind = "openai"
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field("openai", description="a registered model kind (audioprobe.model_kinds)")
     model: str = Field(min_length=1)
     base_url: str | None = None
     api_key_env: str | None = Field(None, description="name of the env var holding the API key")
@@ -53,6 +54,24 @@ class ModelSpec(BaseModel):
     slots: int | None = Field(
         None, ge=1, le=64, description="kind=local: sequences decoded together; from the machine"
     )
+    price_in: float | None = Field(None, ge=0, description="USD per million prompt tokens")
+    price_out: float | None = Field(None, ge=0, description="USD per million completion tokens")
+
+    @field_validator("kind")
+    @classmethod
+    def _registered_kind(cls, kind: str) -> str:
+        from audioprobe.model_kinds import model_kinds
+
+        return model_kinds.check(kind)
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, name: str) -> str:
+        """Any printable text names a model (an endpoint's `org/model`, a catalog key with dots):
+        tables show it as written and only its trial folders encode it (store.path_part)."""
+        if not name.isprintable() or name != name.strip():
+            raise ValueError("a model name is printable text without leading or trailing spaces")
+        return name
 
     @model_validator(mode="after")
     def _endpoint_known(self) -> ModelSpec:
@@ -94,11 +113,21 @@ class TierSelection(BaseModel):
 class SandboxSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["auto", "docker", "bwrap", "subprocess"] = "auto"
+    backend: str = Field("auto", description="auto or a registered sandbox backend")
     parallel: int | None = Field(
         None, ge=1, le=32, description="scripts run at once; default: cores and memory allow"
     )
     limits: Limits = Field(default_factory=Limits)
+
+    @field_validator("backend")
+    @classmethod
+    def _registered_backend(cls, name: str) -> str:
+        from audioprobe.sandbox import backend_names
+
+        known = backend_names()
+        if name not in known:
+            raise ValueError(f"unknown sandbox backend {name!r}; expected {', '.join(known)}")
+        return name
 
     @model_validator(mode="after")
     def _fill_parallel(self) -> SandboxSpec:
@@ -114,6 +143,22 @@ class ScoringSpec(BaseModel):
     metrics: list[str] | None = Field(None, description="metric names; defaults from scoring/")
 
 
+class FeedbackSpec(BaseModel):
+    """Rounds of repair: after each round the model is shown what its code produced and asked
+    again, until the task succeeds (feedback.success) or `rounds` answers have been given.
+
+    `rounds = 1` asks once, as without the table, but still analyses each clip, so task success
+    is known. Baselines write no code and always take one round.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    rounds: int = Field(1, ge=1, le=10, description="answers per trial, the first included")
+    template: str = Field("feedback.txt", description="feedback prompt, a file under prompts/")
+    stderr_lines: int = Field(20, ge=0, le=200, description="last lines of stderr fed back")
+    stop_on_success: bool = Field(True, description="end a trial at its first task success")
+
+
 class ExperimentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -127,6 +172,7 @@ class ExperimentSpec(BaseModel):
     models: list[ModelSpec] = Field(default_factory=list)
     sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
+    feedback: FeedbackSpec | None = Field(None, description="rounds of repair; absent: one round")
 
     @field_validator("models")
     @classmethod
@@ -150,6 +196,49 @@ class ExperimentSpec(BaseModel):
         raise ConfigError(f"spec {self.name!r} has no model {name!r}; its models: {known}")
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """Values given for one run (command line or API) in place of the spec's; run.json records
+    them under "overrides", and the spec and models it records are the ones that ran."""
+
+    samples: int | None = None
+    seed: int | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+    def given(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def apply(
+        self, spec: ExperimentSpec, models: list[ModelSpec]
+    ) -> tuple[ExperimentSpec, list[ModelSpec]]:
+        """The spec and models with the overrides in, each checked as the spec's own value is;
+        temperature and max_tokens go to the language models (baselines write no text)."""
+        run_level = {k: v for k, v in self.given().items() if k in ("samples", "seed")}
+        per_model = {k: v for k, v in self.given().items() if k in ("temperature", "max_tokens")}
+        spec = _revalidated(spec, run_level)
+        models = [_revalidated(m, per_model) if _writes_code(m) else m for m in models]
+        return spec, models
+
+
+def _writes_code(model: ModelSpec) -> bool:
+    from audioprobe.model_kinds import model_kind
+
+    return model_kind(model.kind).writes_code
+
+
+def _revalidated(model: M, update: dict[str, Any]) -> M:
+    if not update:
+        return model
+    try:
+        return type(model).model_validate({**model.model_dump(), **update})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        flag = "--" + field.replace("_", "-")
+        raise ConfigError(f"{flag} {update.get(field)!r}: {err['msg']}") from None
+
+
 def resolve_spec_path(path_or_name: str | Path) -> Path:
     """A path as given, else a spec of that name among the shipped experiments."""
     path = Path(path_or_name)
@@ -166,22 +255,37 @@ def load_spec(path_or_name: str | Path) -> tuple[ExperimentSpec, Path]:
     return load_toml_model(path, ExperimentSpec), path
 
 
+def _same_model(spec: ModelSpec, kind: str, value: str) -> bool:
+    from audioprobe.model_kinds import model_kind
+
+    if spec.kind != kind:
+        return False
+    if spec.model == value:
+        return True
+    return model_kind(kind).is_file(value) and Path(spec.model).resolve() == Path(value).resolve()
+
+
 def parse_model_arg(arg: str, spec: ExperimentSpec) -> ModelSpec:
     """`--model` accepts a spec model's name or an ad-hoc KIND:VALUE.
 
     replay:FILE.jsonl, local:KEY_OR_PATH.gguf, baseline:NAME, openai:MODEL_ID (OPENAI_BASE_URL and
-    OPENAI_API_KEY from the environment, as the openai client reads them).
+    OPENAI_API_KEY from the environment, as the openai client reads them). A KIND:VALUE that the
+    spec already declares is the spec's entry (its name, temperature, max_tokens, concurrency), so
+    two runs of one model compare row for row however it was named on the command line.
     """
+    from audioprobe.model_kinds import model_kind, model_kinds
+
     if any(m.name == arg for m in spec.models):
         return spec.model(arg)
     kind, sep, value = arg.partition(":")
-    if not sep or kind not in ("openai", "local", "replay", "baseline") or not value:
+    kinds = model_kinds.names()
+    if not sep or kind not in kinds or not value:
         known = ", ".join(m.name for m in spec.models) or "(none)"
         raise ConfigError(
             f"--model {arg!r}: expected a model of the spec ({known}) or KIND:VALUE with KIND one"
-            " of openai, local, replay, baseline"
-            " (e.g. replay:answers.jsonl, local:qwen2.5-coder-1.5b)"
+            f" of {', '.join(kinds)} (e.g. replay:answers.jsonl, local:qwen2.5-coder-1.5b)"
         )
-    stem = Path(value).stem if kind in ("replay", "local") else value
-    name = "".join(c if c.isalnum() or c in "_.-" else "-" for c in f"{kind}-{stem}").strip("-")
-    return ModelSpec(name=name, kind=kind, model=value)
+    for declared in spec.models:
+        if _same_model(declared, kind, value):
+            return declared
+    return ModelSpec(name=model_kind(kind).adhoc_name(value), kind=kind, model=value)

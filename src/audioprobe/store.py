@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
@@ -90,6 +91,27 @@ def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
     )
 
 
+def path_part(name: str) -> str:
+    """`name` as one folder name, reversibly (urllib.parse.unquote gives it back): characters
+    other than letters, digits and `_.-~` are percent-encoded, and so is a leading dot. Names of
+    the old pattern ([A-Za-z0-9][A-Za-z0-9_.-]*) are unchanged, so older runs keep their folders.
+    """
+    encoded = quote(name, safe="")
+    return "%2E" + encoded[1:] if encoded.startswith(".") else encoded
+
+
+def connect_read_only(root: Path) -> sqlite3.Connection | None:
+    """The run's index opened read-only (a running run keeps writing to it), or None if absent.
+
+    Views that only look (the viewer's run list, a report's staleness check) use this so that
+    looking never takes a write lock or creates an index.
+    """
+    path = Path(root) / INDEX_NAME
+    if not path.is_file():
+        return None
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+
+
 def trial_id_for(model: str, tier: str, item: str, sample: int) -> str:
     return f"{model}/{tier}/{item}/{sample}"
 
@@ -108,7 +130,7 @@ class TrialKey:
 
     @property
     def rel_dir(self) -> str:
-        return f"trials/{self.model}/{self.tier}/{self.item}/s{self.sample}"
+        return f"trials/{path_part(self.model)}/{self.tier}/{self.item}/s{self.sample}"
 
 
 @dataclass
@@ -124,6 +146,13 @@ class TrialRecord:
     dir: Path
     record: dict[str, Any]
     run_root: Path
+
+    @property
+    def files_dir(self) -> Path:
+        """The folder of the prompt, answer and script that made the result: the trial folder,
+        or the final round's folder of a trial with feedback rounds (its record's stage_dir)."""
+        stage = self.record.get("stage_dir")
+        return self.run_root / stage if isinstance(stage, str) and stage else self.dir
 
     @property
     def wav_path(self) -> Path | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from audioprobe.outcomes import OK, is_infrastructure, is_model_outcome, render_rate
+from audioprobe.outcomes import OK, PENDING, is_infrastructure, is_model_outcome, render_rate
 from audioprobe.store import RunStore, TrialRecord
 
 if TYPE_CHECKING:
@@ -24,6 +26,8 @@ EXPORT_COLUMNS: dict[str, ExportType] = {
     "latency_s": "float64", "prompt_tokens": "int64", "completion_tokens": "int64",
     "extraction": "string", "exec_wall_s": "float64", "exec_cpu_s": "float64",
     "exec_peak_memory_mb": "float64", "sandbox_backend": "string",
+    "round": "int64", "rounds_run": "int64", "round_success": "int64",
+    "imports": "string", "calls": "string", "techniques": "string",
 }  # fmt: skip
 
 
@@ -68,7 +72,53 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     return rows
 
 
-def _typed(kind: ExportType, value: Any) -> Any:
+@dataclass(frozen=True)
+class ModelUsage:
+    """What one model's answers took, over the whole run."""
+
+    model: str
+    trials: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None  # None unless the model's spec entry gives a price
+
+
+def tokens(record: dict[str, Any]) -> tuple[int, int]:
+    """(prompt, completion) tokens a trial's answers took: every feedback round's request, or
+    the one answer of a trial without rounds (0 where the endpoint reported none)."""
+    rounds = record.get("rounds")
+    answers = rounds if isinstance(rounds, list) and rounds else [record.get("response") or {}]
+    return (
+        sum(int(a.get("prompt_tokens") or 0) for a in answers),
+        sum(int(a.get("completion_tokens") or 0) for a in answers),
+    )
+
+
+def model_usage(store: RunStore) -> list[ModelUsage]:
+    """Tokens in/out per model from the trial records, priced with the spec's price_in/price_out
+    (USD per million tokens). Answers served from the answer cache count as they were recorded."""
+    prices = {
+        str(m.get("name")): (m.get("price_in"), m.get("price_out"))
+        for m in store.manifest.get("models", [])
+    }
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for trial in store.trials():
+        tokens_in, tokens_out = tokens(trial.record)
+        row = totals[trial.model]
+        row[0] += 1
+        row[1] += tokens_in
+        row[2] += tokens_out
+    out = []
+    for model, (trials, tokens_in, tokens_out) in totals.items():
+        price_in, price_out = prices.get(model, (None, None))
+        cost = None
+        if price_in is not None or price_out is not None:
+            cost = (tokens_in * (price_in or 0) + tokens_out * (price_out or 0)) / 1e6
+        out.append(ModelUsage(model, trials, tokens_in, tokens_out, cost))
+    return out
+
+
+def typed(kind: ExportType, value: Any) -> Any:
     """The value as its column's type; None stays None (a missing value, never a string)."""
     if value is None or value == "":
         return None
@@ -82,7 +132,7 @@ def _typed(kind: ExportType, value: Any) -> Any:
 def export_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
     """A trial's outcome columns (EXPORT_COLUMNS), typed."""
     row = _raw_row(run, trial)
-    return {name: _typed(kind, row[name]) for name, kind in EXPORT_COLUMNS.items()}
+    return {name: typed(kind, row[name]) for name, kind in EXPORT_COLUMNS.items()}
 
 
 def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
@@ -118,4 +168,34 @@ def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
         "exec_cpu_s": exec_.get("cpu_s"),
         "exec_peak_memory_mb": exec_.get("peak_memory_mb"),
         "sandbox_backend": exec_.get("backend"),
+        **round_facts(trial),
+        **script_facts(trial),
+    }
+
+
+def round_facts(trial: TrialRecord) -> dict[str, Any]:
+    """The round whose result the trial is (0 without feedback), how many rounds it ran, and
+    its task success as 1/0 (empty where there is no verdict: feedback.success)."""
+    rec = trial.record
+    rounds = rec.get("rounds")
+    success = rec.get("round_success")
+    return {
+        "round": rec.get("round", 0) if trial.status != PENDING else None,
+        "rounds_run": len(rounds) if isinstance(rounds, list) else 1,
+        "round_success": None if success is None else int(success is True),
+    }
+
+
+def script_facts(trial: TrialRecord, folder: Path | None = None) -> dict[str, Any]:
+    """Imports, library calls and technique families of the trial's script (techniques.py),
+    each space-separated (families joined by "; "); empty for a trial without a script."""
+    from audioprobe.techniques import trial_use
+
+    use = trial_use(trial, folder)
+    if use is None or use.problem is not None:
+        return {"imports": None, "calls": None, "techniques": None}
+    return {
+        "imports": " ".join(use.imports),
+        "calls": " ".join(use.calls),
+        "techniques": "; ".join(use.families),
     }

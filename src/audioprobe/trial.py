@@ -17,10 +17,10 @@ import traceback
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from audioprobe import atomic
-from audioprobe.audio_check import inspect_wav
+from audioprobe.audio_check import inspect_wav, max_duration_s
 from audioprobe.baselines.base import AudioGenerator
 from audioprobe.errors import DiskFull, Unavailable, is_disk_full
 from audioprobe.executors import ScriptRunner
@@ -76,27 +76,34 @@ def trial_seed(base_seed: int, key: TrialKey) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
+class Prompt(Protocol):
+    """What a stage sends: one prompt, or a feedback conversation (feedback.message)."""
+
+    def messages(self) -> list[dict[str, str]]: ...
+
+    def as_text(self) -> str: ...
+
+
 async def _answer(
-    ctx: TrialContext, key: TrialKey, model: CodeModel, prompt: RenderedPrompt, seed: int
+    ctx: TrialContext, key: TrialKey, folder: Path, model: CodeModel, prompt: Prompt, seed: int
 ) -> Completion:
-    """The model's answer, read back from the trial folder when an earlier attempt got it."""
-    saved = _saved_answer(ctx.store.trial_dir(key) / "response.json")
+    """The model's answer, read back from the stage folder when an earlier attempt got it."""
+    saved = saved_answer(folder)
     if saved is not None:
         return saved
     async with ctx.llm_slots[key.model]:
         completion = await model.complete(
             prompt.messages(), item_id=key.item, sample=key.sample, seed=seed
         )
-    folder = ctx.store.trial_dir(key)
     atomic.write_text(folder / "response.txt", completion.text)
     atomic.write_json(folder / "response.json", completion.to_dict())
     return completion
 
 
-def _saved_answer(path: Path) -> Completion | None:
-    """An earlier attempt's answer; a damaged or foreign file is asked again, not trusted."""
+def saved_answer(folder: Path) -> Completion | None:
+    """An earlier attempt's answer in `folder`; a damaged or foreign file is asked again."""
     try:
-        completion = Completion.from_dict(json.loads(path.read_text()))
+        completion = Completion.from_dict(json.loads((folder / "response.json").read_text()))
     except (OSError, ValueError, TypeError):
         return None
     if not isinstance(completion.text, str):
@@ -160,7 +167,7 @@ def _collect_audio(
 
 def _judge_audio(record: dict[str, Any], wav: Path, run_root: Path) -> None:
     """The one audio verdict for code and baselines alike: `ok` or `invalid_audio`, with facts."""
-    verdict = inspect_wav(wav)
+    verdict = inspect_wav(wav, max_duration_s(record.get("target_duration_s")))
     record["audio"] = verdict.info.to_dict() if verdict.info else None
     if verdict.problem or verdict.info is None:
         record.update(status="invalid_audio", error=verdict.problem)
@@ -178,17 +185,26 @@ async def run_code_trial(
     item: Item,
     prompt: RenderedPrompt,
 ) -> dict[str, Any]:
-    folder = ctx.store.trial_dir(key)
+    """A single-round trial: its stage's files lie in the trial folder itself."""
+    record = await run_code_stage(ctx, key, ctx.store.trial_dir(key), model, item, prompt)
+    return finish_trial(ctx, key, record)
+
+
+async def run_code_stage(
+    ctx: TrialContext, key: TrialKey, folder: Path, model: CodeModel, item: Item, prompt: Prompt
+) -> dict[str, Any]:
+    """Prompt → answer → script → sandbox run → checked WAV, in `folder`; the stage's record
+    (not yet saved: a trial with feedback rounds runs several stages before it finishes)."""
     folder.mkdir(parents=True, exist_ok=True)
     seed = trial_seed(ctx.base_seed, key)
     record = _base_record(key, item, seed)
     atomic.write_text(folder / "prompt.txt", prompt.as_text())
     record["prompt_sha256"] = sha256_text(prompt.as_text())
     try:
-        completion = await _answer(ctx, key, model, prompt, seed)
+        completion = await _answer(ctx, key, folder, model, prompt, seed)
     except LLMError as exc:
         record.update(status="llm_error", error=str(exc))
-        return _finish(ctx, key, record)
+        return record
     record["response"] = _response_summary(completion)
 
     extraction = extract_code(completion.text)
@@ -199,7 +215,7 @@ async def run_code_trial(
         if truncated:  # the model's own doing: it spent max_tokens before writing any code
             why += " (truncated at max_tokens)"
         record.update(status="no_code", error=why)
-        return _finish(ctx, key, record)
+        return record
     atomic.write_text(folder / "script.py", extraction.code)
     record["script_sha256"] = sha256_text(extraction.code)
     problem = syntax_error(extraction.code)
@@ -207,8 +223,9 @@ async def run_code_trial(
         if truncated:
             problem += " (the answer was truncated at max_tokens)"
         record.update(status="syntax_error", error=problem)
-        return _finish(ctx, key, record)
+        return record
 
+    (folder / OUTPUT_NAME).unlink(missing_ok=True)  # an earlier attempt's clip is not this one's
     result, work = await _execute(ctx, folder, extraction.code)
     record["exec"] = {k: v for k, v in result.to_dict().items() if k not in ("stdout", "stderr")}
     try:
@@ -218,10 +235,10 @@ async def run_code_trial(
             record.update(status=result.status, error=_exec_error(result))
     finally:
         remove_tree(work)
-    return _finish(ctx, key, record)
+    return record
 
 
-def _finish(ctx: TrialContext, key: TrialKey, record: dict[str, Any]) -> dict[str, Any]:
+def finish_trial(ctx: TrialContext, key: TrialKey, record: dict[str, Any]) -> dict[str, Any]:
     record["finished"] = time.time()
     ctx.store.save_trial(key, record)
     return record
@@ -243,17 +260,17 @@ async def run_audio_trial(
             params = await asyncio.to_thread(generator.generate, tier, item, seed, out)
     except Unavailable as exc:
         record.update(status="unavailable", error=str(exc))
-        return _finish(ctx, key, record)
+        return finish_trial(ctx, key, record)
     except Exception as exc:  # a generator's own failure is this trial's outcome, not the run's
         record.update(status="runtime_error", error=f"{type(exc).__name__}: {exc}")
         atomic.write_text(folder / "stderr.txt", traceback.format_exc())
-        return _finish(ctx, key, record)
+        return finish_trial(ctx, key, record)
     record["generator_params"] = params
     if not out.is_file():
         record.update(status="no_output", error=f"the generator wrote no {OUTPUT_NAME}")
-        return _finish(ctx, key, record)
+        return finish_trial(ctx, key, record)
     _judge_audio(record, out, ctx.store.root)
-    return _finish(ctx, key, record)
+    return finish_trial(ctx, key, record)
 
 
 async def isolated(
@@ -281,4 +298,4 @@ async def isolated(
             status=SANDBOX_ERROR,
             error=f"harness error: {type(exc).__name__}: {exc} (traceback in harness_error.txt)",
         )
-        return _finish(ctx, key, record)
+        return finish_trial(ctx, key, record)

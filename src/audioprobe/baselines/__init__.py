@@ -6,26 +6,17 @@ They run the same trials as the language models and land in the same store; the 
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from audioprobe.baselines.base import AudioGenerator
-from audioprobe.baselines.catalog import BaselineEntry, find_entry, load_catalog
-
-# generator kind -> "module:class"; imported on use so that torch loads only when needed.
-_IMPLEMENTATIONS = {
-    "piper": "audioprobe.baselines.piper:PiperBaseline",
-    "musicgen": "audioprobe.baselines.musicgen:MusicGenBaseline",
-    "audioldm2": "audioprobe.baselines.audioldm2:AudioLDM2Baseline",
-    "speecht5": "audioprobe.baselines.speecht5:SpeechT5Baseline",
-}
+from audioprobe.baselines.catalog import BaselineEntry, all_entries, find_entry
 
 __all__ = ["AudioGenerator", "BaselineEntry", "get_baseline", "list_baselines"]
 
 
 def list_baselines() -> list[BaselineEntry]:
     """Every baseline in the catalog, in its order."""
-    return list(load_catalog().values())
+    return list(all_entries().values())
 
 
 def get_baseline(model: str, *, name: str, options: dict[str, Any]) -> AudioGenerator:
@@ -34,7 +25,7 @@ def get_baseline(model: str, *, name: str, options: dict[str, Any]) -> AudioGene
     Raises ConfigError for an unknown baseline or option. Weights are not loaded here: a missing
     checkpoint shows up as `unavailable` trials with the reason, not as a failed run.
     """
+    from audioprobe.baselines.generator import generators
+
     entry = find_entry(model)
-    module_name, _, class_name = _IMPLEMENTATIONS[entry.generator].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(entry, name, dict(options))
+    return generators.get(entry.generator)(entry, name, dict(options))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from audioprobe.baselines.generator import OptionType, Synthesis, require
+from audioprobe.baselines.generator import OptionType, Synthesis, generators, require
 from audioprobe.baselines.torch_common import TorchBaseline
 from audioprobe.tiers import Item
 
 
+@generators.register("audioldm2")
 class AudioLDM2Baseline(TorchBaseline):
     OPTIONS: ClassVar[dict[str, OptionType]] = {
         "steps": int,

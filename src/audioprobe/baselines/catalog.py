@@ -11,12 +11,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from audioprobe.errors import ConfigError, format_validation_error
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
-GeneratorKind = Literal["piper", "musicgen", "audioldm2", "speecht5"]
 PromptField = Literal["caption", "request", "sentence"]
 
 
@@ -26,7 +25,7 @@ class BaselineEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str
-    generator: GeneratorKind
+    generator: str = Field(description="a registered generator (baselines.generator.generators)")
     description: str
     tiers: list[Literal["notes", "environmental", "speech"]] = Field(min_length=1)
     prompt: PromptField
@@ -38,6 +37,13 @@ class BaselineEntry(BaseModel):
     vocoder: str | None = None
     vocoder_weights: str | None = None
     defaults: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("generator")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        from audioprobe.baselines.generator import generators
+
+        return generators.check(name)
 
 
 @cache
@@ -56,8 +62,23 @@ def load_catalog(path: Path = CATALOG_PATH) -> dict[str, BaselineEntry]:
     return entries
 
 
+def all_entries() -> dict[str, BaselineEntry]:
+    """catalog.toml's entries, then those registered generators bring (CATALOG)."""
+    from audioprobe.baselines.generator import generators
+
+    entries = dict(load_catalog())
+    for name in generators.names():
+        for key, table in generators.get(name).CATALOG.items():
+            raw = {"key": key, **table, "generator": name}
+            try:
+                entries[key] = BaselineEntry.model_validate(raw)
+            except ValidationError as exc:
+                raise ConfigError(f"baseline {key!r} of generator {name!r}: {exc}") from exc
+    return entries
+
+
 def find_entry(name: str) -> BaselineEntry:
-    catalog = load_catalog()
+    catalog = all_entries()
     if name in catalog:
         return catalog[name]
     for entry in catalog.values():

@@ -19,6 +19,7 @@ from audioprobe.baselines.catalog import BaselineEntry
 from audioprobe.baselines.weights import Weights
 from audioprobe.devices import parse_device, resolve_device
 from audioprobe.errors import ConfigError, Unavailable
+from audioprobe.registry import Registry
 from audioprobe.tiers import Item, Tier
 
 # Torch's and onnxruntime's seeds are process-wide: two generations at once would draw from one
@@ -42,9 +43,13 @@ class Synthesis:
 
 
 class Baseline:
-    """A catalog entry made runnable. Subclasses set OPTIONS and implement _load/_synthesize."""
+    """A catalog entry made runnable. Subclasses set OPTIONS and implement _load/_synthesize,
+    and register with `@generators.register("name")`; catalog.toml entries name the generator.
+    A generator from a plugin file may bring its own entries in CATALOG ({key: table}, the
+    fields of a catalog.toml table without `generator`), so a new generator is one file."""
 
     OPTIONS: ClassVar[dict[str, OptionType]] = {}
+    CATALOG: ClassVar[dict[str, dict[str, Any]]] = {}
     TORCH_OPTIONS: ClassVar[dict[str, OptionType]] = {}
     # True where the generator is told the length (MusicGen, AudioLDM 2); TTS length is natural.
     CONTROLS_DURATION: ClassVar[bool] = False
@@ -164,6 +169,18 @@ class Baseline:
 
     def _synthesize(self, text: str, item: Item, seed: int) -> Synthesis:
         raise NotImplementedError
+
+
+#: Generators by name; audioprobe's own are imported on first lookup (torch only when used).
+generators: Registry[type[Baseline]] = Registry(
+    "baseline generator",
+    (
+        "audioprobe.baselines.piper",
+        "audioprobe.baselines.musicgen",
+        "audioprobe.baselines.audioldm2",
+        "audioprobe.baselines.speecht5",
+    ),
+)
 
 
 def require(module: str, *, what: str, install: str) -> Any:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from audioprobe.baselines.generator import OptionType, Synthesis, require
+from audioprobe.baselines.generator import OptionType, Synthesis, generators, require
 from audioprobe.baselines.torch_common import TorchBaseline
 from audioprobe.tiers import Item
 
 
+@generators.register("musicgen")
 class MusicGenBaseline(TorchBaseline):
     OPTIONS: ClassVar[dict[str, OptionType]] = {
         "guidance_scale": (int, float),

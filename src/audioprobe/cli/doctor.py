@@ -22,8 +22,18 @@ Row = tuple[str, str, bool | None, str]  # area, thing, ok (None: informational)
 
 def _sandbox_rows() -> list[Row]:
     from audioprobe.sandbox import backend_status
+    from audioprobe.sandbox.rootfs import RuntimeSpec, rootfs_dir, runtime_hash
 
-    rows: list[Row] = [("sandbox", name, ok, why) for name, ok, why in backend_status()]
+    wrong = RuntimeSpec.load().mismatches()
+    built = "built" if rootfs_dir().is_dir() else "built on first use"
+    runtime: Row = (
+        "sandbox",
+        f"runtime {runtime_hash()}",
+        not wrong,
+        f"pip install --no-deps {' '.join(wrong)}" if wrong else built,
+    )
+    rows: list[Row] = [runtime]
+    rows += [("sandbox", name, ok, why) for name, ok, why in backend_status()]
     rows.append(("sandbox", "subprocess", None, "UNSAFE, no isolation: used only when named"))
     return rows
 

@@ -4,79 +4,44 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from audioprobe import runner
-from audioprobe.cli.common import (
-    console,
-    err_console,
-    fail,
-    holds_run,
-    on_interrupt,
-    safe,
-    user_errors,
-)
+from audioprobe import api
+from audioprobe.api import open_store
+from audioprobe.cli.common import console, fail, holds_run, on_interrupt, safe, user_errors
 from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
+from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
-from audioprobe.devices import parse_device
 from audioprobe.executors import ExecutorChoice
+from audioprobe.listening.agreement import agreement_text, run_agreements
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
-from audioprobe.runlock import hold_run
-from audioprobe.shard import parse_shard
-from audioprobe.spec import ModelSpec, load_spec, parse_model_arg
-from audioprobe.store import RunStore, TrialKey
+from audioprobe.results.run import Run
+from audioprobe.runner import RunPlan
+from audioprobe.shard import Shard
+from audioprobe.store import RunStore
 from audioprobe.summary import outcome_table
 
 EXIT_INFRA = 3  # the run finished, but its infrastructure failed on too many trials
 
 
-def _execute_with_progress(
-    store: RunStore, todo: list[TrialKey], executor: ExecutorChoice
-) -> Counter[str]:
-    total = store.count()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task(store.root.name, total=total, completed=total - len(todo), last="")
-
-        def on_done(key: TrialKey, record: dict[str, Any]) -> None:
-            progress.update(task, advance=1, last=safe(f"{key.trial_id}: {record['status']}"))
-
-        counts = runner.execute(store, todo, on_done, executor)
-    return counts
-
-
-def _finish(store: RunStore, counts: Counter[str]) -> None:
+def _finish(run: Run) -> None:
     """The closing lines; exit 3 when infrastructure failed too often for the run to count."""
+    counts = run.outcomes()
     total = sum(counts.values())
     parts = ", ".join(f"{n} {status}" for status, n in counts.most_common())
     console.print(f"[bold]{total} trials[/]: {safe(parts)}")
-    console.print(f"results in [cyan]{safe(store.root)}[/]  (audioprobe show {safe(store.root)})")
+    console.print(f"results in [cyan]{safe(run.root)}[/]  (audioprobe show {safe(run.root)})")
     if too_many_infra_failures(counts.elements()):
         failed, _ = infra_failures(counts.elements())
         raise fail(
             f"{failed} of {total} trials failed in the infrastructure (llm_error, sandbox_error),"
             f" over the {INFRA_FAILURE_LIMIT:.0%} a run may lose; fix the endpoint or sandbox,"
-            f" then: audioprobe resume {store.root}",
+            f" then: audioprobe resume {run.root}",
             EXIT_INFRA,
         )
-
-
-def with_device(model: ModelSpec, device: str) -> ModelSpec:
-    parse_device(device)
-    if model.kind != "baseline":
-        return model
-    return model.model_copy(update={"extra": {**model.extra, "device": device}})
 
 
 @user_errors
@@ -89,9 +54,21 @@ def run(
     tier: Annotated[list[str] | None, typer.Option("--tier", "-t", help="repeatable")] = None,
     limit: Annotated[int | None, typer.Option(help="first N items of each tier")] = None,
     out: Annotated[Path | None, typer.Option(help="run folder (default: a new one)")] = None,
+    samples: Annotated[int | None, typer.Option(help="samples per item and model")] = None,
+    seed: Annotated[int | None, typer.Option(help="the run's seed")] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help="sampling temperature of every language model")
+    ] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(help="answer length cap of every language model")
+    ] = None,
     device: Annotated[
         str | None, typer.Option(help="cpu or cuda, for baselines (neural generators)")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="print the plan and prompts; ask nothing, write nothing"),
+    ] = False,
     shard: Annotated[
         str | None,
         typer.Option(help="i/N: run only part i of N of the plan (join with audioprobe merge)"),
@@ -99,28 +76,78 @@ def run(
     executor: ExecutorOption = "local",
     ray_address: RayAddressOption = None,
 ) -> None:
-    """Run an experiment: ask each model for each item, run the code, check the audio."""
-    part = parse_shard(shard) if shard is not None else None
+    """Run an experiment: ask each model for each item, run the code, check the audio.
+
+    --samples, --seed, --temperature and --max-tokens replace the spec's values for this run;
+    run.json records them under "overrides"."""
     where = ExecutorChoice.parse(executor, ray_address)
-    experiment, path = load_spec(spec)
-    models = [parse_model_arg(m, experiment) for m in model] if model else experiment.models
-    if device:
-        models = [with_device(m, device) for m in models]
-    plan = runner.plan_run(
-        experiment, path, models, tier_filter=tier, limit=limit, out=out, shard=part
+    planned = api.prepare(
+        spec,
+        models=model,
+        tiers=tier,
+        limit=limit,
+        out=out,
+        samples=samples,
+        seed=seed,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        device=device,
+        shard=shard,
     )
-    where.check(experiment.sandbox.limits)
-    with hold_run(plan.root, "run", create=True):
-        store = runner.create_run(plan)
-        on_interrupt(f"finish the run with: audioprobe resume {store.root}")
-        of_shard = f" (shard {part} of {plan.manifest['plan']['trials']})" if part else ""
-        console.print(f"run [cyan]{safe(store.root)}[/]: {len(plan.keys)} trials{of_shard}")
-        counts = _execute_with_progress(store, store.pending_keys(), where)
-    _finish(store, counts)
+    if dry_run:
+        print_plan(planned)
+        return
+    on_interrupt(f"finish the run with: audioprobe resume {planned.root}")
+    part = Shard.from_manifest(planned.manifest)
+    of_shard = f" (shard {part} of {planned.manifest['plan']['trials']})" if part else ""
+    console.print(f"run [cyan]{safe(planned.root)}[/]: {len(planned.keys)} trials{of_shard}")
+    _finish(api.run_plan(planned, executor=where, console=console))
+
+
+def print_plan(planned: RunPlan) -> None:
+    """What `run` would do: the models with their settings, the trials, each prompt."""
+    manifest = planned.manifest
+    console.print(f"[bold]dry run[/]: nothing is asked and {safe(planned.root)} is not written")
+    table = Table(title=f"{len(planned.keys)} trials", title_justify="left")
+    for col in ("model", "kind", "model id / file", "temperature", "max_tokens", "concurrency"):
+        table.add_column(col, no_wrap=col != "model id / file")
+    for m in manifest["models"]:
+        table.add_row(
+            *(
+                safe(m[k])
+                for k in ("name", "kind", "model", "temperature", "max_tokens", "concurrency")
+            )
+        )
+    console.print(table)
+    samples = manifest["spec"]["samples"]
+    for tier, items in manifest["items"].items():
+        ids = ", ".join(i["id"] for i in items)
+        console.print(f"{safe(tier)}: {len(items)} item(s) × {samples} sample(s): {safe(ids)}")
+    if manifest["overrides"]:
+        given = ", ".join(f"{k} = {v}" for k, v in manifest["overrides"].items())
+        console.print(f"overrides: {safe(given)}")
+    feedback = manifest["spec"].get("feedback")
+    if feedback:
+        until = ", or until the task succeeds" if feedback["stop_on_success"] else ""
+        console.print(
+            f"feedback: up to {feedback['rounds']} answers per trial{until}; only the first"
+            " prompt of each is shown below (the later ones are written from each round's result)"
+        )
+    if all(m["kind"] == "baseline" for m in manifest["models"]):
+        return
+    prompts = planned.prompts()
+    systems = {p.system for _, _, p in prompts}
+    if len(systems) == 1:
+        console.rule("system prompt")
+        console.print(safe(systems.pop()), highlight=False, soft_wrap=True)
+    for tier, item, prompt in prompts:
+        console.rule(f"{safe(tier)}/{safe(item.id)}")
+        if len(systems) > 1:
+            console.print(safe(prompt.system), highlight=False, soft_wrap=True)
+        console.print(safe(prompt.user), highlight=False, soft_wrap=True)
 
 
 @user_errors
-@holds_run("resume")
 def resume(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     keep_infra_failures: Annotated[
@@ -136,16 +163,17 @@ def resume(
     """Finish a run: unfinished trials and infrastructure failures are run again; finished
     trials are kept and answers already given are not re-asked."""
     where = ExecutorChoice.parse(executor, ray_address)
-    store = open_run(run_dir)
-    todo = store.pending_keys(retry_infra=not keep_infra_failures)
-    _finish(store, _execute_with_progress(store, todo, where))
+    on_interrupt(f"run `audioprobe resume {run_dir}` to continue")
+    _finish(
+        api.resume(run_dir, retry_infra=not keep_infra_failures, executor=where, console=console)
+    )
 
 
 @user_errors
 @holds_run("repair")
 def repair(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Rebuild the run's index (index.sqlite) from run.json and the trial folders."""
-    store = open_run(run_dir)
+    store = open_store(run_dir)
     if store.rebuilt is None:
         store.rebuild_index()
     counts = Counter(t.status for t in store.trials())
@@ -188,23 +216,17 @@ def _outcome_rich_table(store: RunStore) -> Table:
     return table
 
 
-def open_run(run_dir: Path) -> RunStore:
-    """The run, saying so on stderr when its index had to be rebuilt from the trial folders."""
-    store = RunStore.open(run_dir)
-    if store.rebuilt:
-        err_console.print(
-            f"note: {safe(store.rebuilt)}; rebuilt it from the trial folders",
-            highlight=False,
-            soft_wrap=True,
-        )
-    return store
-
-
 @user_errors
 def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
-    store = open_run(run_dir)
+    store = open_store(run_dir)
     console.print(_outcome_rich_table(store))
+    runtime = Run(store).manifest.sandbox_runtime
+    if runtime:
+        console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
+    trials = store.trials()
+    for table in round_tables(trials, int(store.manifest["spec"].get("samples", 1))):
+        console.print(table)
     tables, notes = summary_tables(store)
     for table in tables:
         console.print(table)
@@ -212,6 +234,8 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
         console.print(f"[dim]\\[{i}][/] {safe(note)}", highlight=False)
     if not tables:
         console.print(f"not scored yet: audioprobe score {safe(store.root)}")
+    if run_agreements(store):  # listening tests answered: how each metric agrees with ears
+        console.print(safe(agreement_text(store)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

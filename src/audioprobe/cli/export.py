@@ -1,8 +1,9 @@
 """`export`: a run as a table (CSV, JSONL or Parquet) for analysis elsewhere.
 
 `--table trials` (default) gives one row per trial with its outcome and a numeric column per
-metric; `--table sets` one row per model × tier × metric × embedding of the set metrics. The
-schema is fixed and documented (docs/scoring.md, "Export schema").
+metric; `--table rounds` one row per trial × feedback round; `--table sets` one row per
+model × tier × metric × embedding of the set metrics. The schema is fixed and documented
+(docs/scoring.md, "Export schema").
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from audioprobe.api import open_store
 from audioprobe.cli.common import console, user_errors
-from audioprobe.cli.experiment import open_run
 from audioprobe.errors import AudioprobeError
 from audioprobe.results.export import TABLES, arrow_table, table
 from audioprobe.results.measures import RunResults
@@ -38,7 +39,10 @@ def _write_text(stream: Any, fmt: str, columns: list[str], rows: list[dict[str, 
 def export(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     which: Annotated[
-        str, typer.Option("--table", "-t", help="trials (one row per trial) or sets")
+        str,
+        typer.Option(
+            "--table", "-t", help="trials (one row per trial), rounds (per feedback round) or sets"
+        ),
     ] = "trials",
     format: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet")] = "csv",
     output: Annotated[
@@ -48,12 +52,13 @@ def export(
     """A run as a table: trials with outcome, audio facts, tokens and metric values; or the set
     metrics (FAD, KAD, ...) with intervals and clip counts."""
     if which not in TABLES:
-        raise AudioprobeError(f"--table {which!r}: expected {' or '.join(TABLES)}")
+        known = f"{', '.join(TABLES[:-1])} or {TABLES[-1]}"
+        raise AudioprobeError(f"--table {which!r}: expected {known}")
     if format not in FORMATS:
         raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
     if format == "parquet" and output is None:
         raise AudioprobeError("--format parquet needs --output FILE")
-    store = open_run(run_dir)
+    store = open_store(run_dir)
     schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
     if format == "parquet":
         import pyarrow.parquet as pq

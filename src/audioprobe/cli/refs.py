@@ -141,9 +141,63 @@ def show_cmd(
         details = ", ".join(f"{k}={v}" for k, v in s.items() if k not in ("source", "license"))
         src.add_row(str(s.get("source")), str(s.get("license", "")), details)
     console.print(src)
+    _show_self_check(rs)
     checks = rs.info.get("checksums")
     if checks:
         console.print(
             f"checksums: {checks['matching']} match the recorded build, "
             f"{checks['differing']} differ, {checks['not_recorded']} not recorded"
         )
+
+
+def _show_self_check(rs: ReferenceSet) -> None:
+    """The build's pitch self-check: each family's measured pitch against its labels."""
+    check = rs.info.get("self_check")
+    if check is None:
+        if any("f0_hz" in c.meta for c in rs.clips()):
+            console.print(
+                f"pitch self-check: not recorded by this build (audioprobe refs build {rs.name}"
+                " --force records it)"
+            )
+        return
+    if "unavailable" in check:
+        console.print(f"[yellow]pitch self-check unavailable[/]: {check['unavailable']}")
+        return
+    table = Table(
+        "family",
+        "n",
+        "median cents",
+        "median |pc| cents",
+        "8ve off",
+        "verdict",
+        title=f"pitch self-check: labels against measured pitch (|pc|: pitch-class error; in"
+        f" tune: ≤ {check['tolerance_cents']:g} cents)",
+        title_justify="left",
+    )
+    for f in check["families"]:
+        verdict = f["verdict"]
+        style = "green" if verdict in ("in tune", "octave (rule)") else "red"
+        table.add_row(
+            f["family"],
+            str(f["measured"]),
+            _cents(f.get("median_cents")),
+            _cents(f.get("median_abs_pitch_class"), signed=False),
+            str(f.get("octave_shifted", "")),
+            f"[{style}]{verdict}[/]",
+        )
+    console.print(table)
+    for f in check["families"]:
+        if "rule" in f:
+            presets = ", ".join(f["presets"])
+            console.print(f"rule for {f['family']} ({presets}): {f['rule']}", highlight=False)
+    total = check["outliers_total"]
+    console.print(f"outliers (|pitch-class error| > {check['tolerance_cents']:g} cents): {total}")
+    for o in check["outliers"]:
+        measured = f"{o['f0_hz']} Hz, {o['cents']:+.1f} cents" if "f0_hz" in o else "no pitch"
+        console.print(f"  {o['family']} {o['clip']}: label {o['label_hz']} Hz, {measured}")
+
+
+def _cents(value: float | None, signed: bool = True) -> str:
+    if value is None:
+        return ""
+    return f"{value:+.1f}" if signed else f"{value:.1f}"

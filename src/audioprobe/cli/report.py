@@ -44,8 +44,12 @@ def report(
 def compare_cmd(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     against: Annotated[
-        Path, typer.Option(help="CSV with model, tier, metric, value rows, or another run folder")
-    ],
+        Path | None,
+        typer.Option(
+            help="CSV with model, tier, metric, value rows, or another run folder (without it:"
+            " the run's systems against each other)"
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="write the table to FILE (.csv or .md)"),
@@ -54,15 +58,36 @@ def compare_cmd(
         bool, typer.Option("--all", help="also list our measures the other side never reports")
     ] = False,
 ) -> None:
-    """Side-by-side table of this run's numbers and another's: ours, theirs, diff, relative
-    diff; rows on one side only are listed as missing on the other."""
-    from audioprobe.compare import against_table, compare, run_table
+    """Paired differences between the run's systems on their shared items (interval and
+    p-value), and with --against, a side-by-side table of this run's numbers and another's:
+    ours, theirs, diff, relative diff (rows on one side only are listed as missing)."""
+    from audioprobe.compare import (
+        against_table,
+        agreement_text,
+        compare,
+        paired_text,
+        run_table,
+    )
     from audioprobe.compare import to_csv as compare_csv
     from audioprobe.compare import to_markdown as compare_markdown
     from audioprobe.compare import to_text as compare_text
     from audioprobe.results.measures import RunResults
+    from audioprobe.results.paired import model_pairs, rank_agreement, run_pairs
 
-    ours = run_table(RunResults.of(RunStore.open(run_dir)))
+    results = RunResults.of(RunStore.open(run_dir))
+    typer.echo(paired_text(model_pairs(results)))
+    agreement = agreement_text(rank_agreement(results))
+    if agreement:
+        typer.echo(agreement)
+    if against is None:
+        if output is not None:
+            raise AudioprobeError("--output writes the --against table: name --against too")
+        return
+    if (against / "run.json").is_file():
+        theirs = RunResults.of(RunStore.open(against))
+        typer.echo(f"each model against the same model in {against}:")
+        typer.echo(paired_text(run_pairs(results, theirs)))
+    ours = run_table(results)
     rows, left_out = compare(ours, against_table(against), everything)
     typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
     typer.echo(compare_text(rows))

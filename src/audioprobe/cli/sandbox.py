@@ -1,4 +1,4 @@
-"""`audioprobe sandbox ...`: build the docker image, see which backends work, run one script."""
+"""`audioprobe sandbox ...`: build the runtime, see which backends work, run one script."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from audioprobe.cli.common import console, err_console, user_errors
-from audioprobe.errors import AudioprobeError
 
 app = typer.Typer(help="The sandbox that runs model-written code.", no_args_is_help=True)
 
@@ -17,45 +16,63 @@ app = typer.Typer(help="The sandbox that runs model-written code.", no_args_is_h
 @app.command()
 @user_errors
 def build(
-    base: str = typer.Option(
-        "local",
-        help="'local' (offline: a base made from this machine's Python and libraries) "
-        "or a registry image such as python:3.11-slim (needs internet; pip installs the libs)",
+    force: bool = typer.Option(False, help="rebuild even if this runtime's tree exists"),
+    docker: bool = typer.Option(
+        True, help="also import the tree as the docker image when an engine answers"
     ),
-    force: bool = typer.Option(False, help="rebuild even if the tag exists"),
 ) -> None:
-    """Build the docker sandbox image from sandbox/Dockerfile, tagged by its context hash."""
+    """Build the sandbox runtime (sandbox/runtime.toml) once for every backend; print its hash."""
     from audioprobe.sandbox.engine import connect
     from audioprobe.sandbox.image import ensure_image
+    from audioprobe.sandbox.rootfs import ensure_rootfs, runtime_hash
 
-    client, why = connect(timeout=600)
-    if client is None:
-        raise AudioprobeError(f"{why}. Start one with: sudo sandbox/dockerd.sh")
-    tag = ensure_image(
-        client, base, log=lambda line: err_console.print(line, highlight=False), force=force
-    )
-    console.print(tag)
+    def log(line: str) -> None:
+        err_console.print(line, highlight=False)
+
+    tree = ensure_rootfs(log, force=force)
+    err_console.print(f"runtime tree: {tree}", highlight=False)
+    if docker:
+        client, why = connect(timeout=600)
+        if client is None:
+            err_console.print(f"docker image not made: {why}", highlight=False)
+        else:
+            err_console.print(f"docker image: {ensure_image(client, log, force=force)}")
+    console.print(runtime_hash())
 
 
 @app.command()
 @user_errors
 def info(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
-    """Which backends can run here, what 'auto' picks, and the docker image tag."""
-    from audioprobe.sandbox import BACKEND_NAMES, SandboxUnavailable, get_backend
-    from audioprobe.sandbox.bwrap import BwrapBackend, find_bwrap
+    """The sandbox runtime (hash, libraries, tree), which backends run here, what 'auto' picks."""
+    from audioprobe.sandbox import SandboxUnavailable, backend_names, get_backend
+    from audioprobe.sandbox.bwrap import HOST_UID, BwrapBackend, as_root, find_bwrap
     from audioprobe.sandbox.engine import engine_status
     from audioprobe.sandbox.image import image_tag
+    from audioprobe.sandbox.rootfs import RuntimeSpec, rootfs_dir, runtime_hash
 
+    spec = RuntimeSpec.load()
     bwrap_ok, bwrap_why = BwrapBackend().available()
     engine_ok, engine_why = engine_status()
     try:
         auto = get_backend("auto").name
     except SandboxUnavailable as exc:
         auto = f"none ({exc})"
+    tree = rootfs_dir()
     report = {
-        "backends": list(BACKEND_NAMES),
+        "runtime": {
+            "hash": runtime_hash(),
+            "libraries": spec.libraries,
+            "tools": [t.name for t in spec.tools],
+            "tree": str(tree) if tree.is_dir() else f"not built yet ({tree})",
+        },
+        "backends": backend_names(),
         "auto": auto,
-        "bwrap": {"available": bwrap_ok, "why_not": bwrap_why, "binary": str(find_bwrap()[0])},
+        "bwrap": {
+            "available": bwrap_ok,
+            "why_not": bwrap_why,
+            "binary": str(find_bwrap()[0]),
+            "host_uid": HOST_UID if as_root() else "the harness's own",
+        },
         "docker": {"available": engine_ok, "why_not": engine_why, "image": image_tag()},
         "subprocess": {"available": True, "why_not": "UNSAFE: only when named explicitly"},
     }

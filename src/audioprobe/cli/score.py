@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from audioprobe.cli.common import console, holds_run, safe, user_errors
+from audioprobe.cli.common import console, on_interrupt, safe, user_errors
 from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
-from audioprobe.devices import resolve_device
-from audioprobe.executors import ExecutorChoice, open_embedder
+from audioprobe.executors import ExecutorChoice
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
 from audioprobe.store import RunStore
@@ -80,8 +79,18 @@ def print_summary(store: RunStore) -> bool:
     return bool(tables)
 
 
+def print_claim(store: RunStore) -> None:
+    """Per model, whether the tier-comparable measures fall from tier to tier (the study's
+    claim), each step with its interval; nothing when no model has two tiers to compare."""
+    from audioprobe.compare import claim_text
+    from audioprobe.results.paired import claim_steps
+
+    text = claim_text(claim_steps(RunResults.of(store)))
+    if text:
+        console.print(safe(text), highlight=False, soft_wrap=True)
+
+
 @user_errors
-@holds_run("score")
 def score(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
     metrics: Annotated[
@@ -101,19 +110,19 @@ def score(
     ray_address: RayAddressOption = None,
 ) -> None:
     """Add metrics to a run: pitch, WER, CLAP, FAD/KAD against references. Safe to re-run."""
-    from audioprobe.scoring import score_run
+    from audioprobe import api
 
     where = ExecutorChoice.parse(executor, ray_address)
-    store = RunStore.open(run_dir)
     chosen = [m.strip() for arg in metrics or [] for m in arg.split(",") if m.strip()] or None
 
     def progress(message: str) -> None:
         if not quiet:
             console.print(f"[dim]{safe(message)}[/]", highlight=False)
 
-    chip = resolve_device(device)
-    embedder = open_embedder(where, chip)
-    report = score_run(store, chosen, device=chip, progress=progress, embedder=embedder)
+    on_interrupt(f"run `audioprobe score {run_dir}` to continue")
+    run = api.score(run_dir, chosen, device=device, executor=where, progress=progress)
+    store, report = run.store, run.score_report
+    assert report is not None
     console.print(
         f"scored: {report.clip_values} clip values computed, {report.clip_skipped} kept from"
         f" before, {report.set_values} set values; embeddings {report.cache_hits} cached,"
@@ -122,6 +131,7 @@ def score(
     for note in report.notes:
         console.print(f"[yellow]{safe(note)}[/]")
     print_summary(store)
+    print_claim(store)
 
 
 def register(app: typer.Typer) -> None:

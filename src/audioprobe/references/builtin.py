@@ -18,6 +18,7 @@ from audioprobe.references.recipes import (
     fingerprint,
     load_recipe,
 )
+from audioprobe.references.self_check import check_pitch
 from audioprobe.tiers import load_tier
 
 _BUILDERS: dict[str, Any] = {
@@ -70,6 +71,9 @@ def _build_locked(
     with store.writing(name) as writer:
         fingerprint_now = fingerprint(name, module.fingerprint_extra(recipe))
         result = module.build(recipe, writer)
+        rules = recipe.get("self_check", {}).get("octave_rules", {})
+        log(f"{name}: checking the clips' pitch against their labels ...")
+        checked = check_pitch(writer.clips, rules)
         have = {c.class_key for c in writer.clips}
         missing = {
             key: result["reasons"].get(key, "no clip of this class could be made")
@@ -91,6 +95,8 @@ def _build_locked(
                 "not_recorded": sum(1 for k in rel if k not in expected),
             },
         }
+        if checked is not None:
+            info["self_check"] = checked
         writer.commit(
             tier=tier.name,
             description=" ".join(recipe["description"].split()),

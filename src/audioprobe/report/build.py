@@ -37,11 +37,13 @@ from audioprobe.report.assets import (
     place,
     place_picks,
 )
-from audioprobe.report.gather import OverviewRow, TrialView, overview, trial_views
+from audioprobe.report.gather import TrialView, overview, trial_views
 from audioprobe.report.items import write_items
 from audioprobe.report.media import playable
 from audioprobe.report.nearest import NearestFinder
+from audioprobe.report.overview import cards, tier_tables
 from audioprobe.report.plots import overview_plots
+from audioprobe.report.rounds import rounds_section
 from audioprobe.report.scores import numeric_series
 from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.store import RunStore
@@ -159,38 +161,6 @@ def _js(name: str, value: Any) -> str:
     return f"window.{name}={json.dumps(value, ensure_ascii=True, default=str)};\n"
 
 
-def _overview_context(
-    rows: list[OverviewRow], metrics: list[str]
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Table rows, and the distinct reasons a cell has no number: a reason (often a long path
-    and a fix) is printed once under the table and cited by number in every cell it applies to."""
-    out = []
-    reasons: list[str] = []
-    for row in rows:
-        cells = []
-        for metric in metrics:
-            cell = row.metrics.get(metric)
-            note = None
-            if cell is not None and cell.unavailable:
-                if cell.unavailable not in reasons:
-                    reasons.append(cell.unavailable)
-                note = reasons.index(cell.unavailable) + 1
-            cells.append((cell, note))
-        out.append(
-            {
-                "model": row.model,
-                "tier": row.tier,
-                "trials": row.trials,
-                "ok_rate": row.ok_rate,
-                "outcomes": dict(
-                    sorted(row.outcomes.items(), key=lambda kv: (kv[0] != "ok", -kv[1], kv[0]))
-                ),
-                "cells": cells,
-            }
-        )
-    return out, reasons
-
-
 def _nearest_references(
     store: RunStore,
     views: list[TrialView],
@@ -259,6 +229,7 @@ def build_report(
 
     say(f"plots for {len(rows)} model × tier rows")
     plots = overview_plots(rows, series, folder)
+    rounds = rounds_section(results.trials, folder)
     lap("plots")
 
     say(f"clips and spectrograms for {sum(v.trial.status == 'ok' for v in views)} ok trials")
@@ -304,17 +275,24 @@ def build_report(
     for name in STATIC:
         shutil.copyfile(TEMPLATES / name, folder / name)
     (folder / "pygments.css").write_text(detail.pygments_css())
-    table, reasons = _overview_context(rows, metrics)
+    from audioprobe.compare import agreement_rows, claim_rows, paired_rows
+    from audioprobe.results.paired import claim_steps, claim_summary, model_pairs, rank_agreement
+
+    steps = claim_steps(results)
     html = (
         _environment()
         .get_template("index.html")
         .render(
             run=run.manifest,
             tiers_info={name: info.model_dump() for name, info in run.tiers.items()},
-            rows=table,
-            reasons=reasons,
-            metrics=metrics,
+            tables=tier_tables(rows, results),
+            cards=cards(results),
+            paired=paired_rows(model_pairs(results)),
+            agreement=agreement_rows(rank_agreement(results)),
+            claim=claim_rows(steps),
+            claim_summary=claim_summary(steps),
             plots=plots,
+            section=rounds,
             n_trials=len(views),
             scored=bool(metrics or series.cells),
             generated=time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -61,7 +61,7 @@ def trial_detail(trial: TrialRecord) -> dict[str, Any]:
     out: dict[str, Any] = {"dir": str(trial.dir.relative_to(trial.run_root))}
     cut = []
     for key, name in _FILES.items():
-        text, was_cut = _read(trial.dir / name)
+        text, was_cut = _read(trial.files_dir / name)
         out[key] = text
         if was_cut:
             cut.append(name)

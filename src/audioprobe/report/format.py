@@ -25,13 +25,17 @@ def fmt_value(value: float, low: float | None = None, high: float | None = None)
 
 
 def fmt_measure(m: Measure) -> str:
-    """'12.3 [9.81, 14.8] (n 3/40, small set)' or '0.31 (n 12; 1 error)'; for a cell with no
-    number, its status label ("unavailable", "too few clips", ...)."""
+    """'12.3 [9.81, 14.8] (n 3/40, small set)', '0.31 [0.2, 0.5] (n 12, median 0.3, IQR
+    0.1–0.4; 1 error)'; for a cell with no number, its status label ("unavailable", ...)."""
     if m.status != Status.OK or m.value is None:
         return m.status.label
     notes = []
     if m.n is not None:
         notes.append(f"n {m.n}/{m.n_reference}" if m.n_reference is not None else f"n {m.n}")
+    if m.statistic == "mean" and m.median is not None:
+        notes.append(f"median {fmt_number(m.median)}")
+    if m.statistic in ("mean", "median") and m.q1 is not None and m.q3 is not None:
+        notes.append(f"IQR {fmt_number(m.q1)}–{fmt_number(m.q3)}")
     notes.extend(m.flags)
     text = fmt_value(m.value, m.low, m.high) + (f" ({', '.join(notes)})" if notes else "")
     missing = [f"{n} {s.label}" for s, n in m.other if s != Status.NOT_APPLICABLE]

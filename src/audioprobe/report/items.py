@@ -26,7 +26,7 @@ def item_key(view: TrialView) -> str:
 
 
 def _script(view: TrialView) -> str | None:
-    path = view.trial.dir / "script.py"
+    path = view.trial.files_dir / "script.py"
     if not path.is_file():
         return None
     return path.read_bytes()[:TEXT_CAP].decode("utf-8", errors="replace")

@@ -1,8 +1,11 @@
-"""Overview plots: each measure per tier, one line per model, with its interval.
+"""Overview plots: the tier-comparable measures per tier, one line per model, with intervals.
 
 Tiers run left to right in rising complexity (notes → environmental → speech), so the study's
-"worse as complexity rises" reads as lines falling (or, for error-like metrics, rising) to the
-right. Unavailable cells are left out of a line, never drawn as zero.
+"worse as complexity rises" reads as task success falling and normalised FAD rising to the
+right. Only task success and normalised FAD are drawn across tiers: they mean the same in every
+tier (docs/science.md); raw FAD, KAD, CLAP and the clip measures do not, and stay in each tier's
+table. A plot with a single point is not drawn. Unavailable cells are left out of a line, never
+drawn as zero.
 """
 
 from __future__ import annotations
@@ -36,10 +39,7 @@ def _series(
     by_model: dict[str, list[Cell | None]] = {}
     missing: list[str] = []
     for row in rows:
-        if metric == "ok_pct":
-            cell: Cell | None = row.ok_rate
-        else:
-            cell = series.cells.get((row.model, row.tier, metric))
+        cell = series.cells.get((row.model, row.tier, metric))
         line = by_model.setdefault(row.model, [None] * len(tiers))
         if cell is not None and cell.numeric:
             line[tiers.index(row.tier)] = cell
@@ -59,8 +59,8 @@ def _draw(
     path: Path,
 ) -> list[str] | None:
     by_model, missing = _series(rows, series, metric, tiers)
-    if not any(c is not None for line in by_model.values() for c in line):
-        return None
+    if sum(c is not None for line in by_model.values() for c in line) < 2:
+        return None  # one point on an axis says nothing a table does not
     fig, ax = plt.subplots(figsize=(4.6, 3.1), dpi=110)
     models = sorted(by_model)
     width = 0.08 if len(models) > 1 else 0.0
@@ -84,8 +84,6 @@ def _draw(
     ax.set_title(title, fontsize=10)
     ax.set_ylabel(ylabel, fontsize=9)
     ax.grid(axis="y", alpha=0.3)
-    if metric == "ok_pct":
-        ax.set_ylim(-3, 103)
     if len(models) > 1:
         ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()
@@ -96,25 +94,26 @@ def _draw(
 
 
 def overview_plots(rows: list[OverviewRow], series: Series, folder: Path) -> list[Plot]:
-    """Write one PNG per measure under `folder/img/`; measures with no number are skipped."""
+    """Write one PNG per tier-comparable measure under `folder/img/`; measures with fewer than
+    two points are skipped."""
     tiers = sorted({r.tier for r in rows}, key=tier_rank)
     plots = []
     # (metric, caption under the image, title inside it: short enough for the figure's width)
-    specs = [("ok_pct", "success rate (ok %) with 95% Wilson interval", "success rate")]
+    specs = []
     for metric in series.plotted():
+        if metric not in series.comparable:
+            continue
         hint = next(
             (direction_words(c.direction) for (_, _, k), c in series.cells.items()
              if k == metric and c.direction),
             None,
         )  # fmt: skip
-        how = "mean over clips, 95% normal interval" if metric in series.clip_means else ""
-        notes = ", ".join(x for x in (hint, how) if x)
+        notes = ", ".join(x for x in (hint, "95% bootstrap interval") if x)
         caption = f"{metric} ({notes})" if notes else metric
         specs.append((metric, caption, f"{metric} ({hint})" if hint else metric))
     for k, (metric, caption, title) in enumerate(specs):
         file = f"img/plot-{k:02d}.png"
-        ylabel = "ok %" if metric == "ok_pct" else metric
-        missing = _draw(metric, title, ylabel, rows, series, tiers, folder / file)
+        missing = _draw(metric, title, metric, rows, series, tiers, folder / file)
         if missing is not None:
             plots.append(Plot(metric=metric, title=caption, file=file, missing=missing))
     return plots

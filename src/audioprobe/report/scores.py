@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from audioprobe.report.cell import Cell
+from audioprobe.report.overview import comparable
 from audioprobe.results.measures import RunResults
 
 Key = tuple[str, str, str]  # model, tier, measure key (column[embedding])
@@ -20,6 +21,7 @@ class Series:
     cells: dict[Key, Cell] = field(default_factory=dict)
     clip_means: set[str] = field(default_factory=set)  # keys averaged over clips
     quality: set[str] = field(default_factory=set)  # keys a metric declares a quality measure
+    comparable: set[str] = field(default_factory=set)  # keys comparable across tiers
 
     def metrics(self) -> list[str]:
         return list(dict.fromkeys(k for _, _, k in self.cells))
@@ -36,4 +38,6 @@ def numeric_series(results: RunResults) -> Series:
             series.clip_means.add(m.key)
         if m.quality:
             series.quality.add(m.key)
+        if comparable(m.metric):
+            series.comparable.add(m.key)
     return series

@@ -11,6 +11,8 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+from audioprobe.store import connect_read_only
+
 SOURCE_FILE = "source.txt"  # in the report folder, beside index.html
 
 
@@ -20,9 +22,8 @@ def fingerprint(root: Path) -> str:
     manifest = root / "run.json"
     if manifest.is_file():
         digest.update(manifest.read_bytes())
-    path = root / "index.sqlite"
-    if path.is_file():
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
+    db = connect_read_only(root)
+    if db is not None:
         try:
             for query in (
                 "SELECT status, COUNT(*), MAX(updated) FROM trials GROUP BY status ORDER BY 1",

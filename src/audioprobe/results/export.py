@@ -1,10 +1,13 @@
 """The two tables `export` writes, with a fixed schema (docs/scoring.md, "Export schema").
 
-trials  one row per trial: the outcome columns (summary.EXPORT_COLUMNS), then per metric column
+trials  one row per trial (its final round's result): the outcome columns (summary.EXPORT_COLUMNS,
+        with `round`, task success and the script's techniques), then per metric column
         scored in this run, `metric.<column>[<embedding>]` (a float; empty where there is no
         number), `status.<...>` (ok, unavailable, not_applicable, error), `reason.<...>` (why
         there is no number) and `card.<...>` (the metric card's hash). Text results (an ASR
         transcript) are `text.<column>`.
+rounds  one row per trial × feedback round (results/round_export.py): each round's outcome,
+        audio analysis, task check and techniques; a trial without feedback has one row.
 sets    one row per model × tier × reference class × metric column × embedding: value, interval,
         clip counts, the render rate beside it and the failed-render rule, status and reason.
 Every numeric column is typed float64 (or int64 for counts) whatever the run holds, so pandas
@@ -20,8 +23,8 @@ from audioprobe.results.rates import Rate
 from audioprobe.results.records import ClipValue
 from audioprobe.summary import EXPORT_COLUMNS, ExportType, export_row
 
-Table = Literal["trials", "sets"]
-TABLES: tuple[Table, ...] = ("trials", "sets")
+Table = Literal["trials", "rounds", "sets"]
+TABLES: tuple[Table, ...] = ("trials", "rounds", "sets")
 
 SET_COLUMNS: dict[str, ExportType] = {
     "run_id": "string", "model": "string", "tier": "string", "class_key": "string",
@@ -109,6 +112,10 @@ def sets_table(results: RunResults) -> tuple[dict[str, ExportType], list[dict[st
 
 
 def table(results: RunResults, name: Table) -> tuple[dict[str, ExportType], list[dict[str, Any]]]:
+    if name == "rounds":
+        from audioprobe.results.round_export import round_rows
+
+        return round_rows(results)
     return trials_table(results) if name == "trials" else sets_table(results)
 
 

@@ -1,13 +1,14 @@
 """A scored run's numbers per model × tier: what `show`, the report and `compare` display.
 
 Set metrics come as scoring computed them (value, interval, clip counts); clip metrics are
-averaged here over the clips that have a value, with a 95% normal interval of the mean. A cell
-with no number keeps the status and reason of its values, so no view shows it as a number.
+summarised here over the clips that have a value (the mean, or the median where the column
+declares it), with a 95% percentile bootstrap interval over items that stays inside the
+column's range, and the median and quartiles beside it. A cell with no number keeps the status
+and reason of its values, so no view shows it as a number.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,10 +18,9 @@ from audioprobe.results import tables
 from audioprobe.results.rates import Rate, rate_of_counts
 from audioprobe.results.records import ClipValue, Direction, SetValue, Status, column_key
 from audioprobe.results.run import Run
+from audioprobe.scoring.intervals import summarise_clips
 from audioprobe.store import RunStore, TrialRecord
 from audioprobe.tiers import TIER_ORDER
-
-Z95 = 1.959963984540054
 
 
 def tier_rank(tier: str) -> tuple[int, str]:
@@ -51,6 +51,10 @@ class Measure:
     direction: Direction | None = None
     quality: bool = True
     other: tuple[tuple[Status, int], ...] = ()  # clip means: values without a number, by status
+    statistic: str = ""  # clip summaries: "mean" or "median", what `value` is
+    median: float | None = None  # clip summaries: median and quartiles of the clips' values
+    q1: float | None = None
+    q3: float | None = None
 
     @property
     def key(self) -> str:
@@ -105,13 +109,16 @@ def set_measure(v: SetValue) -> Measure:
     )
 
 
-def clip_mean(model: str, tier: str, values: list[ClipValue]) -> Measure:
-    """Mean of the ok values, 95% normal interval; with none, the first reason (a clip that
-    was not rendered only where nothing else explains it)."""
+def clip_mean(
+    model: str, tier: str, values: list[ClipValue], items: dict[str, str] | None = None
+) -> Measure:
+    """The column's summary over the ok values (see summarise_clips; `items` maps a trial to
+    its item, the bootstrap's unit); with none, the first reason (a clip that was not rendered
+    only where nothing else explains it)."""
     first = values[0]
     column, _ = _columns()
     c = column(first.metric, first.column)
-    nums = [v.value for v in values if v.status == Status.OK and v.value is not None]
+    ok = [v for v in values if v.status == Status.OK and v.value is not None]
     counts: dict[Status, int] = defaultdict(int)
     for v in values:
         if v.status != Status.OK:
@@ -129,15 +136,25 @@ def clip_mean(model: str, tier: str, values: list[ClipValue]) -> Measure:
         quality=c.quality,
         other=tuple(sorted(counts.items(), key=lambda kv: kv[0].value)),
     )
-    if nums:
-        n = len(nums)
-        mean = math.fsum(nums) / n
-        if n < 2:
-            return Measure(status=Status.OK, value=mean, n=n, **common)
-        sd = math.sqrt(math.fsum((x - mean) ** 2 for x in nums) / (n - 1))
-        half = Z95 * sd / math.sqrt(n)
+    if ok:
+        s = summarise_clips(
+            [float(v.value) for v in ok],  # type: ignore[arg-type]
+            [(items or {}).get(v.trial_id, v.trial_id) for v in ok],
+            statistic=c.summary,
+            bounds=c.range,
+            key=(model, tier, first.metric, first.column, first.embedding),
+        )
         return Measure(
-            status=Status.OK, value=mean, low=mean - half, high=mean + half, n=n, **common
+            status=Status.OK,
+            value=s.value,
+            low=s.low,
+            high=s.high,
+            n=s.n,
+            statistic=s.statistic,
+            median=s.median,
+            q1=s.q1,
+            q3=s.q3,
+            **common,
         )
     ranked = sorted(
         (v for v in values if v.status != Status.OK),
@@ -204,7 +221,8 @@ class RunResults:
             if v.trial_id in cell_of and not is_text(v):
                 by_clip[(*cell_of[v.trial_id], v.metric, v.column, v.embedding)].append(v)
         out = [set_measure(v) for v in self.sets if not v.class_key]
-        out += [clip_mean(k[0], k[1], vs) for k, vs in by_clip.items()]
+        item_of = {t.trial_id: t.item for t in self.trials}
+        out += [clip_mean(k[0], k[1], vs, item_of) for k, vs in by_clip.items()]
 
         return sorted(out, key=lambda m: (m.model, tier_rank(m.tier), *_column_rank(m, order)))
 

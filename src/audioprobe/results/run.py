@@ -7,14 +7,23 @@ manifest dict in each of them.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe.errors import AudioprobeError
 from audioprobe.store import RunStore, TrialRecord
 from audioprobe.tiers import Item
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from audioprobe.results.export import Table
+    from audioprobe.scoring.run import ScoreReport
+    from audioprobe.spec import ExperimentSpec, ModelSpec
 
 BUILTIN = "builtin"
 
@@ -48,6 +57,8 @@ class Manifest(_Lenient):
     spec: SpecView = Field(default_factory=SpecView)
     tiers: dict[str, TierInfo] = Field(default_factory=dict)
     items: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    # the hash of the sandbox runtime every script of the run ran in (sandbox/runtime.toml)
+    sandbox_runtime: str | None = None
 
 
 class Run:
@@ -56,6 +67,8 @@ class Run:
     def __init__(self, store: RunStore):
         self.store = store
         self.manifest = Manifest.model_validate(store.manifest)
+        #: What the `audioprobe.score` call that returned this Run did (None otherwise).
+        self.score_report: ScoreReport | None = None
 
     @property
     def run_id(self) -> str:
@@ -106,3 +119,44 @@ class Run:
 
     def trials(self) -> list[TrialRecord]:
         return self.store.trials()
+
+    def outcomes(self) -> Counter[str]:
+        """How many trials ended in each outcome (ok, runtime_error, llm_error, ...)."""
+        return Counter(t.status for t in self.store.trials())
+
+    @property
+    def root(self) -> Path:
+        return self.store.root
+
+    @cached_property
+    def experiment(self) -> ExperimentSpec:
+        """The experiment spec the run was made from, typed (with any overrides in)."""
+        from audioprobe.spec import ExperimentSpec
+
+        return ExperimentSpec.model_validate(self.store.manifest["spec"])
+
+    @cached_property
+    def models(self) -> list[ModelSpec]:
+        """The models that ran, as run.json recorded them (overrides and machine defaults in)."""
+        from audioprobe.spec import ModelSpec
+
+        return [ModelSpec.model_validate(m) for m in self.store.manifest["models"]]
+
+    def trials_df(self) -> pd.DataFrame:
+        """`export --table trials` as a DataFrame: one row per trial, metric columns float64."""
+        return self._frame("trials")
+
+    def sets_df(self) -> pd.DataFrame:
+        """`export --table sets` as a DataFrame: one row per set metric value."""
+        return self._frame("sets")
+
+    def _frame(self, name: Table) -> pd.DataFrame:
+        from audioprobe.results.export import arrow_table, table
+        from audioprobe.results.measures import RunResults
+
+        # Read afresh each time: scoring the run adds columns to an open Run.
+        schema, rows = table(RunResults.of(self.store), name)
+        return arrow_table(schema, rows).to_pandas()
+
+    def __repr__(self) -> str:
+        return f"<audioprobe Run {self.run_id!r} at {str(self.root)!r}>"

@@ -278,3 +278,22 @@ def _unit(metric: str, column: str) -> str:
     found = registry().get(metric)
     col = found.column(column) if found else None
     return col.unit if col else ""
+
+
+def clip_column(store: RunStore, card_hash: str, column: str) -> dict[str, float | None]:
+    """{trial id: value (None where the value is not a number)} of one clip column under one
+    card: what a set metric built on a clip metric (task success) reads during a scoring."""
+    with store.connect() as db:
+        rows = db.execute(
+            "SELECT trial_id, value, status FROM score_clip WHERE card_hash=? AND name=?",
+            (card_hash, column),
+        ).fetchall()
+    return {r[0]: (r[1] if status_of(r[2]) == Status.OK else None) for r in rows}
+
+
+def current_card_of(store: RunStore, metric: str, tier: str) -> str | None:
+    """The current card hash of a clip metric for a tier, from an earlier scoring."""
+    for digest, card in current_cards(store).items():
+        if card["metric"] == metric and (card.get("tier") or "") == tier:
+            return digest
+    return None

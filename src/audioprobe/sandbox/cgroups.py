@@ -64,6 +64,9 @@ class RunCgroup:
 
     version: int
     dirs: dict[str, Path] = field(default_factory=dict)
+    # Groups of the same name that others create in hierarchies we do not use: Docker, given
+    # our group as cgroup_parent, makes one in every v1 hierarchy (cpuset, freezer, ...).
+    also: list[Path] = field(default_factory=list)
 
     @property
     def procs_files(self) -> list[Path]:
@@ -163,7 +166,11 @@ class RunCgroup:
     def remove(self) -> None:
         """Kill what is left and delete the groups (a group with members cannot be removed)."""
         self.kill_all()
-        for d in dict.fromkeys(self.dirs.values()):
+        groups = dict.fromkeys([*self.dirs.values(), *self.also])
+        # Docker puts each container's group inside ours (cgroup_parent) and removes it a moment
+        # after the container: the children go first, or ours stays behind, busy.
+        nested = [Path(p) for d in groups for p, _, _ in os.walk(d, topdown=False) if Path(p) != d]
+        for d in [*nested, *groups]:
             for _ in range(50):
                 try:
                     d.rmdir()
@@ -188,6 +195,10 @@ def _create_v1(
     if "pids" not in mounts and "memory" not in mounts:
         return None, "no cgroup v1 pids or memory controller is mounted"
     group = RunCgroup(version=1)
+    for mp, fstype, opts in _mounts():
+        if fstype == "cgroup2" or not opts & set(mounts):  # hybrid: the unified tree too
+            ctrl = "" if fstype == "cgroup2" else next((c for c in opts if c in own), "")
+            group.also.append(Path(mp) / own.get(ctrl, "/").lstrip("/") / name)
     for ctrl, mp in mounts.items():
         d = mp / own.get(ctrl, "/").lstrip("/") / name
         try:

@@ -6,7 +6,9 @@ core), uid 65534 (or the harness's own uid when it is not root), docker-init as 
 script is an ordinary process that gets SIGXCPU and is reaped, and the trial folder as the only
 writable mount (at /trial). Output is read from an attach socket as it arrives and capped; the
 engine's own log driver is off, so a flood cannot fill the engine's disk either. The container
-is always removed, whatever happened.
+is always removed, whatever happened; each carries a label naming the harness process that
+started it, and a backend starting up removes the labelled containers whose harness is gone
+(killed with SIGKILL, or the machine lost power), so nothing outlives a run for long.
 """
 
 from __future__ import annotations
@@ -24,13 +26,28 @@ from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
 from audioprobe.sandbox.collect import tree_bytes
 from audioprobe.sandbox.engine import connect
-from audioprobe.sandbox.image import LOCAL_BASE, ensure_image
+from audioprobe.sandbox.handover import chown_tree, harness_gone, harness_id
+from audioprobe.sandbox.image import ensure_image
 from audioprobe.sandbox.outcome import finished_run
-from audioprobe.sandbox.runtime import INSIDE_SHIM, INSIDE_WORKDIR, sandbox_env
+from audioprobe.sandbox.rootfs import runtime_hash
+from audioprobe.sandbox.runtime import INSIDE_PYTHON, INSIDE_WORKDIR, sandbox_env
 from audioprobe.sandbox.supervise import _Capped
-from audioprobe.treewalk import walk
 
 SANDBOX_UID = 65534
+SANDBOX_LABEL = "org.audioprobe.sandbox"
+HARNESS_LABEL = "org.audioprobe.harness"  # host:pid:start-time of the harness that made it
+
+
+def reap_orphans(api) -> list[str]:
+    """Remove sandbox containers left by a harness on this host that no longer runs."""
+    removed = []
+    for c in api.containers(all=True, filters={"label": SANDBOX_LABEL}):
+        if not harness_gone((c.get("Labels") or {}).get(HARNESS_LABEL, "")):
+            continue
+        with contextlib.suppress(Exception):
+            api.remove_container(c["Id"], force=True, v=True)
+            removed.append(c["Id"][:12])
+    return removed
 
 
 class DockerBackend:
@@ -38,8 +55,8 @@ class DockerBackend:
 
     name = "docker"
 
-    def __init__(self, base: str | None = None) -> None:
-        self.base = base or os.environ.get("AUDIOPROBE_SANDBOX_BASE", LOCAL_BASE)
+    def __init__(self) -> None:
+        self.runtime = runtime_hash()
         self._client = None
         self._image: str | None = None
         self._lock = threading.Lock()
@@ -57,15 +74,16 @@ class DockerBackend:
                 client, why = connect()
                 if client is None:
                     raise RuntimeError(why)
+                reap_orphans(client.api)
                 self._client = client
             return self._client
 
-    def image(self, log=lambda _: None) -> str:
+    def image(self) -> str:
         """The sandbox image's tag, building it once if the engine lacks it."""
         client = self._connect()
         with self._lock:
             if self._image is None:
-                self._image = ensure_image(client, self.base, log=log)
+                self._image = ensure_image(client)
             return self._image
 
     def run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult:
@@ -82,17 +100,17 @@ class DockerBackend:
         cgroup, _ = create_run_cgroup(limits.memory_mb * 1024 * 1024, limits.pids + 1, at_root=True)
         owner = (os.getuid(), os.getgid())
         user = (SANDBOX_UID, SANDBOX_UID) if owner[0] == 0 else owner
-        _chown_tree(workdir, *user)
+        chown_tree(workdir, *user)
         cid = None
         try:
             cid = api.create_container(
                 image,
-                command=["python3", "-s", "-B", script_rel],
+                command=[INSIDE_PYTHON, "-s", "-B", script_rel],
                 user=f"{user[0]}:{user[1]}",
                 working_dir=INSIDE_WORKDIR,
-                environment=sandbox_env(["/usr/local/bin"], INSIDE_SHIM),
+                environment=sandbox_env(),
                 network_disabled=True,
-                labels={"org.audioprobe.sandbox": "run"},
+                labels={SANDBOX_LABEL: self.runtime, HARNESS_LABEL: harness_id()},
                 host_config=api.create_host_config(**_host_config(workdir, limits, cgroup)),
             )["Id"]
             sock = api.attach_socket(cid, params={"stdout": 1, "stderr": 1, "stream": 1})
@@ -112,12 +130,12 @@ class DockerBackend:
             if cid is not None:
                 with contextlib.suppress(Exception):
                     api.remove_container(cid, force=True, v=True)
-            _chown_tree(workdir, *owner)
+            chown_tree(workdir, *owner)
         stdout = watch["out"].value().decode("utf-8", "replace")
         stderr = watch["err"].value().decode("utf-8", "replace")
         exit_code = waited.get("StatusCode", state.get("ExitCode"))
         try:
-            return finished_run(
+            result = finished_run(
                 self.name,
                 exit_code=exit_code,
                 stdout=stdout,
@@ -132,6 +150,8 @@ class DockerBackend:
                 cgroup=cgroup,
                 oom_killed=bool(state.get("OOMKilled")),
             )
+            result.runtime = self.runtime
+            return result
         finally:
             if cgroup is not None:
                 cgroup.remove()
@@ -231,17 +251,6 @@ def _hang_up(sock) -> None:
         raw.close()
     with contextlib.suppress(Exception):
         sock.close()
-
-
-def _chown_tree(root: Path, uid: int, gid: int) -> None:
-    """Hand the trial folder to the container's user and back, never following a symlink."""
-    if os.getuid() != 0:
-        return
-    os.lchown(root, uid, gid)
-    for dirpath, dirs, files in walk(root):
-        for name in dirs + files:
-            with contextlib.suppress(OSError):
-                os.lchown(os.path.join(dirpath, name), uid, gid)
 
 
 def _error(reason: str, wall_s: float = 0.0) -> ExecResult:

@@ -18,11 +18,12 @@ from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.bwrap import _launcher
 from audioprobe.sandbox.cgroups import create_run_cgroup
 from audioprobe.sandbox.outcome import finished_run
+from audioprobe.sandbox.rootfs import ensure_rootfs, runtime_hash
 from audioprobe.sandbox.runtime import (
-    SHIM_DIR,
-    PythonRuntime,
-    ffmpeg_binary,
-    ffmpeg_dir,
+    INSIDE_PREFIX,
+    INSIDE_PYTHON,
+    INSIDE_SHIM,
+    inside,
     sandbox_env,
 )
 from audioprobe.sandbox.supervise import supervise
@@ -39,8 +40,8 @@ class SubprocessBackend:
 
     name = "subprocess"
 
-    def __init__(self, runtime: PythonRuntime | None = None) -> None:
-        self.runtime = runtime or PythonRuntime.current()
+    def __init__(self) -> None:
+        self.runtime = runtime_hash()
         print(UNSAFE_WARNING, file=sys.stderr)
         warnings.warn(UNSAFE_WARNING, stacklevel=2)
         log.warning(UNSAFE_WARNING)
@@ -50,14 +51,25 @@ class SubprocessBackend:
 
     def run(self, script: Path, workdir: Path, limits: Limits) -> ExecResult:
         workdir = Path(workdir).resolve()
+        try:
+            tree = ensure_rootfs()
+        except Exception as exc:  # a runtime that cannot be built is the sandbox's fault
+            return ExecResult(
+                status="sandbox_error",
+                exit_code=None,
+                stdout="",
+                stderr="",
+                wall_s=0.0,
+                reason=f"the sandbox runtime cannot be built: {exc}",
+                backend=self.name,
+            )
         cgroup, _ = create_run_cgroup(limits.memory_mb * 1024 * 1024, limits.pids)
-        ffmpeg = ffmpeg_binary()
-        path_dirs = [str(Path(self.runtime.executable).parent)]
-        env = sandbox_env(path_dirs, str(SHIM_DIR))
+        prefix = inside(tree, INSIDE_PREFIX)
+        env = sandbox_env(str(prefix), str(inside(tree, INSIDE_SHIM)))
+        env["PYTHONHOME"] = str(prefix)
         env["HOME"] = env["TMPDIR"] = str(workdir)
-        if ffmpeg is not None:
-            env["PATH"] = f"{ffmpeg_dir(ffmpeg)}:{env['PATH']}"
-        cmd = [*_launcher(limits, cgroup), self.runtime.executable, "-s", "-B", str(script)]
+        python = str(inside(tree, INSIDE_PYTHON))
+        cmd = [*_launcher(limits, cgroup), python, "-s", "-B", str(script)]
         try:
             obs = supervise(
                 cmd, cwd=workdir, env=env, limits=limits, workdir=workdir, cgroup=cgroup
@@ -73,7 +85,7 @@ class SubprocessBackend:
                     reason="; ".join(obs.notes),
                     backend=self.name,
                 )
-            return finished_run(
+            result = finished_run(
                 self.name,
                 exit_code=obs.returncode,
                 stdout=obs.stdout.decode("utf-8", "replace"),
@@ -87,6 +99,8 @@ class SubprocessBackend:
                 workdir=workdir,
                 cgroup=cgroup,
             )
+            result.runtime = self.runtime
+            return result
         finally:
             if cgroup is not None:
                 cgroup.remove()

@@ -73,12 +73,14 @@ def supervise(
     workdir: Path,
     cgroup: RunCgroup | None,
     status_pipe: tuple[int, int] | None = None,
+    extra_fds: tuple[int, ...] = (),
 ) -> Observation:
     """Run `cmd` to completion or to a limit; everything it started is dead on return.
 
     `status_pipe` is an (r, w) pipe: the command inherits `w` under the same number (bwrap gets
     it as `--json-status-fd w`) and what it writes there comes back in `Observation.extra`.
-    Both ends are closed on return.
+    Both ends are closed on return. `extra_fds` are inherited too (under the same numbers) and
+    left open: the caller owns them.
     """
     obs = Observation()
     out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)
@@ -94,7 +96,7 @@ def supervise(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            pass_fds=(status_pipe[1],) if status_pipe else (),
+            pass_fds=((status_pipe[1],) if status_pipe else ()) + extra_fds,
         )
     except OSError as exc:
         obs.notes.append(f"could not start {cmd[0]}: {exc}")

@@ -18,6 +18,7 @@ import soundfile as sf
 Resampler = Literal["soxr-vhq", "soxr-hq", "soxr-mq", "scipy-poly"]
 _SOXR_QUALITY = {"soxr-vhq": "VHQ", "soxr-hq": "HQ", "soxr-mq": "MQ"}
 MAX_RATE_FOR_BOUND = 192_000
+TRIM_FRAME, TRIM_HOP = 256, 64  # samples: silence is cut to within 16 ms at 16 kHz
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,18 @@ class AnalysisSettings:
     short_clip_policy: Literal["pad", "repeat"] = "pad"
     min_duration_s: float = 1.0
     max_duration_s: float = 60.0
+    # Leading and trailing audio quieter than this many dB below the clip's peak is cut before
+    # embedding (a tier's duration policy; None keeps the clip whole). Speech sets it: the
+    # duration contract makes scripts pad a sentence with silence, which an embedding of the
+    # whole clip would count against them (docs/science.md).
+    trim_silence_db: float | None = None
 
     def describe(self) -> dict:
         """The settings plus the resampler's library version, for metric cards."""
         out = asdict(self)
         out["resampler_version"] = resampler_version(self.resampler)
+        if self.trim_silence_db is not None:
+            out["trim"] = f"librosa.effects.trim frame {TRIM_FRAME} hop {TRIM_HOP}"
         return out
 
 
@@ -101,7 +109,8 @@ def prepare(
     extend: bool = True,
     min_samples: int = 0,
 ) -> Clip:
-    """Mono mix, resample, normalise, then (for embeddings) the short-clip policy."""
+    """Mono mix, resample, normalise, trim silence (where the tier says so), then (for
+    embeddings) the short-clip policy."""
     mono = to_mono(np.asarray(data, dtype=np.float32), settings.channel_mix)
     duration = mono.size / sr_in if sr_in else 0.0
     audio = resample(mono, sr_in, sr_out, settings.resampler).astype(np.float32)
@@ -109,6 +118,12 @@ def prepare(
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
         if peak > 0:
             audio = audio / peak
+    if settings.trim_silence_db is not None and audio.size:
+        import librosa
+
+        audio, _ = librosa.effects.trim(
+            audio, top_db=settings.trim_silence_db, frame_length=TRIM_FRAME, hop_length=TRIM_HOP
+        )
     if extend:
         audio = extend_short(audio, sr_out, settings, min_samples)
     audio = np.ascontiguousarray(audio, dtype=np.float32)

@@ -7,6 +7,7 @@ after it, validated by the `Settings` model its module declares (see scoring/reg
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -62,6 +63,11 @@ class Bootstrap(_Strict):
 class TierMetrics(_Strict):
     embeddings: list[str] = Field(default_factory=list)
     clap: str | None = None
+    trim_silence_db: float | None = Field(
+        None,
+        gt=0,
+        description="cut leading/trailing audio this far below the peak before embedding",
+    )
 
 
 class ScoringConfig(BaseModel):
@@ -94,6 +100,11 @@ class ScoringConfig(BaseModel):
             min_duration_s=self.short_clips.min_duration_s,
             max_duration_s=self.analysis.max_duration_s,
         )
+
+    def tier_analysis(self, tier: str) -> AnalysisSettings:
+        """The analysis settings with `tier`'s duration policy (its silence trimming)."""
+        trim = self.tier(tier).trim_silence_db
+        return replace(self.analysis_settings(), trim_silence_db=trim)
 
     def tier(self, name: str) -> TierMetrics:
         return self.tiers.get(name, TierMetrics())

@@ -175,6 +175,7 @@ class ScoreContext:
     #: where embedding batches are computed (executors.open_embedder); None: here
     embedder: BatchEmbedder | None = None
     cards: dict[str, tuple[dict, str, str, str]] = field(default_factory=dict)
+    clip_cards: dict[tuple[str, str], str] = field(default_factory=dict)  # (metric, tier) -> hash
     _emb: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
     _refs: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
     _models: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
@@ -191,6 +192,13 @@ class ScoreContext:
         digest = card_hash(card)
         self.cards[digest] = (card, metric, embedding, tier)
         return digest
+
+    def clip_card(self, metric: str, tier: str) -> str | None:
+        """The card hash of a clip metric's values for `tier`: this scoring's, else the current
+        one of an earlier scoring; None when the metric was never scored for the tier."""
+        from audioprobe.results.tables import current_card_of
+
+        return self.clip_cards.get((metric, tier)) or current_card_of(self.run.store, metric, tier)
 
     def make_card(self, metric: Any, packages: tuple[str, ...] = (), **fields: Any) -> dict:
         """A card for a registered metric: its name and version, these fields, the packages."""
@@ -225,7 +233,9 @@ class ScoreContext:
                 self._emb[name] = (None, str(exc))
         return self._emb[name]
 
-    def embedding_card(self, name: str) -> dict:
+    def embedding_card(self, name: str, tier: str = "") -> dict:
+        """The card of an embedding as `tier`'s set metrics use it (its duration policy
+        included, so trimmed and whole clips never share a cache entry)."""
         emb, _ = self.embedding(name)
         if emb is None:
             return {"embedding": name}
@@ -238,17 +248,20 @@ class ScoreContext:
             sample_rate=emb.sample_rate,
             pooling=getattr(emb, "pooling", None),
             min_samples=getattr(emb, "min_samples", 0),
-            analysis=self.settings.describe(),
+            analysis=self.cfg.tier_analysis(tier).describe(),
         )
 
-    def embed_members(self, emb: Any, members: list[Member]) -> np.ndarray:
-        emb_hash = self.use_card(self.embedding_card(emb.name), "embedding", emb.name)
+    def embed_members(self, emb: Any, members: list[Member], tier: str = "") -> np.ndarray:
+        """Embeddings of a system's clips; with `tier`, under that tier's duration policy."""
+        card = self.embedding_card(emb.name, tier)
+        emb_hash = self.use_card(card, "embedding", emb.name)
         min_samples = int(getattr(emb, "min_samples", 0))
+        settings = self.cfg.tier_analysis(tier)
         return self._embed(
             emb,
             emb_hash,
             [m.key for m in members],
-            lambda i: members[i].clip(emb.sample_rate, self.settings, min_samples).audio,
+            lambda i: members[i].clip(emb.sample_rate, settings, min_samples).audio,
         )
 
     def _embed(
@@ -300,14 +313,15 @@ class ScoreContext:
         digest = hashlib.sha256("\n".join(sorted(c.sha256 for c in clips)).encode()).hexdigest()
         return {"name": rs.name, "clips": len(clips), "clips_sha256": digest}
 
-    def embed_references(self, emb: Any, clips: list[Any]) -> np.ndarray:
-        emb_hash = self.use_card(self.embedding_card(emb.name), "embedding", emb.name)
+    def embed_references(self, emb: Any, clips: list[Any], tier: str = "") -> np.ndarray:
+        """Embeddings of reference clips, under `tier`'s duration policy like the systems'."""
+        card = self.embedding_card(emb.name, tier)
+        emb_hash = self.use_card(card, "embedding", emb.name)
         min_samples = int(getattr(emb, "min_samples", 0))
+        settings = self.cfg.tier_analysis(tier)
         return self._embed(
             emb,
             emb_hash,
             [c.sha256 for c in clips],
-            lambda i: (
-                A.load(clips[i].path, emb.sample_rate, self.settings, True, min_samples).audio
-            ),
+            lambda i: A.load(clips[i].path, emb.sample_rate, settings, True, min_samples).audio,
         )

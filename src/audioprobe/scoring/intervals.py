@@ -16,6 +16,8 @@ from scipy.stats import norm
 
 from audioprobe.scoring.fad import fad_between, gaussian_stats
 
+Bounds = tuple[float | None, float | None]  # a column's declared range
+
 
 def set_rng(seed: int, *key: str) -> np.random.Generator:
     """A generator fixed by the seed and the set's key (crc32 is stable across processes)."""
@@ -42,7 +44,7 @@ def bootstrap_interval(
     seed: int,
     key: tuple[str, ...],
     confidence: float = 0.95,
-    floor: float | None = None,
+    bounds: Bounds = (None, None),
 ) -> Interval:
     """estimate ± z·SE, with SE the standard deviation of `statistic` over resamples.
 
@@ -50,7 +52,7 @@ def bootstrap_interval(
     percentile interval would be wrong here: a resample repeats clips, which shrinks the
     covariance and pushes FAD up, so the percentiles of small sets can lie entirely above the
     estimate. The bootstrap is used for the spread only; FAD's small-set bias is what FAD∞
-    addresses. `floor` clips the lower end (0 for a distance).
+    addresses. The interval is clipped to `bounds`, the column's declared range.
     """
     return bootstrap_interval_on_indices(
         lambda gi, ri: statistic(generated[gi], reference[ri]),
@@ -61,7 +63,7 @@ def bootstrap_interval(
         seed=seed,
         key=key,
         confidence=confidence,
-        floor=floor,
+        bounds=bounds,
     )
 
 
@@ -75,7 +77,7 @@ def bootstrap_interval_on_indices(
     seed: int,
     key: tuple[str, ...],
     confidence: float = 0.95,
-    floor: float | None = None,
+    bounds: Bounds = (None, None),
 ) -> Interval:
     """bootstrap_interval for a statistic given the resampled *indices* of both sets.
 
@@ -90,10 +92,23 @@ def bootstrap_interval_on_indices(
         values[i] = statistic(gi, ri)
     se = float(values.std(ddof=1))
     z = float(norm.ppf(0.5 + confidence / 2.0))
-    low, high = estimate - z * se, estimate + z * se
-    if floor is not None:
-        low = max(low, floor)
+    low, high = clip_to_range(estimate - z * se, estimate + z * se, estimate, bounds)
     return Interval(low, high, se, confidence, n_boot, seed)
+
+
+def clip_to_range(low: float, high: float, estimate: float, bounds: Bounds) -> tuple[float, float]:
+    """An interval kept inside the measure's declared range, and around its own estimate.
+
+    A distance cannot be negative, a rate cannot pass 1: an interval that says so describes
+    the approximation, not the measure. An unbiased estimate (KAD) may itself lie just outside
+    the range; the interval then reaches it rather than excluding the reported value.
+    """
+    lo_bound, hi_bound = bounds
+    if lo_bound is not None:
+        low = max(low, min(lo_bound, estimate))
+    if hi_bound is not None:
+        high = min(high, max(hi_bound, estimate))
+    return low, high
 
 
 @dataclass(frozen=True)
@@ -144,3 +159,71 @@ def fad_infinity(
     total = float(((ys - ys.mean()) ** 2).sum())
     r2 = 1.0 - float((resid**2).sum()) / total if total > 0 else 1.0
     return FadInf(value=float(intercept), slope=float(slope), r2=r2, points=points)
+
+
+CLIP_BOOTSTRAP = 2000  # resamples for a clip summary; deterministic, so cheap to repeat
+CLIP_SEED = 0
+CLIP_INTERVAL = (
+    f"95% percentile bootstrap, {CLIP_BOOTSTRAP} resamples of items and of samples within"
+    " items, clipped to the column's range"
+)
+
+
+@dataclass(frozen=True)
+class ClipSummary:
+    """A clip column summarised over a model × tier: the statistic and its percentile interval,
+    with the median and quartiles beside it (one wild clip moves a mean, not a median)."""
+
+    statistic: str  # "mean", "median" or "rate" (the mean of a 0/1 flag): what `value` is
+    value: float
+    low: float | None
+    high: float | None
+    n: int
+    median: float
+    q1: float
+    q3: float
+
+
+def summarise_clips(
+    values: list[float],
+    items: list[str],
+    *,
+    statistic: str = "mean",
+    bounds: Bounds = (None, None),
+    key: tuple[str, ...] = (),
+    confidence: float = 0.95,
+    n_boot: int = CLIP_BOOTSTRAP,
+) -> ClipSummary:
+    """The statistic of a column's values with a two-level percentile bootstrap interval.
+
+    Items are the sampling unit (a run draws items, and samples within each): a resample draws
+    items with replacement and, within each drawn item, its samples with replacement. A
+    percentile interval of a mean or median of values inside a range stays inside it, and is
+    clipped to `bounds` besides; a normal interval (mean ± 1.96 SE) of a skewed, bounded measure
+    crosses its bounds (|cents| below 0). With one value there is no interval.
+    """
+    x = np.asarray(values, dtype=float)
+    stat = np.median if statistic == "median" else np.mean
+    q1, median, q3 = (float(v) for v in np.percentile(x, [25, 50, 75]))
+    estimate = float(stat(x))
+    if x.size < 2:
+        return ClipSummary(statistic, estimate, None, None, int(x.size), median, q1, q3)
+    groups: dict[str, list[float]] = {}
+    for value, item in zip(x, items, strict=True):
+        groups.setdefault(item, []).append(float(value))
+    members = [np.array(v) for _, v in sorted(groups.items())]
+    rng = set_rng(CLIP_SEED, "clip-summary", *key)
+    chosen = rng.integers(0, len(members), (n_boot, len(members)))
+    if all(m.size == 1 for m in members):  # one sample per item: one vectorised draw
+        boots = stat(np.concatenate(members)[chosen], axis=1)
+    else:
+        boots = np.array(
+            [
+                stat(np.concatenate([rng.choice(members[i], members[i].size) for i in row]))
+                for row in chosen
+            ]
+        )
+    tail = (1.0 - confidence) / 2.0
+    low, high = (float(v) for v in np.quantile(boots, [tail, 1.0 - tail]))
+    low, high = clip_to_range(low, high, estimate, bounds)
+    return ClipSummary(statistic, estimate, low, high, int(x.size), median, q1, q3)

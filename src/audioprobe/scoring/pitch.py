@@ -47,6 +47,34 @@ def cents(f0_hz: float, target_hz: float) -> float:
     return 1200.0 * math.log2(f0_hz / target_hz)
 
 
+@dataclass(frozen=True)
+class PitchError:
+    """A measured f0 against its target, octave-aware.
+
+    `cents` is the plain interval. `pitch_class` is the interval to the *nearest octave* of the
+    target, in [-600, 600): a note rendered an octave off has the right pitch class (a synth
+    preset or an estimator may move it by octaves: the built-in organ's sub-octave rank is as
+    loud as its fundamental; the listener hears the same note name), so one such clip does not
+    dominate a summary of tuning. `octaves` counts the octave shift, flagged on its own;
+    `in_tune` is |pitch_class| <= the declared tolerance.
+    """
+
+    cents: float
+    pitch_class: float
+    octaves: int
+    in_tune: bool
+
+
+IN_TUNE_CENTS = 50.0  # a quarter tone: nearer the target than any neighbouring semitone
+
+
+def pitch_error(f0_hz: float, target_hz: float, tolerance: float = IN_TUNE_CENTS) -> PitchError:
+    err = cents(f0_hz, target_hz)
+    octaves = round(err / 1200.0) if math.isfinite(err) else 0  # a NaN stays NaN below
+    pitch_class = err - 1200.0 * octaves
+    return PitchError(err, pitch_class, octaves, abs(pitch_class) <= tolerance)
+
+
 def estimate_f0(audio: np.ndarray, settings: PitchSettings) -> PitchEstimate:
     """f0 of a mono clip at settings.sample_rate (median over voiced frames)."""
     import librosa

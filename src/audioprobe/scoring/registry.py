@@ -52,6 +52,9 @@ class Column:
     range: tuple[float | None, float | None] = (None, None)
     kind: Literal["number", "text"] = "number"
     quality: bool = False
+    # How a clip column is summarised per model × tier: "mean", "median" (a measure where one
+    # wild clip should not decide the summary) or "rate" (the mean of a 0/1 flag).
+    summary: Literal["mean", "median", "rate"] = "mean"
 
     def out_of_range(self, value: float) -> str | None:
         """Why `value` cannot be this column's (not finite, outside `range`), or None."""
@@ -96,6 +99,9 @@ class Metric:
     description: ClassVar[str] = ""
     tiers: ClassVar[tuple[str, ...] | None] = None  # None: every tier
     rank: ClassVar[int] = 100  # where its columns come in tables (smaller first)
+    # Means the same in every tier, so may be compared and plotted across tiers
+    # (docs/science.md); such metrics come first in every table.
+    comparable: ClassVar[bool] = False
     # Its [scoring.<name>] settings; the card records them.
     Settings: ClassVar[type[BaseModel]] = NoSettings
 

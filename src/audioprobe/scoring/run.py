@@ -32,6 +32,7 @@ from audioprobe.scoring.context import (
     wav_sha256,
 )
 from audioprobe.scoring.embed_cache import EmbeddingCache
+from audioprobe.scoring.intervals import CLIP_INTERVAL
 from audioprobe.scoring.registry import ClipMetric, Metric, Missing, SetMetric, Setup, registry
 from audioprobe.store import RunStore, TrialRecord
 
@@ -62,6 +63,11 @@ def _reason(exc: BaseException) -> str:
 def _card(ctx: ScoreContext, metric: Metric, setup: Setup, tier: str) -> str:
     fields = dict(setup.card)
     packages = tuple(fields.pop("packages", ()))
+    # how the views summarise each column per model × tier (results.measures), with its interval
+    fields["summaries"] = {
+        "columns": {c.name: c.summary for c in metric.columns if c.kind == "number"},
+        "interval": CLIP_INTERVAL,
+    }
     card = ctx.make_card(metric, packages=packages, **fields)
     return ctx.use_card(card, metric.name, setup.embedding, tier)
 
@@ -93,6 +99,7 @@ class Scorer:
         except Exception as exc:  # a metric that cannot start is unavailable, not a crash
             setup = Setup(card={"setup_error": _reason(exc)}, unavailable=_reason(exc))
         digest = _card(ctx, metric, setup, tier)
+        ctx.clip_cards[(metric.name, tier)] = digest
         done = tables.stored_clips(ctx.run.store, [digest])
         values: list[ClipValue] = []
         wavs: dict[str, str] = {}

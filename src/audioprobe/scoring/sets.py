@@ -29,12 +29,12 @@ class Subset:
 
 def common_card(ctx: ScoreContext, tier: str, embedding: str) -> dict:
     return {
-        "embedding": ctx.embedding_card(embedding),
+        "embedding": ctx.embedding_card(embedding, tier),
         "reference_set": ctx.reference_identity(tier),
         "failed_renders": ctx.cfg.failed_renders,
         "sets": ctx.cfg.sets.model_dump(),
         "bootstrap": ctx.cfg.bootstrap.model_dump()
-        | {"method": "normal, SE of resamples of both sets"},
+        | {"method": "normal, SE of resamples of both sets, clipped to the column's range"},
     }
 
 
@@ -50,8 +50,8 @@ def subsets(ctx: ScoreContext, group: SetGroup, embedding: str) -> list[Subset]:
     emb, _ = ctx.embedding(embedding)
     clips = ctx.reference_clips(group.tier)
     members = group.members
-    gen = ctx.embed_members(emb, members) if members else np.zeros((0, 1))
-    ref = ctx.embed_references(emb, clips)
+    gen = ctx.embed_members(emb, members, group.tier) if members else np.zeros((0, 1))
+    ref = ctx.embed_references(emb, clips, group.tier)
     out = [_subset(ctx, "", members, gen, ref)]
     if ctx.cfg.sets.per_class:
         ref_classes = np.array([c.class_key for c in clips])

@@ -1,74 +1,62 @@
 """Word and character error rates of a transcript against the requested sentence.
 
-Both sides go through one normaliser first, so that "It's" vs "its", "blue," vs "blue" or
-"7" vs "seven" are not counted as errors of the *speech*: the metric is about intelligibility,
-not about the recogniser's punctuation or number style. The normaliser's name is recorded in
-the metric card; change it and the card (and every cache key) changes with it.
+Both sides go through Whisper's English text normaliser first (Radford et al., 2022, appendix
+C: the standard normalisation of ASR word error rates), so that "It's" vs "it is", "Mr." vs
+"mister", "colour" vs "color" or "seven" vs "7" are not counted as errors of the *speech*: the
+metric is about intelligibility, not about the recogniser's punctuation or number style.
+
+The normaliser is not rewritten here: its code is transformers' port
+(`transformers.models.whisper.english_normalizer.EnglishTextNormalizer`) and its spelling table
+is the `english.json` that openai-whisper ships (openai-whisper is installed without its
+dependencies; only that file is read, so torch-side parts of it are never imported). Its name
+and both versions are recorded in the metric card; change either and every cache key changes.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import json
 from collections.abc import Callable
+from functools import cache
+from importlib import metadata
+from typing import Any
 
 import jiwer
 
-NORMALISER = "basic-en-v1"
+from audioprobe.errors import Unavailable
 
-_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+SPELLINGS = "whisper/normalizers/english.json"
 
 
-def number_words(n: int) -> str:
-    """English words for 0 <= n < 1,000,000 (what a recogniser may write as digits)."""
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + ("" if ones == 0 else " " + _ONES[ones])
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        return _ONES[hundreds] + " hundred" + ("" if rest == 0 else " " + number_words(rest))
-    thousands, rest = divmod(n, 1000)
-    return number_words(thousands) + " thousand" + ("" if rest == 0 else " " + number_words(rest))
+def normaliser_card() -> dict[str, str]:
+    """What decides the normalised text: recorded in the WER metric's card."""
+    versions = {}
+    for dist in ("transformers", "openai-whisper"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return {"name": "whisper-english", **versions}
+
+
+@cache
+def _normaliser() -> Callable[[str], str]:
+    try:
+        from transformers.models.whisper.english_normalizer import EnglishTextNormalizer
+
+        spellings: Any = metadata.distribution("openai-whisper").locate_file(SPELLINGS)
+        table = json.loads(spellings.read_text(encoding="utf-8"))
+    except (ImportError, metadata.PackageNotFoundError, OSError) as exc:
+        raise Unavailable(
+            f"Whisper's English normaliser is not installed ({exc}): pip install transformers"
+            " and pip install --no-deps openai-whisper (requirements/nodeps.txt)"
+        ) from exc
+    return EnglishTextNormalizer(table)
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents and punctuation removed, apostrophes dropped, digits spelled out."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"['\u2019\u2018`]", "", text)  # it's -> its on both sides
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 1,000 -> 1000
-    text = re.sub(r"\d+", lambda m: f" {_spell(m.group())} ", text)
-    text = re.sub(r"[^a-z0-9\s]", " ", text)
-    return " ".join(text.split())
-
-
-def _spell(digits: str) -> str:
-    n = int(digits)
-    return number_words(n) if n < 1_000_000 else " ".join(_ONES[int(d)] for d in digits)
+    """Whisper's English normalisation: lower case, contractions and titles expanded,
+    British spellings made American, numbers written as digits, punctuation removed."""
+    return " ".join(_normaliser()(text).split())
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from audioprobe.outcomes import PENDING
 from audioprobe.report.source import is_current
+from audioprobe.store import connect_read_only
 
 RECENT_S = 120.0
 DEPTH = 3  # run folders are looked for this many levels below the runs folder
@@ -34,6 +35,7 @@ class RunSummary:
     outcomes: dict[str, int]
     status: str  # finished | running | incomplete
     report: str  # missing | stale | current
+    scored: bool = False  # `audioprobe score` has stored metric values
 
     @property
     def pending(self) -> int:
@@ -52,19 +54,25 @@ def report_state(root: Path) -> str:
     return "current" if is_current(root, root / REPORT.parent) else "stale"
 
 
-def _outcomes(root: Path) -> dict[str, int]:
-    """Status counts straight from the index, read-only (a running run keeps writing to it)."""
-    path = root / "index.sqlite"
-    if not path.is_file():
-        return {}
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)
+def _index_facts(root: Path) -> tuple[dict[str, int], bool]:
+    """Status counts, and whether metric cards are stored, straight from the index, read-only
+    (a running run keeps writing to it)."""
+    db = connect_read_only(root)
+    if db is None:
+        return {}, False
     try:
         rows = db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status").fetchall()
+        scored = bool(
+            db.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='score_card'"
+            ).fetchone()[0]
+            and db.execute("SELECT COUNT(*) FROM score_card WHERE current=1").fetchone()[0]
+        )
     except sqlite3.DatabaseError:
-        return {}
+        return {}, False
     finally:
         db.close()
-    return {str(status): int(n) for status, n in rows}
+    return {str(status): int(n) for status, n in rows}, scored
 
 
 def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | None:
@@ -73,7 +81,7 @@ def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | No
         manifest = json.loads((root / "run.json").read_text())
     except (OSError, ValueError):
         return None
-    outcomes = _outcomes(root)
+    outcomes, scored = _index_facts(root)
     pending = outcomes.get(PENDING, 0)
     recent = (now or time.time()) - changed_at(root) < RECENT_S
     status = "finished" if not pending else ("running" if recent else "incomplete")
@@ -88,6 +96,7 @@ def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | No
         outcomes=outcomes,
         status=status,
         report=report_state(root),
+        scored=scored,
     )
 
 

@@ -501,3 +501,14 @@ function setup() {
 }
 
 setup();
+
+// A metric card linked from an overview heading opens where it lands: one click away.
+(function () {
+  function openCard() {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const el = id && document.getElementById(id);
+    if (el && el.tagName === "DETAILS") el.open = true;
+  }
+  window.addEventListener("hashchange", openCard);
+  openCard();
+})();

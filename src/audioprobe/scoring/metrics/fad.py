@@ -109,7 +109,7 @@ class Fad(SetMetric):
                 seed=b.seed,
                 key=key,
                 confidence=b.confidence,
-                floor=0.0,
+                bounds=self.columns[0].range,
             )
             interval = {"ci_low": iv.low, "ci_high": iv.high}
             extra["se"] = iv.se

@@ -29,7 +29,9 @@ class Kad(SetMetric):
     rank = 70
     description = "kernel (MMD) distance to the tier's reference set, per embedding"
     Settings = Settings
-    columns = (Column("kad", label="KAD", direction="lower", quality=True),)
+    # MMD² is never negative; its unbiased estimate can be, slightly, and is reported as
+    # computed (the interval then reaches down to it; see intervals.clip_to_range).
+    columns = (Column("kad", label="KAD", direction="lower", range=(0.0, None), quality=True),)
 
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
         settings = ctx.metric_settings(self.name, Settings)
@@ -97,6 +99,7 @@ class Kad(SetMetric):
                 seed=b.seed,
                 key=(group.model, group.tier, sub.class_key, emb, self.name),
                 confidence=b.confidence,
+                bounds=self.columns[0].range,
             )
             interval = {"ci_low": iv.low, "ci_high": iv.high}
             extra["se"] = iv.se

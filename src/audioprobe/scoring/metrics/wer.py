@@ -1,5 +1,5 @@
 """Word and character error rate of an ASR transcript against the requested sentence
-(jiwer, one normaliser; see scoring/text_metrics.py). Speech only."""
+(jiwer, after Whisper's English normaliser; see scoring/text_metrics.py). Speech only."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from audioprobe.scoring.context import ClipInput, ScoreContext
 from audioprobe.scoring.registry import ClipMetric, Column, Measured, Missing, Setup
-from audioprobe.scoring.text_metrics import NORMALISER, char_error_rate, word_error_rate
+from audioprobe.scoring.text_metrics import char_error_rate, normaliser_card, word_error_rate
 
 ASR_RATE = 16000
 
@@ -20,7 +20,7 @@ class Settings(BaseModel):
 
 class Wer(ClipMetric):
     name = "wer"
-    version = 1
+    version = 2
     rank = 30
     tiers = ("speech",)
     description = "transcript, WER and CER against the requested sentence (speech)"
@@ -40,7 +40,7 @@ class Wer(ClipMetric):
         )
         card = {
             "packages": ("jiwer",),
-            "normaliser": NORMALISER,
+            "normaliser": normaliser_card(),
             "asr": settings.asr,
             "asr_version": asr.version if asr else "unavailable",
             "asr_checkpoint_sha256": asr.checkpoint_sha256 if asr else None,

@@ -1,0 +1,141 @@
+"""The round loop of a trial with feedback.
+
+Each round is a full trial stage in its own folder under the trial (round-0, round-1, ...):
+prompt (the whole conversation so far), answer, script, outputs, and round.json, its record with
+the audio analysis and the task check. A round's record is written only once it is complete, and
+a complete round is read back, never redone, so a run killed between (or inside) rounds resumes
+without asking the model again: a round cut short keeps its saved answer (response.json), and the
+answer cache is keyed by the conversation. The trial's own trial.json, written when the loop
+stops, is its final round's record with the rounds' outcomes listed beside it, so scoring, export
+and the report see the final round as the trial's result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from audioprobe import atomic
+from audioprobe.feedback.analysis import AudioAnalysis, analyse
+from audioprobe.feedback.message import Conversation, feedback_text
+from audioprobe.feedback.success import TaskSuccess, task_success
+from audioprobe.llm.base import CodeModel
+from audioprobe.outcomes import is_model_outcome
+from audioprobe.prompts import RenderedPrompt
+from audioprobe.spec import FeedbackSpec
+from audioprobe.store import TrialKey
+from audioprobe.tiers import Item, Tier
+from audioprobe.trial import OUTPUT_NAME, TrialContext, finish_trial, run_code_stage, saved_answer
+
+ROUND_FILE = "round.json"
+
+
+def round_dir_name(number: int) -> str:
+    return f"round-{number}"
+
+
+def finished_round(stage: Path) -> dict[str, Any] | None:
+    """A round's record when the round is complete (its outcome the model's), else None."""
+    try:
+        record = json.loads((stage / ROUND_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not is_model_outcome(record.get("status", "")):
+        return None
+    return record
+
+
+def round_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """What the trial's record keeps of each round (the round's own round.json has the rest)."""
+    return {
+        "round": record.get("round"),
+        "status": record.get("status"),
+        "error": record.get("error"),
+        "round_success": record.get("round_success"),
+        "round_success_reason": record.get("round_success_reason"),
+        "prompt_tokens": (record.get("response") or {}).get("prompt_tokens"),
+        "completion_tokens": (record.get("response") or {}).get("completion_tokens"),
+    }
+
+
+async def _judge(
+    ctx: TrialContext, record: dict[str, Any], stage: Path, tier: Tier, item: Item
+) -> None:
+    """Measure the round's clip (a silent or otherwise invalid one too) and check the task."""
+    wav = stage / OUTPUT_NAME
+    analysis: AudioAnalysis | None = None
+    if wav.is_file():
+        async with ctx.exec_slots:
+            analysis = await asyncio.to_thread(analyse, wav, tier.name, item)
+        record["analysis"] = analysis.to_dict()
+    verdict = task_success(tier.name, record["status"], analysis)
+    record["round_success"] = verdict.value
+    record["round_success_reason"] = verdict.reason
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+async def run_feedback_trial(
+    ctx: TrialContext,
+    key: TrialKey,
+    model: CodeModel,
+    tier: Tier,
+    item: Item,
+    prompt: RenderedPrompt,
+    feedback: FeedbackSpec,
+) -> dict[str, Any]:
+    folder = ctx.store.trial_dir(key)
+    conversation = Conversation(tuple(prompt.messages()))
+    summaries: list[dict[str, Any]] = []
+    stopped = "rounds"
+    for number in range(feedback.rounds):
+        stage = folder / round_dir_name(number)
+        record = finished_round(stage)
+        if record is None:
+            record = await run_code_stage(ctx, key, stage, model, item, conversation)
+            record["round"] = number
+            if not is_model_outcome(record["status"]):
+                stopped = "infrastructure"  # resume runs this round again; earlier ones stay
+                summaries.append(round_summary(record))
+                break
+            await _judge(ctx, record, stage, tier, item)
+            atomic.write_json(stage / ROUND_FILE, record)
+        summaries.append(round_summary(record))
+        if feedback.stop_on_success and record.get("round_success") is True:
+            stopped = "success"
+            break
+        if number + 1 == feedback.rounds:
+            break
+        answer = saved_answer(stage)
+        measured = record.get("analysis")
+        turn = feedback_text(
+            feedback.template,
+            tier,
+            item,
+            round_=number,
+            rounds=feedback.rounds,
+            status=record["status"],
+            error=record.get("error"),
+            stderr=_read(stage / "stderr.txt"),
+            stderr_lines=feedback.stderr_lines,
+            analysis=AudioAnalysis.from_dict(measured) if measured else None,
+            success=TaskSuccess(
+                record.get("round_success"), record.get("round_success_reason", "")
+            ),
+        )
+        conversation = conversation.then(answer.text if answer else "", turn)
+    final = dict(record)
+    final.update(
+        round=record.get("round"),
+        rounds=summaries,
+        stage_dir=str(stage.relative_to(ctx.store.root)),
+        feedback={"rounds": feedback.rounds, "stopped": stopped},
+    )
+    return finish_trial(ctx, key, final)

@@ -1,0 +1,39 @@
+"""kind = "replay": recorded answers from a JSONL file (tests, and re-scoring answers gathered
+elsewhere). `extra = {delay_s = 2}` waits that long before each answer, to rehearse a slow
+endpoint (progress lines, ETA) without one."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from audioprobe.errors import ConfigError
+from audioprobe.model_kinds import ModelKind, model_kinds
+from audioprobe.spec import ModelSpec
+
+
+def _delay(spec: ModelSpec) -> float:
+    unknown = sorted(set(spec.extra) - {"delay_s"})
+    if unknown:
+        raise ConfigError(f"model {spec.name!r} (replay): unknown option(s) {', '.join(unknown)}")
+    delay = spec.extra.get("delay_s", 0.0)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
+        raise ConfigError(f"model {spec.name!r} (replay): delay_s must be 0 to 3600 seconds")
+    return float(delay)
+
+
+@model_kinds.register("replay")
+class ReplayKind(ModelKind):
+    file_suffix = ".jsonl"
+
+    def is_file(self, value: str) -> bool:
+        return True
+
+    def check(self, spec: ModelSpec) -> None:
+        self.open(spec, ExitStack())
+
+    def open(self, spec: ModelSpec, stack: ExitStack) -> Any:
+        from audioprobe.llm.replay import ReplayModel
+
+        return ReplayModel(spec.name, Path(spec.model), delay_s=_delay(spec))

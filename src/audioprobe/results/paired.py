@@ -1,0 +1,278 @@
+"""Paired statistics over a scored run: model against model on the same items, tier against
+tier for one model (the study's claim), and rank agreement between embeddings.
+
+Two systems are compared only on the trials both have a number for (same tier, item and
+sample), so a difference is never one of item mix. Each difference comes with a percentile
+bootstrap interval over items and a two-sided sign-flip permutation p-value
+(scipy.stats.permutation_test, exact when 2^n is within its budget). Tier steps are not paired
+by item (the tiers ask different things) but by model and resample: each tier's statistic is
+bootstrapped over its own items (or its own reference draws, for normalised FAD), and the step's
+interval is the percentile interval of the replicate differences.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import kendalltau, permutation_test
+
+from audioprobe.results.measures import RunResults, tier_rank
+from audioprobe.results.records import Direction, Status
+from audioprobe.scoring.intervals import CLIP_BOOTSTRAP, set_rng, summarise_clips
+
+PERMUTATIONS = 9999
+CLAIM_TIERS = ("notes", "environmental", "speech")
+
+
+def _comparable_columns() -> dict[str, Direction | None]:
+    """The columns of metrics that mean the same in every tier, with their direction."""
+    from audioprobe.scoring.registry import registry
+
+    return {c.name: c.direction for m in registry().values() if m.comparable for c in m.columns}
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """`a` − `b` on the items both have, for one tier and measure."""
+
+    tier: str
+    measure: str
+    a: str
+    b: str
+    n: int
+    mean_a: float
+    mean_b: float
+    diff: float
+    low: float | None
+    high: float | None
+    p_value: float | None
+    direction: str | None  # "higher" / "lower" is better, where the column says
+
+
+Values = dict[tuple[str, str, str], dict[tuple[str, int], float]]  # (model, tier, measure) -> ...
+
+
+def per_item_values(results: RunResults) -> tuple[Values, dict[str, str | None]]:
+    """Every quality clip column, and every set measure that records a per-trial outcome
+    (task success), per trial, keyed by (item, sample)."""
+    trials = {t.trial_id: t for t in results.trials}
+    out: Values = defaultdict(dict)
+    direction: dict[str, str | None] = {}
+    quality = {(m.metric, m.column, m.embedding): m for m in results.measures if m.level == "clip"}
+    for v in results.clips:
+        m = quality.get((v.metric, v.column, v.embedding))
+        t = trials.get(v.trial_id)
+        if m is None or not m.quality or t is None or v.status != Status.OK or v.value is None:
+            continue
+        out[(t.model, t.tier, m.heading)][(t.item, t.sample)] = v.value
+        direction[m.heading] = m.direction
+    set_measures = {
+        (m.metric, m.column, m.embedding): m for m in results.measures if m.level == "set"
+    }
+    for s in results.sets:
+        m = set_measures.get((s.metric, s.column, s.embedding))
+        if m is None or s.class_key or s.status != Status.OK or "outcomes" not in s.extra:
+            continue
+        for trial_id, ok in s.extra["outcomes"].items():
+            t = trials.get(trial_id)
+            if t is not None:
+                out[(t.model, t.tier, m.heading)][(t.item, t.sample)] = float(ok)
+        direction[m.heading] = m.direction
+    return out, direction
+
+
+def paired(
+    a: str, b: str, tier: str, measure: str, va: dict, vb: dict, direction: str | None
+) -> PairedDifference | None:
+    shared = sorted(set(va) & set(vb))
+    if not shared:
+        return None
+    x = np.array([va[k] for k in shared])
+    y = np.array([vb[k] for k in shared])
+    d = x - y
+    summary = summarise_clips(list(d), [k[0] for k in shared], key=("paired", a, b, tier, measure))
+    p = None
+    if len(shared) >= 2 and np.any(d != 0):
+        res = permutation_test(
+            (x, y),
+            lambda u, w: np.mean(u - w),
+            permutation_type="samples",
+            n_resamples=PERMUTATIONS,
+            alternative="two-sided",
+            rng=set_rng(0, "permutation", a, b, tier, measure),
+        )
+        p = float(res.pvalue)
+    elif len(shared) >= 2:
+        p = 1.0
+    return PairedDifference(
+        tier, measure, a, b, len(shared), float(x.mean()), float(y.mean()), float(d.mean()),
+        summary.low, summary.high, p, direction,
+    )  # fmt: skip
+
+
+def model_pairs(results: RunResults) -> list[PairedDifference]:
+    """Every pair of models of the run, per tier and measure, on their shared items."""
+    values, direction = per_item_values(results)
+    models = sorted({m for m, _, _ in values})
+    out = []
+    for a, b in itertools.combinations(models, 2):
+        for (model, tier, measure), va in sorted(values.items(), key=_order):
+            if model != a or (b, tier, measure) not in values:
+                continue
+            got = paired(a, b, tier, measure, va, values[(b, tier, measure)], direction[measure])
+            if got is not None:
+                out.append(got)
+    return out
+
+
+def run_pairs(ours: RunResults, theirs: RunResults) -> list[PairedDifference]:
+    """Each model of one run against the same-named model of another, on shared items."""
+    va, direction = per_item_values(ours)
+    vb, _ = per_item_values(theirs)
+    out = []
+    for (model, tier, measure), values in sorted(va.items(), key=_order):
+        other = vb.get((model, tier, measure))
+        if other is not None:
+            got = paired(
+                f"{model} (ours)", f"{model} (theirs)", tier, measure, values, other,
+                direction[measure],
+            )  # fmt: skip
+            if got is not None:
+                out.append(got)
+    return out
+
+
+def _order(kv: tuple) -> tuple:
+    (model, tier, measure), _ = kv
+    return (tier_rank(tier), measure, model)
+
+
+@dataclass(frozen=True)
+class RankAgreement:
+    tier: str
+    column: str
+    embeddings: tuple[str, str]
+    models: int
+    tau: float
+    p_value: float | None
+
+
+def rank_agreement(results: RunResults) -> list[RankAgreement]:
+    """Kendall τ between two embeddings' rankings of the run's models, per tier and set column
+    (FAD, KAD, normalised FAD); needs two or more models with a number in both."""
+    by: dict[tuple[str, str], dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for m in results.measures:
+        if m.level == "set" and m.embedding and m.status == Status.OK and m.value is not None:
+            by[(m.tier, m.column)][m.embedding][m.model] = m.value
+    out = []
+    for (tier, column), per_emb in sorted(by.items(), key=lambda kv: tier_rank(kv[0][0])):
+        for e1, e2 in itertools.combinations(sorted(per_emb), 2):
+            shared = sorted(set(per_emb[e1]) & set(per_emb[e2]))
+            if len(shared) < 2:
+                continue
+            res = kendalltau([per_emb[e1][m] for m in shared], [per_emb[e2][m] for m in shared])
+            tau = float(res.statistic)
+            if math.isnan(tau):
+                continue
+            p = float(res.pvalue) if not math.isnan(res.pvalue) else None
+            out.append(RankAgreement(tier, column, (e1, e2), len(shared), tau, p))
+    return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One model's change of one tier-comparable measure from one tier to the next."""
+
+    model: str
+    measure: str
+    before: str
+    after: str
+    value_before: float
+    value_after: float
+    diff: float  # after − before
+    low: float
+    high: float
+    direction: Direction | None  # which way is better, as the column declares
+
+    @property
+    def verdict(self) -> str:
+        """Performance "falls" when the measure moves the worse way with its interval clear
+        of zero, "rises" when the better way."""
+        down, up = self.high < 0, self.low > 0
+        worse, better = (down, up) if self.direction == "higher" else (up, down)
+        return "falls" if worse else "rises" if better else "no clear change"
+
+
+def _replicates(results: RunResults, model: str, tier: str, measure: str):
+    """(the tier's value, its bootstrap replicates) or None."""
+    rows = [
+        s for s in results.sets
+        if (s.model, s.tier, s.column) == (model, tier, measure)
+        and not s.class_key and s.status == Status.OK and s.value is not None
+    ]  # fmt: skip
+    if not rows:
+        return None
+    if "outcomes" in rows[0].extra:  # per-trial outcomes: resample the tier's items
+        outcomes = rows[0].extra["outcomes"]
+        items = {t.trial_id: t.item for t in results.trials}
+        groups: dict[str, list[float]] = defaultdict(list)
+        for trial_id, ok in outcomes.items():
+            groups[items.get(trial_id, trial_id)].append(float(ok))
+        if not groups:
+            return None
+        means = np.array([np.mean(v) for _, v in sorted(groups.items())])
+        sizes = np.array([len(v) for _, v in sorted(groups.items())])
+        rng = set_rng(0, "claim", model, tier, measure)
+        pick = rng.integers(0, len(means), (CLIP_BOOTSTRAP, len(means)))
+        reps = (means[pick] * sizes[pick]).sum(1) / sizes[pick].sum(1)
+        return rows[0].value, reps
+    # per-draw values (normalised FAD), averaged over the tier's embeddings
+    draws = [np.asarray(r.extra.get("draws") or [], dtype=float) for r in rows]
+    draws = [d for d in draws if d.size]
+    if not draws or len({d.size for d in draws}) != 1:
+        return None
+    return float(np.mean([r.value for r in rows])), np.mean(draws, axis=0)
+
+
+def claim_steps(results: RunResults) -> list[Step]:
+    """Per model: task success and normalised FAD from notes to environmental to speech (each
+    tier's normalised FAD averaged over its embeddings with a value)."""
+    models = sorted({t.model for t in results.trials})
+    measures = _comparable_columns()
+    out = []
+    for model, (measure, direction) in itertools.product(models, measures.items()):
+        for before, after in itertools.pairwise(CLAIM_TIERS):
+            a = _replicates(results, model, before, measure)
+            b = _replicates(results, model, after, measure)
+            if a is None or b is None:
+                continue
+            n = min(a[1].size, b[1].size)
+            diffs = b[1][:n] - a[1][:n]
+            low, high = (float(v) for v in np.percentile(diffs, [2.5, 97.5]))
+            diff = float(b[0] - a[0])
+            out.append(
+                Step(model, measure, before, after, a[0], b[0], diff,
+                     min(low, diff), max(high, diff), direction)
+            )  # fmt: skip
+    return out
+
+
+def claim_summary(steps: list[Step]) -> dict[tuple[str, str], str]:
+    """(model, measure) -> whether performance falls at both steps, in words."""
+    out = {}
+    by: dict[tuple[str, str], list[Step]] = defaultdict(list)
+    for s in steps:
+        by[(s.model, s.measure)].append(s)
+    for key, found in by.items():
+        verdicts = [s.verdict for s in found]
+        if len(found) == len(CLAIM_TIERS) - 1 and all(v == "falls" for v in verdicts):
+            out[key] = "falls at every step: the claim holds"
+        elif any(v == "rises" for v in verdicts):
+            out[key] = "rises at a step: the claim does not hold"
+        else:
+            out[key] = "not shown: " + ", ".join(f"{s.before}→{s.after} {s.verdict}" for s in found)
+    return out

@@ -1,0 +1,128 @@
+"""Measures across feedback rounds, per model × tier: render rate and task success by round,
+the gain from round 0, the share of trials repaired, and pass@k over samples.
+
+A trial's state "at round r" is the outcome of its round r, or of its last round when it stopped
+earlier (on success, it stays a success): the result the run would have had with r + 1 rounds.
+Every rate is over the trials whose final outcome is the model's (outcomes.py); task success is
+over those with a verdict (feedback.success: an unmeasurable one is neither). A run without
+feedback has one round, and task success only where its records carry it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from audioprobe.outcomes import OK, Rate, is_model_outcome
+from audioprobe.results.measures import tier_rank
+from audioprobe.results.passk import ks_for, mean_pass_at_k
+from audioprobe.store import TrialRecord
+
+
+def rounds_of(trial: TrialRecord) -> list[dict[str, Any]]:
+    """The trial's rounds ({round, status, round_success, ...}); one for a single-round trial."""
+    listed = trial.record.get("rounds")
+    if isinstance(listed, list) and listed:
+        return listed
+    return [
+        {"round": 0, "status": trial.status, "round_success": trial.record.get("round_success")}
+    ]
+
+
+def state_at(trial: TrialRecord, number: int) -> dict[str, Any]:
+    listed = rounds_of(trial)
+    return listed[min(number, len(listed) - 1)]
+
+
+@dataclass(frozen=True)
+class RoundPoint:
+    round: int
+    rendered: Rate
+    success: Rate
+
+
+@dataclass(frozen=True)
+class PassAtK:
+    k: int
+    what: str  # "task success" or "render"
+    value: float | None
+    items: int  # items with at least k samples
+
+
+@dataclass(frozen=True)
+class RoundCurve:
+    model: str
+    tier: str
+    rounds: int  # rounds allowed (the most any trial of the cell could take)
+    points: list[RoundPoint]
+    repaired: Rate  # trials failing the task at round 0 that succeed at their last round
+    pass_at: list[PassAtK]
+
+    def gain(self, what: str) -> float | None:
+        """Last round's share minus round 0's, in points of 0..1 (None without both)."""
+        first, last = self.points[0], self.points[-1]
+        a, b = (
+            (first.rendered, last.rendered) if what == "render" else (first.success, last.success)
+        )
+        return None if a.value is None or b.value is None else b.value - a.value
+
+
+def _success_rate(states: list[dict[str, Any]]) -> Rate:
+    known = [s for s in states if s.get("round_success") is not None]
+    return Rate(sum(s["round_success"] is True for s in known), len(known))
+
+
+def _allowed(trials: list[TrialRecord]) -> int:
+    declared = [int((t.record.get("feedback") or {}).get("rounds", 1)) for t in trials]
+    return max([*declared, *(len(rounds_of(t)) for t in trials)], default=1)
+
+
+def _pass_at(trials: list[TrialRecord]) -> list[PassAtK]:
+    per_item: dict[str, list[TrialRecord]] = defaultdict(list)
+    for t in trials:
+        per_item[t.item].append(t)
+    samples = max((len(ts) for ts in per_item.values()), default=1)
+    out = []
+    for what in ("task success", "render"):
+        counts = []
+        for ts in per_item.values():
+            if what == "render":
+                counts.append((len(ts), sum(t.status == OK for t in ts)))
+            else:
+                known = [t for t in ts if t.record.get("round_success") is not None]
+                if known:
+                    counts.append(
+                        (len(known), sum(t.record["round_success"] is True for t in known))
+                    )
+        for k in ks_for(samples):
+            value, items = mean_pass_at_k(counts, k)
+            out.append(PassAtK(k, what, value, items))
+    return out
+
+
+def round_curves(trials: Iterable[TrialRecord]) -> list[RoundCurve]:
+    """One curve per model × tier with trials whose outcome is the model's."""
+    cells: dict[tuple[str, str], list[TrialRecord]] = defaultdict(list)
+    for t in trials:
+        if is_model_outcome(t.status):
+            cells[(t.model, t.tier)].append(t)
+    curves = []
+    for (model, tier), ts in sorted(cells.items(), key=lambda kv: (kv[0][0], tier_rank(kv[0][1]))):
+        allowed = _allowed(ts)
+        points = []
+        for r in range(allowed):
+            states = [state_at(t, r) for t in ts]
+            rendered = Rate(sum(s.get("status") == OK for s in states), len(states))
+            points.append(RoundPoint(r, rendered, _success_rate(states)))
+        failed_first = [t for t in ts if state_at(t, 0).get("round_success") is False]
+        fixed = sum(rounds_of(t)[-1].get("round_success") is True for t in failed_first)
+        curves.append(
+            RoundCurve(model, tier, allowed, points, Rate(fixed, len(failed_first)), _pass_at(ts))
+        )
+    return curves
+
+
+def has_feedback(trials: Iterable[TrialRecord]) -> bool:
+    return any("rounds" in t.record for t in trials)

@@ -1,0 +1,121 @@
+"""Paired comparisons: two systems on the same items (compare, the report), the tier-to-tier
+claim per model, and rank agreement between embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from audioprobe.cli import app
+from audioprobe.compare import claim_text
+from audioprobe.results.measures import RunResults
+from audioprobe.results.paired import claim_steps, claim_summary, model_pairs
+from audioprobe.results.records import SetValue, Status
+from audioprobe.scoring.config import load_config
+from audioprobe.scoring.run import score_run
+from audioprobe.store import RunStore
+from audioprobe.tiers import load_tier
+from tests.score_helpers import make_run, patch_models, tone
+
+ITEMS = ["keyboard-a4", "sine-a4", "guitar-a3", "keyboard-c4", "sine-c4", "organ-c4"]
+
+
+def _two_systems(tmp_path: Path, monkeypatch) -> Path:
+    patch_models(monkeypatch, {}, {})
+    notes = load_tier("notes")
+    f0 = [notes.item(i).note.f0_hz for i in ITEMS]
+    sharp = [5.0, 12.0, 20.0, 30.0, 45.0, 80.0]  # cents: b is further off on every item
+    off = [f * 2 ** (c / 1200) for f, c in zip(f0, sharp, strict=True)]
+    clips = {
+        "a": [tone(f, noise=0.01, seed=k) for k, f in enumerate(f0)],
+        "b": [tone(f, noise=0.01, seed=k) for k, f in enumerate(off)],
+    }
+    store = make_run(tmp_path / "run", "notes", ITEMS, clips)
+    score_run(store, ["pitch", "task_success"], config=load_config({}))
+    return store.root
+
+
+def test_compare_prints_paired_differences_with_intervals_and_p_values(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    root = _two_systems(tmp_path, monkeypatch)
+    out = CliRunner().invoke(app, ["compare", str(root)])
+    assert out.exit_code == 0, out.output
+    assert "paired differences on shared items" in out.output
+    line = next(x for x in out.output.splitlines() if "median |pitch-class cents|" in x)
+    cells = line.split()
+    # every difference has one sign: the exact two-sided sign-flip p is 2 / 2^6
+    assert cells[-1] == f"{2 / 2**6:.3g}" and " a " in f" {line} " and " 6 " in line
+    diffs = {d.measure: d for d in model_pairs(RunResults.of(RunStore.open(root)))}
+    pc = diffs["median |pitch-class cents|"]
+    assert pc.n == 6 and pc.diff < -5 and pc.low <= pc.diff <= pc.high < 0
+    ts = diffs["task success"]  # b's 80-cent clip is out of tune: 1 of 6
+    assert ts.diff == 1 / 6 and ts.p_value == 1.0
+
+
+def _set(model: str, tier: str, column: str, value: float, **extra) -> SetValue:
+    return SetValue(model, tier, "", column, column, "", Status.OK, "card", value, extra=extra)
+
+
+def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
+    rng = np.random.default_rng(0)
+    trials, sets = [], []
+    for model, rates, fads in (
+        ("falls", (0.9, 0.5, 0.1), (0.1, 0.5, 0.9)),
+        ("flat", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+    ):
+        for tier, rate, fad in zip(("notes", "environmental", "speech"), rates, fads, strict=True):
+            outcomes = {}
+            for i in range(40):
+                tid = f"{model}/{tier}/item{i}/0"
+                trials.append(SimpleNamespace(trial_id=tid, item=f"item{i}", model=model))
+                outcomes[tid] = float(i < rate * 40)
+            sets.append(_set(model, tier, "task_success", rate, outcomes=outcomes))
+            draws = list(fad + 0.02 * rng.standard_normal(20))
+            sets.append(_set(model, tier, "fad_norm", fad, draws=draws))
+    results = RunResults(run=None, trials=trials, sets=sets)  # type: ignore[arg-type]
+    steps = claim_steps(results)
+    assert len(steps) == 8
+    verdicts = {(s.model, s.measure, s.before): s.verdict for s in steps}
+    assert verdicts[("falls", "task_success", "notes")] == "falls"
+    assert verdicts[("falls", "fad_norm", "environmental")] == "falls"
+    assert verdicts[("flat", "task_success", "notes")] == "no clear change"
+    step = next(
+        s for s in steps if (s.model, s.measure, s.before) == ("falls", "task_success", "notes")
+    )
+    assert abs(step.diff + 0.4) < 1e-9 and step.low < -0.4 < step.high < 0
+    summary = claim_summary(steps)
+    assert summary[("falls", "task_success")].endswith("the claim holds")
+    assert summary[("flat", "fad_norm")].startswith("not shown")
+    text = claim_text(steps)
+    assert "falls, task_success: falls at every step: the claim holds" in text
+
+
+def test_rank_agreement_between_embeddings_is_kendall_tau() -> None:
+    from audioprobe.results.paired import rank_agreement
+
+    def fad(model: str, emb: str, value: float) -> SetValue:
+        return SetValue(model, "notes", "", "fad", "fad", emb, Status.OK, "c", value)
+
+    values = {"m1": (1.0, 10.0), "m2": (2.0, 30.0), "m3": (3.0, 20.0)}
+    sets = [fad(m, e, v[k]) for m, v in values.items() for k, e in enumerate(("aisfx", "vggish"))]
+    results = RunResults(run=None, trials=[], sets=sets)  # type: ignore[arg-type]
+    (found,) = rank_agreement(results)
+    # pairs (m1,m2) and (m1,m3) agree, (m2,m3) disagree: (2 - 1) / 3
+    assert found.embeddings == ("aisfx", "vggish") and found.models == 3
+    assert found.tau == pytest.approx(1 / 3)
+
+
+def test_compare_against_another_run_pairs_same_named_models(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    root = _two_systems(tmp_path, monkeypatch)
+    out = CliRunner().invoke(app, ["compare", str(root), "--against", str(root)])
+    assert out.exit_code == 0, out.output
+    assert "each model against the same model" in out.output
+    line = next(x for x in out.output.splitlines() if "a (ours)" in x and "task success" in x)
+    assert "+0 " in line or " 0 " in line  # a run against itself: no difference
