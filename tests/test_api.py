@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -86,6 +87,26 @@ def test_a_fixable_mistake_raises_one_audioprobe_error_and_writes_nothing(tmp_pa
     with pytest.raises(audioprobe.AudioprobeError, match=r"--temperature 5\.0"):
         audioprobe.prepare("smoke", models=[f"replay:{ANSWERS}"], temperature=5.0)
     assert not (tmp_path / "x").exists()
+
+
+def test_shards_from_python_split_the_plan_and_an_unreachable_cluster_writes_nothing(tmp_path):
+    models = [f"replay:{ANSWERS}"]
+    whole = audioprobe.prepare("smoke", models=models, samples=4)
+    parts = [
+        {k.trial_id for k in audioprobe.prepare("smoke", models=models, samples=4, shard=s).keys}
+        for s in ("1/2", "2/2")
+    ]
+    assert parts[0] and parts[1] and not parts[0] & parts[1]
+    assert parts[0] | parts[1] == {k.trial_id for k in whole.keys}
+    pytest.importorskip("ray", reason="the Ray executor needs ray: pip install 'audioprobe[ray]'")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    where = audioprobe.ExecutorChoice("ray", f"127.0.0.1:{port}")
+    out = tmp_path / "r"
+    with pytest.raises(audioprobe.AudioprobeError, match="cannot reach the Ray cluster at 127"):
+        audioprobe.run("smoke", models=models, out=out, executor=where, progress=False)
+    assert not out.exists()
 
 
 def _cells(markdown: str) -> list[str]:

@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AudioprobeError",
+    "ExecutorChoice",
     "ExperimentSpec",
     "ModelSpec",
     "Run",
@@ -37,6 +38,7 @@ _ELSEWHERE = {
     "ExperimentSpec": "audioprobe.spec",
     "ModelSpec": "audioprobe.spec",
     "AudioprobeError": "audioprobe.errors",
+    "ExecutorChoice": "audioprobe.executors",
 }
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
         score,
     )
     from audioprobe.errors import AudioprobeError
+    from audioprobe.executors import ExecutorChoice
     from audioprobe.results.run import Run
     from audioprobe.spec import ExperimentSpec, ModelSpec
 

@@ -17,12 +17,14 @@ from rich.console import Console
 
 from audioprobe import runner
 from audioprobe.devices import parse_device, resolve_device
+from audioprobe.executors import ExecutorChoice, open_embedder
 from audioprobe.loops import run_coroutine
 from audioprobe.model_kinds import model_kind
 from audioprobe.progress import Display, RunProgress, display_for, usage_table
 from audioprobe.results.run import Run
 from audioprobe.runlock import hold_run
 from audioprobe.safetext import printable
+from audioprobe.shard import Shard, parse_shard
 from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides, load_spec, parse_model_arg
 from audioprobe.store import RunStore, TrialKey
 
@@ -54,6 +56,7 @@ def prepare(
     temperature: float | None = None,
     max_tokens: int | None = None,
     device: str | None = None,
+    shard: str | Shard | None = None,
 ) -> runner.RunPlan:
     """A checked run that is not started: nothing is asked and no folder is written.
 
@@ -61,7 +64,9 @@ def prepare(
     ExperimentSpec. `models` are the spec's model names, `KIND:VALUE` strings
     (`replay:answers.jsonl`, `local:qwen2.5-coder-1.5b`) or ModelSpec objects; default: the
     spec's models. `samples`, `seed`, `temperature` and `max_tokens` replace the spec's values
-    for this run and are recorded in run.json. `prepare(...).prompts()` shows what will be asked.
+    for this run and are recorded in run.json. `shard` ("i/N" or a Shard) keeps only part i of N
+    of the plan, for a job array (join the parts with `audioprobe merge`).
+    `prepare(...).prompts()` shows what will be asked.
     """
     if isinstance(spec, ExperimentSpec):
         experiment, path = spec, Path(FROM_PYTHON)
@@ -81,26 +86,41 @@ def prepare(
         limit=limit,
         out=Path(out) if out is not None else None,
         overrides=overrides,
+        shard=parse_shard(shard) if isinstance(shard, str) else shard,
     )
 
 
 async def run_plan_async(
-    planned: runner.RunPlan, *, progress: bool = True, console: Console | None = None
+    planned: runner.RunPlan,
+    *,
+    executor: ExecutorChoice | None = None,
+    progress: bool = True,
+    console: Console | None = None,
 ) -> Run:
-    """Write the planned run's folder and run its trials; the finished Run."""
+    """Write the planned run's folder and run its trials with `executor` (default: this
+    machine; `ExecutorChoice("ray", "HOST:PORT")` for a Ray cluster); the finished Run."""
+    executor = executor or ExecutorChoice()
+    # an unreachable cluster, or one no node of which fits a sandbox run, stops before the folder
+    executor.check(ExperimentSpec.model_validate(planned.manifest["spec"]).sandbox.limits)
     console = console or Console()
     display = display_for(console) if progress else None
     with hold_run(planned.root, "run", create=True):
         store = runner.create_run(planned)
-        await _execute(store, store.pending_keys(), display, console)
+        await _execute(store, store.pending_keys(), executor, display, console)
     return Run(store)
 
 
 def run_plan(
-    planned: runner.RunPlan, *, progress: bool = True, console: Console | None = None
+    planned: runner.RunPlan,
+    *,
+    executor: ExecutorChoice | None = None,
+    progress: bool = True,
+    console: Console | None = None,
 ) -> Run:
     """`run_plan_async` from synchronous code (a script, or a notebook cell)."""
-    return run_coroutine(run_plan_async(planned, progress=progress, console=console))
+    return run_coroutine(
+        run_plan_async(planned, executor=executor, progress=progress, console=console)
+    )
 
 
 async def run_async(
@@ -115,12 +135,15 @@ async def run_async(
     temperature: float | None = None,
     max_tokens: int | None = None,
     device: str | None = None,
+    shard: str | Shard | None = None,
+    executor: ExecutorChoice | None = None,
     progress: bool = True,
 ) -> Run:
     """Run an experiment on the running event loop (`await audioprobe.run_async(...)`).
 
-    Arguments as for `prepare`; `progress` shows bars on a terminal or in Jupyter and a line every
-    $AUDIOPROBE_PROGRESS_EVERY seconds (default 30) elsewhere. Returns the finished Run.
+    Arguments as for `prepare`, and `executor` as for `run_plan`; `progress` shows bars on a
+    terminal or in Jupyter and a line every $AUDIOPROBE_PROGRESS_EVERY seconds (default 30)
+    elsewhere. Returns the finished Run.
     Errors a user can fix raise AudioprobeError with the fix in the message; a trial that fails
     is not an error but an outcome in the Run.
     """
@@ -135,8 +158,9 @@ async def run_async(
         temperature=temperature,
         max_tokens=max_tokens,
         device=device,
+        shard=shard,
     )
-    return await run_plan_async(planned, progress=progress)
+    return await run_plan_async(planned, executor=executor, progress=progress)
 
 
 def run(
@@ -151,6 +175,8 @@ def run(
     temperature: float | None = None,
     max_tokens: int | None = None,
     device: str | None = None,
+    shard: str | Shard | None = None,
+    executor: ExecutorChoice | None = None,
     progress: bool = True,
 ) -> Run:
     """Run an experiment and return the finished Run (see `run_async` for the arguments).
@@ -170,6 +196,8 @@ def run(
             temperature=temperature,
             max_tokens=max_tokens,
             device=device,
+            shard=shard,
+            executor=executor,
             progress=progress,
         )
     )
@@ -179,18 +207,20 @@ async def resume_async(
     path: str | Path,
     *,
     retry_infra: bool = True,
+    executor: ExecutorChoice | None = None,
     progress: bool = True,
     console: Console | None = None,
 ) -> Run:
     """Finish a run on the running event loop: unfinished trials, and unless `retry_infra` is
-    False those that ended in an infrastructure fault, run again; answers given are not re-asked."""
+    False those that ended in an infrastructure fault, run again (with `executor`, as for
+    `run_plan`); answers given are not re-asked."""
     root = Path(path)
     console = console or Console()
     display = display_for(console) if progress else None
     with hold_run(root, "resume"):
         store = open_store(root)
         todo = store.pending_keys(retry_infra=retry_infra)
-        await _execute(store, todo, display, console)
+        await _execute(store, todo, executor or ExecutorChoice(), display, console)
     return Run(store)
 
 
@@ -198,12 +228,15 @@ def resume(
     path: str | Path,
     *,
     retry_infra: bool = True,
+    executor: ExecutorChoice | None = None,
     progress: bool = True,
     console: Console | None = None,
 ) -> Run:
     """`resume_async` from synchronous code (a script, or a notebook cell)."""
     return run_coroutine(
-        resume_async(path, retry_infra=retry_infra, progress=progress, console=console)
+        resume_async(
+            path, retry_infra=retry_infra, executor=executor, progress=progress, console=console
+        )
     )
 
 
@@ -212,23 +245,30 @@ def score(
     metrics: Sequence[str] | None = None,
     *,
     device: str = "cpu",
+    executor: ExecutorChoice | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Run:
     """Add metrics to a run (idempotent: values already computed are kept) and return it.
 
     `metrics` are registered metric names (docs/scoring.md); default: the experiment's list,
     else every registered metric. `device` is cpu, cuda, cuda:N or auto (a GPU when torch sees
-    one), for embedding models. `progress` receives one message per step. What was done is in
-    the returned Run's `score_report`.
+    one), for embedding models; with a Ray `executor` the embedding batches run as tasks on the
+    cluster's nodes, on `device` there. `progress` receives one message per step. What was done
+    is in the returned Run's `score_report`.
     """
     from audioprobe.scoring import score_run
 
     root = Path(path)
     device = resolve_device(device)  # a GPU that is not there fails before any work
+    embedder = open_embedder(executor or ExecutorChoice(), device)
     with hold_run(root, "score"):
         store = open_store(root)
         report: ScoreReport = score_run(
-            store, list(metrics) if metrics else None, device=device, progress=progress
+            store,
+            list(metrics) if metrics else None,
+            device=device,
+            progress=progress,
+            embedder=embedder,
         )
     run_ = Run(store)
     run_.score_report = report
@@ -256,14 +296,18 @@ def open_store(root: Path) -> RunStore:
 
 
 async def _execute(
-    store: RunStore, todo: list[TrialKey], display: Display | None, console: Console
+    store: RunStore,
+    todo: list[TrialKey],
+    executor: ExecutorChoice,
+    display: Display | None,
+    console: Console,
 ) -> Counter[str]:
     """Run `todo` with the progress display, then print the tokens each model used."""
     if display is None:
-        return await runner.execute_async(store, todo)
+        return await runner.execute_async(store, todo, executor=executor)
     display.start(RunProgress(store, todo))
     try:
-        counts = await runner.execute_async(store, todo, display.done)
+        counts = await runner.execute_async(store, todo, display.done, executor)
     finally:
         display.close()
     table = usage_table(store)

@@ -19,12 +19,14 @@ from typing import Any
 
 from audioprobe import __version__
 from audioprobe.errors import AudioprobeError, ConfigError
+from audioprobe.executors import ExecutorChoice, ScriptRunner, open_runner
 from audioprobe.feedback.rounds import run_feedback_trial
 from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
 from audioprobe.prompts import RenderedPrompt, read_template, render_prompt
 from audioprobe.sandbox import SandboxBackend, get_backend, runtime_hash
+from audioprobe.shard import Shard
 from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
@@ -97,8 +99,13 @@ def plan_run(
     limit: int | None = None,
     out: Path | None = None,
     overrides: Overrides | None = None,
+    shard: Shard | None = None,
 ) -> RunPlan:
-    """Everything `run` needs, checked before the run folder exists (so an error leaves none)."""
+    """Everything `run` needs, checked before the run folder exists (so an error leaves none).
+
+    With `shard`, the run holds only that shard's part of the plan (see shard.py); run.json still
+    records the whole plan, so `audioprobe merge` can check that the shards join into it.
+    """
     overrides = overrides or Overrides()
     spec, models = overrides.apply(spec, models)
     if not models:
@@ -116,11 +123,15 @@ def plan_run(
     keys = plan_trials(models, selected, spec.samples)
     if not keys:
         raise ConfigError(f"spec {spec.name!r} selects no trials; check its tiers and items")
+    planned = len(keys)
+    if shard is not None:
+        keys = [k for k in keys if shard.holds(k.trial_id)]
     check_models(models)
     if spec.feedback is not None:  # a missing feedback template fails now, not after round 0
         read_template(spec.feedback.template)
     sandbox_for(spec, models)
-    root = out or Path(spec.output_dir) / new_run_id(spec)
+    suffix = f"-shard{shard.index}of{shard.count}" if shard else ""
+    root = out or Path(spec.output_dir) / (new_run_id(spec) + suffix)
     manifest = {
         "run_id": root.name,
         "created": dt.datetime.now(dt.UTC).isoformat(),
@@ -140,9 +151,11 @@ def plan_run(
             name: [i.model_dump(mode="json", by_alias=True) for i in items]
             for name, (_, items) in selected.items()
         },
-        "plan": {"tiers": list(selected), "limit": limit, "trials": len(keys)},
+        "plan": {"tiers": list(selected), "limit": limit, "trials": planned},
         "overrides": overrides.given(),
     }
+    if shard is not None:
+        manifest["shard"] = shard.to_dict() | {"trials": len(keys)}
     return RunPlan(root, manifest, keys)
 
 
@@ -171,7 +184,7 @@ async def _run_all(
     store: RunStore,
     keys: list[TrialKey],
     handles: dict[str, Any],
-    backend: SandboxBackend | None,
+    backend: ScriptRunner | None,
     on_done: ProgressHook | None,
 ) -> None:
     spec = ExperimentSpec.model_validate(store.manifest["spec"])
@@ -181,7 +194,7 @@ async def _run_all(
         backend=backend,
         limits=spec.sandbox.limits,
         llm_slots={name: asyncio.Semaphore(m.concurrency) for name, m in specs.items()},
-        exec_slots=asyncio.Semaphore(spec.sandbox.parallel),
+        exec_slots=asyncio.Semaphore(backend.slots if backend else 1),
         base_seed=spec.seed,
     )
     tiers: dict[str, Tier] = {name: load_tier(name) for name in {k.tier for k in keys}}
@@ -213,15 +226,27 @@ async def _run_all(
 
 
 async def execute_async(
-    store: RunStore, todo: list[TrialKey], on_done: ProgressHook | None = None
+    store: RunStore,
+    todo: list[TrialKey],
+    on_done: ProgressHook | None = None,
+    executor: ExecutorChoice | None = None,
 ) -> Counter[str]:
-    """Run the trials `todo` (from `store.pending_keys()`) on the running event loop; the status
-    counts of the whole run."""
+    """Run the trials `todo` (from `store.pending_keys()`) on the running event loop with
+    `executor` (default: local); the status counts of the whole run."""
     if todo:
         needed = [m for m in run_models(store) if m.name in {k.model for k in todo}]
         spec = ExperimentSpec.model_validate(store.manifest["spec"])
         backend = sandbox_for(spec, needed)
         with ExitStack() as stack:
+            runner = None
+            if backend is not None:
+                runner = open_runner(
+                    executor or ExecutorChoice(),
+                    backend,
+                    spec.sandbox.parallel,
+                    spec.sandbox.limits,
+                )
+                stack.callback(runner.close)
             handles = open_models(needed, stack)
-            await _run_all(store, todo, handles, backend, on_done)
+            await _run_all(store, todo, handles, runner, on_done)
     return Counter(t.status for t in store.trials())

@@ -23,6 +23,7 @@ from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
 from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES, PENDING
 from audioprobe.safetext import storable
+from audioprobe.shard import Shard
 from audioprobe.tiers import Item
 
 INDEX_NAME = "index.sqlite"
@@ -233,15 +234,18 @@ class RunStore:
             )
 
     def planned_keys(self) -> list[TrialKey]:
-        """Every trial run.json's plan names: models × items × samples, in plan order."""
+        """Every trial run.json's plan names: models × items × samples, in plan order; of a
+        shard's run (`run --shard`), only the trials of that shard."""
         samples = int(self.manifest["spec"].get("samples", 1))
-        return [
+        shard = Shard.from_manifest(self.manifest)
+        keys = [
             TrialKey(m["name"], m.get("kind", "openai"), tier, item["id"], sample)
             for m in self.manifest["models"]
             for tier, items in self.manifest["items"].items()
             for item in items
             for sample in range(samples)
         ]
+        return [k for k in keys if shard is None or shard.holds(k.trial_id)]
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:

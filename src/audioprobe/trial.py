@@ -23,13 +23,14 @@ from audioprobe import atomic
 from audioprobe.audio_check import inspect_wav, max_duration_s
 from audioprobe.baselines.base import AudioGenerator
 from audioprobe.errors import DiskFull, Unavailable, is_disk_full
+from audioprobe.executors import ScriptRunner
 from audioprobe.extract import extract_code, syntax_error
 from audioprobe.hashing import sha256_text
 from audioprobe.llm.base import CodeModel, Completion, LLMError
 from audioprobe.outcomes import SANDBOX_ERROR
 from audioprobe.prompts import RenderedPrompt
 from audioprobe.safetext import for_file
-from audioprobe.sandbox.base import ExecResult, Limits, SandboxBackend
+from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.collect import safe_output
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier
@@ -43,7 +44,7 @@ _TEXT_CAP = 1 << 20
 @dataclass
 class TrialContext:
     store: RunStore
-    backend: SandboxBackend | None
+    backend: ScriptRunner | None  # where the sandbox runs happen (executors/)
     limits: Limits
     llm_slots: dict[str, asyncio.Semaphore]
     exec_slots: asyncio.Semaphore
@@ -140,7 +141,7 @@ async def _execute(ctx: TrialContext, folder: Path, script: str) -> tuple[ExecRe
     assert ctx.backend is not None
     work = _fresh_workdir(folder, script)
     async with ctx.exec_slots:
-        result = await asyncio.to_thread(ctx.backend.run, work / "script.py", work, ctx.limits)
+        result = await ctx.backend.run(work / "script.py", work, ctx.limits)
     atomic.write_text(folder / "stdout.txt", _cap(result.stdout))
     atomic.write_text(folder / "stderr.txt", _cap(result.stderr))
     return result, work

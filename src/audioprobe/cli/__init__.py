@@ -9,6 +9,7 @@ from audioprobe.cli import doctor as _doctor
 from audioprobe.cli import experiment as _experiment
 from audioprobe.cli import export as _export
 from audioprobe.cli import listen as _listen
+from audioprobe.cli import merge as _merge
 from audioprobe.cli import models as _models
 from audioprobe.cli import models_local as _local
 from audioprobe.cli import refs as _refs
@@ -36,6 +37,7 @@ _score.register(app)
 _report.register(app)
 _doctor.register(app)
 _view.register(app)
+_merge.register(app)
 app.add_typer(_refs.app, name="refs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_local.app, name="local")

@@ -12,12 +12,15 @@ from rich.table import Table
 from audioprobe import api
 from audioprobe.api import open_store
 from audioprobe.cli.common import console, fail, holds_run, on_interrupt, safe, user_errors
+from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
 from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
+from audioprobe.executors import ExecutorChoice
 from audioprobe.listening.agreement import agreement_text, run_agreements
 from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
 from audioprobe.results.run import Run
 from audioprobe.runner import RunPlan
+from audioprobe.shard import Shard
 from audioprobe.store import RunStore
 from audioprobe.summary import outcome_table
 
@@ -66,11 +69,18 @@ def run(
         bool,
         typer.Option("--dry-run", help="print the plan and prompts; ask nothing, write nothing"),
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="i/N: run only part i of N of the plan (join with audioprobe merge)"),
+    ] = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Run an experiment: ask each model for each item, run the code, check the audio.
 
     --samples, --seed, --temperature and --max-tokens replace the spec's values for this run;
     run.json records them under "overrides"."""
+    where = ExecutorChoice.parse(executor, ray_address)
     planned = api.prepare(
         spec,
         models=model,
@@ -82,13 +92,16 @@ def run(
         temperature=temperature,
         max_tokens=max_tokens,
         device=device,
+        shard=shard,
     )
     if dry_run:
         print_plan(planned)
         return
     on_interrupt(f"finish the run with: audioprobe resume {planned.root}")
-    console.print(f"run [cyan]{safe(planned.root)}[/]: {len(planned.keys)} trials")
-    _finish(api.run_plan(planned, console=console))
+    part = Shard.from_manifest(planned.manifest)
+    of_shard = f" (shard {part} of {planned.manifest['plan']['trials']})" if part else ""
+    console.print(f"run [cyan]{safe(planned.root)}[/]: {len(planned.keys)} trials{of_shard}")
+    _finish(api.run_plan(planned, executor=where, console=console))
 
 
 def print_plan(planned: RunPlan) -> None:
@@ -144,11 +157,16 @@ def resume(
             help="do not retry trials that ended llm_error or sandbox_error",
         ),
     ] = False,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Finish a run: unfinished trials and infrastructure failures are run again; finished
     trials are kept and answers already given are not re-asked."""
+    where = ExecutorChoice.parse(executor, ray_address)
     on_interrupt(f"run `audioprobe resume {run_dir}` to continue")
-    _finish(api.resume(run_dir, retry_infra=not keep_infra_failures, console=console))
+    _finish(
+        api.resume(run_dir, retry_infra=not keep_infra_failures, executor=where, console=console)
+    )
 
 
 @user_errors

@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from audioprobe.cli.common import console, on_interrupt, safe, user_errors
+from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
+from audioprobe.executors import ExecutorChoice
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
 from audioprobe.store import RunStore
@@ -104,10 +106,13 @@ def score(
         str, typer.Option(help="cpu, cuda, cuda:N or auto (a GPU when torch sees one)")
     ] = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress lines")] = False,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Add metrics to a run: pitch, WER, CLAP, FAD/KAD against references. Safe to re-run."""
     from audioprobe import api
 
+    where = ExecutorChoice.parse(executor, ray_address)
     chosen = [m.strip() for arg in metrics or [] for m in arg.split(",") if m.strip()] or None
 
     def progress(message: str) -> None:
@@ -115,7 +120,7 @@ def score(
             console.print(f"[dim]{safe(message)}[/]", highlight=False)
 
     on_interrupt(f"run `audioprobe score {run_dir}` to continue")
-    run = api.score(run_dir, chosen, device=device, progress=progress)
+    run = api.score(run_dir, chosen, device=device, executor=where, progress=progress)
     store, report = run.store, run.score_report
     assert report is not None
     console.print(

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -30,6 +30,9 @@ from audioprobe.scoring.config import ScoringConfig
 from audioprobe.scoring.embed_cache import EmbeddingCache
 from audioprobe.store import TrialRecord
 from audioprobe.tiers import Item
+
+if TYPE_CHECKING:
+    from audioprobe.executors import BatchEmbedder
 
 Progress = Callable[[str], None]
 EMBEDDING_CARD_VERSION = 1
@@ -169,6 +172,8 @@ class ScoreContext:
     cache: EmbeddingCache
     device: str
     progress: Progress
+    #: where embedding batches are computed (executors.open_embedder); None: here
+    embedder: BatchEmbedder | None = None
     cards: dict[str, tuple[dict, str, str, str]] = field(default_factory=dict)
     clip_cards: dict[tuple[str, str], str] = field(default_factory=dict)  # (metric, tier) -> hash
     _emb: dict[str, tuple[Any | None, str]] = field(default_factory=dict)
@@ -252,12 +257,20 @@ class ScoreContext:
         emb_hash = self.use_card(card, "embedding", emb.name)
         min_samples = int(getattr(emb, "min_samples", 0))
         settings = self.cfg.tier_analysis(tier)
-        return self.cache.embed(
+        return self._embed(
+            emb,
             emb_hash,
             [m.key for m in members],
             lambda i: members[i].clip(emb.sample_rate, settings, min_samples).audio,
-            emb.embed,
         )
+
+    def _embed(
+        self, emb: Any, emb_hash: str, keys: list[str], load: Callable[[int], np.ndarray]
+    ) -> np.ndarray:
+        there = self.embedder
+        mapper = there.mapper(emb) if there else None
+        wave = there.wave if there else 1
+        return self.cache.embed(emb_hash, keys, load, emb.embed, map_batches=mapper, wave=wave)
 
     # -- references -------------------------------------------------------------------------
     def reference_set(self, tier: str) -> tuple[Any | None, str]:
@@ -306,9 +319,9 @@ class ScoreContext:
         emb_hash = self.use_card(card, "embedding", emb.name)
         min_samples = int(getattr(emb, "min_samples", 0))
         settings = self.cfg.tier_analysis(tier)
-        return self.cache.embed(
+        return self._embed(
+            emb,
             emb_hash,
             [c.sha256 for c in clips],
             lambda i: A.load(clips[i].path, emb.sample_rate, settings, True, min_samples).audio,
-            emb.embed,
         )

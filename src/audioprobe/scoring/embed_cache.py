@@ -17,6 +17,9 @@ import numpy as np
 from audioprobe import atomic
 from audioprobe.paths import cache_dir
 
+#: embeds several batches (lists of clips), returning one (n, D) array per batch, in order
+BatchMap = Callable[[list[list[np.ndarray]]], list[np.ndarray]]
+
 
 class EmbeddingCache:
     def __init__(self, root: Path | None = None):
@@ -48,8 +51,15 @@ class EmbeddingCache:
         load: Callable[[int], np.ndarray],
         embed_batch: Callable[[list[np.ndarray]], np.ndarray],
         batch_size: int = 16,
+        map_batches: BatchMap | None = None,
+        wave: int = 1,
     ) -> np.ndarray:
-        """(N, D) embeddings for clips `keys` (sha256s); `load(i)` gives clip i's audio."""
+        """(N, D) embeddings for clips `keys` (sha256s); `load(i)` gives clip i's audio.
+
+        Missing vectors are computed `wave` batches at a time by `map_batches` (by default one
+        `embed_batch` call after another): an executor may embed a wave's batches on several
+        machines at once, while at most a wave of clips is held in memory.
+        """
         found: dict[int, np.ndarray] = {}
         todo: list[int] = []
         for i, key in enumerate(keys):
@@ -60,14 +70,19 @@ class EmbeddingCache:
                 found[i] = vec
         self.hits += len(found)
         self.misses += len(todo)
-        for start in range(0, len(todo), batch_size):
-            chunk = todo[start : start + batch_size]
-            vectors = np.asarray(embed_batch([load(i) for i in chunk]), dtype=np.float32)
-            if vectors.shape[0] != len(chunk):
-                raise RuntimeError(
-                    f"embedding returned {vectors.shape[0]} vectors for {len(chunk)} clips"
-                )
-            for i, vec in zip(chunk, vectors, strict=True):
-                self.put(card, keys[i], vec)
-                found[i] = vec
+        mapper = map_batches or (lambda batches: [embed_batch(b) for b in batches])
+        step = batch_size * max(1, wave)
+        for start in range(0, len(todo), step):
+            group = todo[start : start + step]
+            chunks = [group[i : i + batch_size] for i in range(0, len(group), batch_size)]
+            results = mapper([[load(i) for i in chunk] for chunk in chunks])
+            for chunk, result in zip(chunks, results, strict=True):
+                vectors = np.asarray(result, dtype=np.float32)
+                if vectors.shape[0] != len(chunk):
+                    raise RuntimeError(
+                        f"embedding returned {vectors.shape[0]} vectors for {len(chunk)} clips"
+                    )
+                for i, vec in zip(chunk, vectors, strict=True):
+                    self.put(card, keys[i], vec)
+                    found[i] = vec
         return np.stack([found[i] for i in range(len(keys))]) if keys else np.zeros((0, 0))

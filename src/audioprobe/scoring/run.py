@@ -14,6 +14,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from audioprobe.errors import ConfigError
 from audioprobe.outcomes import FINAL_OUTCOMES
@@ -34,6 +35,9 @@ from audioprobe.scoring.embed_cache import EmbeddingCache
 from audioprobe.scoring.intervals import CLIP_INTERVAL
 from audioprobe.scoring.registry import ClipMetric, Metric, Missing, SetMetric, Setup, registry
 from audioprobe.store import RunStore, TrialRecord
+
+if TYPE_CHECKING:
+    from audioprobe.executors import BatchEmbedder
 
 REASON_CHARS = 500
 
@@ -209,8 +213,10 @@ def score_run(
     cache: EmbeddingCache | None = None,
     device: str = "cpu",
     progress: Progress | None = None,
+    embedder: BatchEmbedder | None = None,
 ) -> ScoreReport:
-    """Add metrics to `store`'s run (idempotent); returns what was done."""
+    """Add metrics to `store`'s run (idempotent); returns what was done. With `embedder`
+    (executors.open_embedder), embedding batches are computed there, e.g. on a Ray cluster."""
     from threadpoolctl import threadpool_limits
 
     run = Run(store)
@@ -218,7 +224,7 @@ def score_run(
     chosen = chosen_metrics(cfg, metrics)
     tables.ensure_tables(store)
     trials = [t for t in store.trials() if t.status in FINAL_OUTCOMES]
-    ctx = ScoreContext(run, cfg, cache or EmbeddingCache(), device, progress or _quiet)
+    ctx = ScoreContext(run, cfg, cache or EmbeddingCache(), device, progress or _quiet, embedder)
     report = ScoreReport()
     scorer = Scorer(ctx, chosen, report)
     # One BLAS thread: the matrices are small and oversubscribed threads are 10x slower here.
