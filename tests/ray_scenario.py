@@ -67,10 +67,12 @@ def main() -> None:
         import ray
 
         ray.init(address=address, log_to_driver=False)
+        alive = [n for n in ray.nodes() if n["Alive"]]
+        # head first, as LocalCluster numbers its nodes (ray.nodes() has no fixed order)
+        alive.sort(key=lambda n: "node:__internal_head__" not in n["Resources"])
         report["nodes"] = [
             {"id": n["NodeID"], "address": n["NodeManagerAddress"], "cpus": n["Resources"]["CPU"]}
-            for n in ray.nodes()
-            if n["Alive"]
+            for n in alive
         ]
         report["gcs_address"] = ray.get_runtime_context().gcs_address
         ray.shutdown()

@@ -159,11 +159,6 @@ def _without(values: dict, paths: dict[str, str]) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 19, open: a script killed with its node can come back as the model's `killed`,"
-    " and kill_node does not always stop the node (docs/scale.md, known limit)",
-    strict=False,
-)
 def test_a_worker_node_killed_mid_run_loses_no_trial(tmp_path, isolated_cache, monkeypatch):
     spec = write_spec(tmp_path, per_tier=2, samples=3, sleep_s=1.0)
     local, remote = tmp_path / "local", tmp_path / "ray"

@@ -18,6 +18,7 @@ runs the command with RAY_ADDRESS set to a head of 1 CPU and one worker node of 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import shutil
@@ -131,12 +132,25 @@ class LocalCluster:
         return seen
 
     def kill_node(self, index: int) -> None:
-        """SIGKILL every process of node `index` (1 = the first worker), as a lost machine."""
-        for pid in self.node_processes(index):
-            try:
+        """Node `index` (1 = the first worker) lost as a machine is lost: all at once.
+
+        Every process of the node is stopped first (until no new child appears), then killed:
+        killed one by one, a sandbox script could die before the worker supervising it, which
+        would then report the script `killed` before dying itself; a real machine loss gives
+        no process that chance.
+        """
+        stopped: set[int] = set()
+        while True:
+            fresh = self.node_processes(index) - stopped
+            if not fresh:
+                break
+            for pid in fresh:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            stopped |= fresh
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                continue
 
     def stop(self) -> None:
         subprocess.run(
