@@ -253,24 +253,36 @@ class ScoreContext:
 
     def embed_members(self, emb: Any, members: list[Member], tier: str = "") -> np.ndarray:
         """Embeddings of a system's clips; with `tier`, under that tier's duration policy."""
-        card = self.embedding_card(emb.name, tier)
-        emb_hash = self.use_card(card, "embedding", emb.name)
-        min_samples = int(getattr(emb, "min_samples", 0))
-        settings = self.cfg.tier_analysis(tier)
         return self._embed(
             emb,
-            emb_hash,
+            tier,
             [m.key for m in members],
-            lambda i: members[i].clip(emb.sample_rate, settings, min_samples).audio,
+            lambda i, settings, min_samples: (
+                members[i].clip(emb.sample_rate, settings, min_samples).audio
+            ),
         )
 
     def _embed(
-        self, emb: Any, emb_hash: str, keys: list[str], load: Callable[[int], np.ndarray]
+        self,
+        emb: Any,
+        tier: str,
+        keys: list[str],
+        load: Callable[[int, Any, int], np.ndarray],
     ) -> np.ndarray:
+        """Embeddings under `tier`'s embedding card and analysis settings, through the cache and,
+        when one is set, the executor's embedder; `load(i, settings, min_samples)` reads clip i."""
+        emb_hash = self.use_card(self.embedding_card(emb.name, tier), "embedding", emb.name)
+        min_samples = int(getattr(emb, "min_samples", 0))
+        settings = self.cfg.tier_analysis(tier)
         there = self.embedder
-        mapper = there.mapper(emb) if there else None
-        wave = there.wave if there else 1
-        return self.cache.embed(emb_hash, keys, load, emb.embed, map_batches=mapper, wave=wave)
+        return self.cache.embed(
+            emb_hash,
+            keys,
+            lambda i: load(i, settings, min_samples),
+            emb.embed,
+            map_batches=there.mapper(emb) if there else None,
+            wave=there.wave if there else 1,
+        )
 
     # -- references -------------------------------------------------------------------------
     def reference_set(self, tier: str) -> tuple[Any | None, str]:
@@ -315,13 +327,11 @@ class ScoreContext:
 
     def embed_references(self, emb: Any, clips: list[Any], tier: str = "") -> np.ndarray:
         """Embeddings of reference clips, under `tier`'s duration policy like the systems'."""
-        card = self.embedding_card(emb.name, tier)
-        emb_hash = self.use_card(card, "embedding", emb.name)
-        min_samples = int(getattr(emb, "min_samples", 0))
-        settings = self.cfg.tier_analysis(tier)
         return self._embed(
             emb,
-            emb_hash,
+            tier,
             [c.sha256 for c in clips],
-            lambda i: A.load(clips[i].path, emb.sample_rate, settings, True, min_samples).audio,
+            lambda i, settings, min_samples: (
+                A.load(clips[i].path, emb.sample_rate, settings, True, min_samples).audio
+            ),
         )
