@@ -179,6 +179,8 @@ generators: Registry[type[Baseline]] = Registry(
         "audioprobe.baselines.musicgen",
         "audioprobe.baselines.audioldm2",
         "audioprobe.baselines.speecht5",
+        "audioprobe.baselines.espeak",
+        "audioprobe.baselines.null",
     ),
 )
 
