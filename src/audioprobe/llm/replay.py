@@ -1,11 +1,15 @@
 """Recorded answers played back as a model: for tests, and to re-score answers gathered elsewhere.
 
 Each JSONL line is {"item": "<item id or *>", "completion": "<text>"}, optionally with
-"round": N to answer only the N-th round of a feedback conversation (0 is the first answer).
-Lines for one item (and round) serve its samples in order, cycling when there are fewer lines than
-samples; a line without "round" answers every round that has no line of its own, and "*" answers
-any other item. The round is read from the conversation itself (how many answers it already
-holds), so a replayed model is asked exactly as an endpoint is.
+"round": N to answer only the N-th round of a feedback conversation (0 is the first answer), and
+"sample": K to answer only sample K of the item (0 is the first). A line with "sample" is that
+sample's answer exactly, as `audioprobe publish` writes them, so a published study replays
+answer for answer. Lines without "sample" for one item (and round) serve its other samples in
+order, cycling when there are fewer lines than samples; a line without "round" answers every
+round that has no line of its own, and "*" answers any other item. Other fields (the prompt's
+hash, usage, latency) are kept for the reader and ignored here. The round is read from the
+conversation itself (how many answers it already holds), so a replayed model is asked exactly as
+an endpoint is.
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from audioprobe.errors import ConfigError
 from audioprobe.llm.base import Completion, LLMError
 
 AnswerKey = tuple[str, int | None]  # (item id or "*", round or None for any round)
+SampleKey = tuple[str, int | None, int]  # an AnswerKey and the sample it answers
+Answers = tuple[dict[AnswerKey, list[str]], dict[SampleKey, str]]
+
+
+def _whole(value: object) -> bool:
+    """A round or sample number: an int from 0 (JSON true/false are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def conversation_round(messages: list[dict[str, str]]) -> int:
@@ -31,13 +42,15 @@ class ReplayModel:
         self.name = name
         self.path = Path(path)
         self.delay_s = delay_s  # seconds before each answer, to rehearse a slow endpoint
-        self._answers = self._load(self.path)
+        self._answers, self._by_sample = self._load(self.path)
 
     @staticmethod
-    def _load(path: Path) -> dict[AnswerKey, list[str]]:
+    def _load(path: Path) -> Answers:
+        """(answers that cycle over samples, by key; answers of one sample, by key and sample)."""
         if not path.is_file():
             raise ConfigError(f"replay file {path} does not exist")
         answers: dict[AnswerKey, list[str]] = {}
+        by_sample: dict[SampleKey, str] = {}
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if not line.strip():
                 continue
@@ -45,20 +58,29 @@ class ReplayModel:
                 entry = json.loads(line)
                 item, text = entry["item"], entry["completion"]
                 round_ = entry.get("round")
+                sample = entry.get("sample")
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 raise ConfigError(
                     f'{path}:{number}: expected {{"item": ..., "completion": ...}}: {exc}'
                 ) from exc
             if not isinstance(item, str) or not isinstance(text, str):
                 raise ConfigError(f"{path}:{number}: item and completion must be strings")
-            if round_ is not None and (
-                isinstance(round_, bool) or not isinstance(round_, int) or round_ < 0
-            ):
+            if round_ is not None and not _whole(round_):
                 raise ConfigError(f"{path}:{number}: round must be a whole number from 0")
-            answers.setdefault((item, round_), []).append(text)
-        if not answers:
+            if sample is None:
+                answers.setdefault((item, round_), []).append(text)
+                continue
+            if not _whole(sample):
+                raise ConfigError(f"{path}:{number}: sample must be a whole number from 0")
+            if (item, round_, sample) in by_sample:
+                raise ConfigError(
+                    f"{path}:{number}: a second answer for item {item!r} round {round_} sample"
+                    f" {sample}; a sample has one answer"
+                )
+            by_sample[(item, round_, sample)] = text
+        if not answers and not by_sample:
             raise ConfigError(f"replay file {path} holds no answers")
-        return answers
+        return answers, by_sample
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "kind": "replay", "model": str(self.path.resolve())}
@@ -70,11 +92,15 @@ class ReplayModel:
             await asyncio.sleep(self.delay_s)
         round_ = conversation_round(messages)
         for key in ((item_id, round_), (item_id, None), ("*", round_), ("*", None)):
+            exact = self._by_sample.get((*key, sample))
+            if exact is not None:
+                return Completion(text=exact, model=f"replay:{self.path.name}")
             options = self._answers.get(key)
             if options:
                 return Completion(
                     text=options[sample % len(options)], model=f"replay:{self.path.name}"
                 )
         raise LLMError(
-            f"replay file {self.path} has no answer for item {item_id!r} round {round_} (nor '*')"
+            f"replay file {self.path} has no answer for item {item_id!r} round {round_} sample"
+            f" {sample} (nor '*')"
         )
