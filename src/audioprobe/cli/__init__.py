@@ -17,6 +17,7 @@ from audioprobe.cli import report as _report
 from audioprobe.cli import runs as _runs
 from audioprobe.cli import sandbox as _sandbox
 from audioprobe.cli import score as _score
+from audioprobe.cli import study as _study
 from audioprobe.cli import view as _view
 
 # Before any command imports torch or ctranslate2 (their OpenMP reads it once, at load); the
@@ -38,6 +39,7 @@ _report.register(app)
 _doctor.register(app)
 _view.register(app)
 _merge.register(app)
+_study.register(app)
 app.add_typer(_refs.app, name="refs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_local.app, name="local")

@@ -3,7 +3,8 @@
 `--table trials` (default) gives one row per trial with its outcome and a numeric column per
 metric; `--table rounds` one row per trial × feedback round; `--table sets` one row per
 model × tier × metric × embedding of the set metrics. The schema is fixed and documented
-(docs/scoring.md, "Export schema").
+(docs/scoring.md, "Export schema"). `--format replay` writes one system's answers exactly as
+received instead, as replay JSONL (publication.answers), so `--model replay:FILE` re-runs them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from audioprobe.results.export import TABLES, arrow_table, table
 from audioprobe.results.measures import RunResults
 from audioprobe.safetext import printable
 
-FORMATS = ("csv", "jsonl", "parquet")
+FORMATS = ("csv", "jsonl", "parquet", "replay")
 
 
 def _write_text(stream: Any, fmt: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
@@ -44,9 +45,14 @@ def export(
             "--table", "-t", help="trials (one row per trial), rounds (per feedback round) or sets"
         ),
     ] = "trials",
-    format: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or parquet")] = "csv",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="csv, jsonl, parquet or replay (answers)")
+    ] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="file (default stdout)")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="replay: the system whose answers")
     ] = None,
 ) -> None:
     """A run as a table: trials with outcome, audio facts, tokens and metric values; or the set
@@ -55,10 +61,13 @@ def export(
         known = f"{', '.join(TABLES[:-1])} or {TABLES[-1]}"
         raise AudioprobeError(f"--table {which!r}: expected {known}")
     if format not in FORMATS:
-        raise AudioprobeError(f"--format {format!r}: expected csv, jsonl or parquet")
+        raise AudioprobeError(f"--format {format!r}: expected csv, jsonl, parquet or replay")
     if format == "parquet" and output is None:
         raise AudioprobeError("--format parquet needs --output FILE")
     store = open_store(run_dir)
+    if format == "replay":
+        _export_answers(store, model, output)
+        return
     schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
     if format == "parquet":
         import pyarrow.parquet as pq
@@ -75,6 +84,19 @@ def export(
         _write_text(stream, format, list(schema), rows)
     if output:
         console.print(f"wrote {len(rows)} rows to {output}")
+
+
+def _export_answers(store: Any, model: str | None, output: Path | None) -> None:
+    from audioprobe.publication.answers import answer_lines, model_named, write_answers
+
+    lines = answer_lines(store, model_named(store, model))
+    if output is None:
+        stream = typer.get_text_stream("stdout")
+        for line in lines:
+            stream.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return
+    write_answers(output, lines)
+    console.print(f"wrote {len(lines)} answers to {output}")
 
 
 def _tty_cell(value: Any) -> Any:

@@ -1,0 +1,216 @@
+"""`reproduce`: re-render every published answer through the published spec, re-score, and
+compare every number with the publication (publication.compare says how).
+
+The published code-writing systems become replay systems of the same names reading their
+answers/*.jsonl (each sample its own answer); baselines run as published (they are seeded by the
+trial, as the source run's were). The items are the published ones, in the published order, so
+a tier file that has since grown changes nothing; a prompt that has changed shows up as a
+mismatch of its sha256. The reproduction is an ordinary run folder: a killed reproduction is
+resumed by running the same command again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audioprobe import api
+from audioprobe.errors import AudioprobeError
+from audioprobe.model_kinds import model_kind
+from audioprobe.publication import CARDS_FILE, FORMAT, PUBLICATION_FILE
+from audioprobe.publication.compare import Comparison, Redrawn, compare_table
+from audioprobe.publication.tables import build_tables, cell_text, read_table
+from audioprobe.results.measures import RunResults
+from audioprobe.runner import RunPlan
+from audioprobe.sandbox import runtime_hash
+from audioprobe.spec import ExperimentSpec, ModelSpec
+from audioprobe.store import RunStore
+
+#: Tables over every item: with --limit their published values are not comparable.
+WHOLE_RUN_TABLES = ("cells", "sets", "measures", "claim")
+
+
+@dataclass
+class Reproduction:
+    run_dir: Path
+    comparison: Comparison
+    trials: int
+    limit: int | None
+    skipped: list[str] = field(default_factory=list)
+
+
+def load_publication(folder: Path) -> dict[str, Any]:
+    path = folder / PUBLICATION_FILE
+    if not path.is_file():
+        raise AudioprobeError(
+            f"{folder} is not a publication (no {PUBLICATION_FILE}); make one with"
+            " `audioprobe publish RUN --out results/<study-id>`"
+        )
+    try:
+        publication = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise AudioprobeError(f"{path} is damaged: {type(exc).__name__}") from exc
+    if not isinstance(publication, dict) or publication.get("format") != FORMAT:
+        got = publication.get("format") if isinstance(publication, dict) else None
+        raise AudioprobeError(
+            f"{path}: publication format {got!r}; this audioprobe reads format {FORMAT}"
+        )
+    return publication
+
+
+def _spec(publication: dict[str, Any]) -> ExperimentSpec:
+    """The published spec with its tiers pinned to the published items, in published order."""
+    raw = dict(publication["spec"])
+    items = publication["items"]
+    raw["tiers"] = [
+        {**tier, "items": items[tier["name"]], "limit": None}
+        for tier in raw["tiers"]
+        if tier["name"] in items
+    ]
+    return ExperimentSpec.model_validate(raw)
+
+
+def _systems(folder: Path, publication: dict[str, Any]) -> list[ModelSpec]:
+    answers = publication.get("answers") or {}
+    out = []
+    for raw in publication["models"]:
+        spec = ModelSpec.model_validate(raw)
+        if not model_kind(spec.kind).writes_code:
+            out.append(spec)
+            continue
+        if spec.name not in answers:
+            raise AudioprobeError(f"{folder}: no answers file for system {spec.name!r}")
+        path = (folder / answers[spec.name]).resolve()
+        out.append(ModelSpec(name=spec.name, kind="replay", model=str(path)))
+    return out
+
+
+def plan(folder: Path, out: Path, limit: int | None) -> RunPlan:
+    publication = load_publication(folder)
+    spec = _spec(publication)
+    return api.prepare(spec, models=_systems(folder, publication), limit=limit, out=out)
+
+
+def render(folder: Path, out: Path, limit: int | None, *, progress: bool = True) -> RunStore:
+    """The reproduction run in `out`, rendered (resumed when `out` already holds it)."""
+    if (out / "run.json").is_file():
+        store = api.open_store(out)
+        published = load_publication(folder)["source_run"]
+        if (
+            store.manifest.get("reproduces") != published
+            or (store.manifest.get("plan") or {}).get("limit") != limit
+        ):
+            raise AudioprobeError(
+                f"{out} holds another run (not the reproduction of {published} with --limit"
+                f" {limit}); choose another --out"
+            )
+        api.resume(out, progress=progress)
+        return api.open_store(out)
+    planned = plan(folder, out, limit)
+    planned.manifest["reproduces"] = load_publication(folder)["source_run"]
+    api.run_plan(planned, progress=progress)
+    return api.open_store(out)
+
+
+def _environment(out: Comparison, publication: dict[str, Any]) -> None:
+    here = runtime_hash()
+    published = str(publication.get("sandbox_runtime"))
+    verdict = "equal" if here == published else "mismatch"
+    out.add("environment", "sandbox", "runtime", published, here, "exact", verdict)
+
+
+def _set_metrics() -> set[str]:
+    from audioprobe.scoring.registry import SetMetric, registry
+
+    return {name for name, metric in registry().items() if isinstance(metric, SetMetric)}
+
+
+def _cards(out: Comparison, folder: Path, store: RunStore, *, clip_only: bool) -> None:
+    """The cards' settings must be equal; their package versions may differ (a note). With
+    `clip_only`, set metrics' cards are left out: they name the reference clips of the items
+    the sets cover, which --limit changes."""
+    try:
+        published = json.loads((folder / CARDS_FILE).read_text())
+        ours = json.loads((store.root / CARDS_FILE).read_text())
+    except (OSError, ValueError) as exc:
+        raise AudioprobeError(f"cannot read the metric cards: {exc}") from exc
+
+    def settings(cards: dict[str, Any]) -> dict[str, tuple[str, dict]]:
+        found = {}
+        for entry in cards.values():
+            if clip_only and entry["metric"] in set_metrics:
+                continue
+            card = {k: v for k, v in entry["card"].items() if k != "packages"}
+            key = f"{entry['metric']}/{entry.get('embedding') or ''}/{entry.get('tier') or ''}"
+            found[key] = (json.dumps(card, sort_keys=True), entry["card"].get("packages") or {})
+        return found
+
+    set_metrics = _set_metrics()
+    current = {h: c for h, c in ours["cards"].items() if c.get("current")}
+    theirs, mine = settings(published), settings(current)
+    for key in sorted(theirs.keys() | mine.keys()):
+        pub, rep = theirs.get(key), mine.get(key)
+        if pub is None or rep is None:
+            sides = ("published" if pub else "", "reproduced" if rep else "")
+            out.add("cards", key, "(card)", *sides, "exact", "mismatch")
+            continue
+        same = "equal" if pub[0] == rep[0] else "mismatch"
+        out.add("cards", key, "settings", pub[0], rep[0], "exact", same)
+        versions = [
+            f"{name} {pub[1].get(name)} → {rep[1].get(name)}"
+            for name in sorted(pub[1].keys() | rep[1].keys())
+            if pub[1].get(name) != rep[1].get(name)
+        ]
+        if versions:
+            out.notes.append(f"card {key}: other package versions here ({', '.join(versions)})")
+
+
+def compare(folder: Path, store: RunStore, limit: int | None) -> Reproduction:
+    publication = load_publication(folder)
+    tables = build_tables(RunResults.of(store))
+    comparison = Comparison()
+    _environment(comparison, publication)
+    published = {t.name: read_table(folder, t.name, t.keys) for t in tables}
+    reproduced = {t.name: t for t in tables}
+    only = {(t.trial_id,) for t in store.trials()} if limit is not None else None
+
+    ours = reproduced["renders"].by_key()
+    differs = {
+        key[0]
+        for key, row in published["renders"].by_key().items()
+        if key in ours
+        and row.get("wav_sha256")
+        and ours[key].get("wav_sha256")
+        and cell_text(ours[key]["wav_sha256"]) != row["wav_sha256"]
+    }
+    redrawn = Redrawn.of(differs, published["trials"])
+    skipped = []
+    for name, table in reproduced.items():
+        if limit is not None and name in WHOLE_RUN_TABLES:
+            skipped.append(name)
+            continue
+        compare_table(comparison, published[name], table, redrawn, only=only)
+    _cards(comparison, folder, store, clip_only=limit is not None)
+    if limit is not None:
+        skipped.append("the set metrics' cards")
+    return Reproduction(store.root, comparison, len(store.trials()), limit, skipped)
+
+
+def reproduce(
+    folder: Path,
+    out: Path,
+    *,
+    limit: int | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> Reproduction:
+    say = say or (lambda _m: None)
+    say(f"rendering the published answers into {out}")
+    render(folder, out, limit, progress=progress)
+    say(f"scoring {out}")
+    api.score(out, device=device)
+    return compare(folder, api.open_store(out), limit)

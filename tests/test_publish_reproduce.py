@@ -1,0 +1,164 @@
+"""publish → reproduce on a small study: replayed answers, espeak-ng and the null systems, real
+sandbox renders, scoring (a cheap embedding stands in for the neural ones); every published
+number comes back, a tampered one is caught, and a script's own randomness is told apart."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from score_helpers import FakeEmbedding, make_refs, patch_models
+from typer.testing import CliRunner
+
+from audioprobe.cli import app
+from audioprobe.llm.replay import ReplayModel
+from audioprobe.store import RunStore
+
+REPO = Path(__file__).resolve().parents[1]
+SPEC = """
+name = "tiny-study"
+seed = 0
+samples = 3
+
+[[tiers]]
+name = "notes"
+items = ["sine-a4", "keyboard-c4"]
+
+[[tiers]]
+name = "speech"
+items = ["harvard-01"]
+
+[sandbox.limits]
+wall_s = 30
+
+[scoring]
+metrics = ["duration", "fad", "kad"]
+[scoring.bootstrap]
+n = 50
+"""
+# keyboard-c4: a tone with unseeded dither, so each render is other audio (a redrawn clip)
+DITHERED = (
+    "```python\nimport numpy as np\nfrom scipy.io import wavfile\nsr = 16000\n"
+    "t = np.arange(2 * sr) / sr\nx = 0.5 * np.sin(2 * np.pi * 261.63 * t)"
+    " + 1e-3 * np.random.randn(t.size)\nwavfile.write('output.wav', sr, x.astype(np.float32))\n```"
+)
+
+
+def cli(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(app, list(args), terminal_width=200)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """A scored run of four systems and its publication (the neural embeddings replaced by a
+    cheap deterministic one, the reference sets by tones: their own tests are elsewhere)."""
+    root = tmp_path_factory.mktemp("study")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AUDIOPROBE_CACHE", str(root / "cache"))
+        refs = {
+            "notes": make_refs(root / "refs-n", {"tone_sine": 440.0, "keyboard": 261.63}),
+            "speech": make_refs(root / "refs-s", {"speech": 150.0}),
+        }
+        patch_models(mp, {"aisfx": FakeEmbedding("aisfx")}, refs)
+        ok = [json.loads(line) for line in (REPO / "tests/data/answers_ok.jsonl").open()]
+        answers = root / "answers.jsonl"
+        lines = [a for a in ok if a["item"] != "rain"] + [
+            {"item": "keyboard-c4", "completion": DITHERED}
+        ]
+        answers.write_text("".join(json.dumps(a) + "\n" for a in lines))
+        (root / "study.toml").write_text(SPEC)
+        run = root / "run"
+        cli(
+            "run", str(root / "study.toml"), "-m", f"replay:{answers}", "-m", "baseline:silence",
+            "-m", "baseline:noise", "-m", "baseline:espeak-ng", "--out", str(run),
+        )  # fmt: skip
+        cli("score", str(run), "-q")
+        publication = root / "results" / "tiny-study"
+        cli("publish", str(run), "--out", str(publication))
+        yield root, run, publication, mp
+
+
+def test_the_publication_holds_every_answer_exactly_and_no_audio(study):
+    _root, run, publication, _mp = study
+    store = RunStore.open(run)
+    assert not list(publication.rglob("*.wav"))
+    meta = json.loads((publication / "publication.json").read_text())
+    assert meta["sandbox_runtime"] == store.manifest["sandbox_runtime"]
+    assert meta["packages"]["numpy"] and meta["generators"]["espeak-ng"]["program"]["version"]
+    lines = [json.loads(x) for x in (publication / meta["answers"]["answers"]).open()]
+    trials = {(t.item, t.sample): t for t in store.trials() if t.model == "answers"}
+    assert len(lines) == len(trials) == 9
+    for line in lines:
+        trial = trials[(line["item"], line["sample"])]
+        assert line["completion"] == (trial.dir / "response.txt").read_text()
+        assert line["prompt_sha256"] == trial.record["prompt_sha256"]
+        assert line["round"] == 0 and line["system"] == "answers"
+    summary = (publication / "summary.md").read_text()
+    assert "### notes" in summary and "espeak-ng" in summary
+    rows = list(csv.DictReader((publication / "sets.csv").open()))
+    fad = [r for r in rows if (r["model"], r["tier"], r["column"], r["class_key"]) ==
+           ("noise", "notes", "fad", "")]  # fmt: skip
+    assert fad and float(fad[0]["value"]) > 0
+
+
+def test_export_replay_writes_the_answers_that_replay_gives_back(study):
+    root, run, publication, _mp = study
+    exported = root / "exported.jsonl"
+    cli("export", str(run), "--format", "replay", "-o", str(exported))
+    assert exported.read_text() == (publication / "answers" / "answers.jsonl").read_text()
+    model = ReplayModel("answers", exported)
+    assert len(model._by_sample) == 9 and not model._answers
+
+
+def test_reproduce_reports_every_number_matching_and_tells_redrawn_clips_apart(study):
+    root, _run, publication, _mp = study
+    out = cli("reproduce", str(publication), "--out", str(root / "again"))
+    assert "every published number reproduced" in out
+    diffs = list(csv.DictReader((root / "again" / "reproduce_diff.csv").open()))
+    redrawn = {d["key"] for d in diffs if d["verdict"] == "redrawn" and d["table"] == "renders"}
+    assert redrawn == {f"answers/notes/keyboard-c4/{s}" for s in range(3)}
+    assert not [d for d in diffs if d["verdict"] == "mismatch"]
+
+
+def test_a_tampered_number_makes_reproduce_fail_and_names_it(study):
+    root, _run, publication, _mp = study
+    tampered = root / "tampered"
+    shutil.copytree(publication, tampered)
+    path = tampered / "measures.csv"
+    rows = list(csv.DictReader(path.open()))
+    target = next(
+        r for r in rows
+        if (r["model"], r["tier"], r["column"]) == ("espeak-ng", "speech", "duration_error_s")
+    )  # fmt: skip
+    target["value"] = str(float(target["value"]) + 0.01)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    out = cli("reproduce", str(tampered), "--out", str(root / "again-t"), code=1)
+    assert "1 published numbers did not reproduce" in out and "measures" in out
+    diffs = list(csv.DictReader((root / "again-t" / "reproduce_diff.csv").open()))
+    (bad,) = [d for d in diffs if d["verdict"] == "mismatch"]
+    assert bad["key"] == "espeak-ng/speech/clip/duration/duration_error_s/"
+    assert (bad["column"], bad["tolerance"]) == ("value", "float")
+    assert float(bad["published"]) - float(bad["reproduced"]) == pytest.approx(0.01)
+
+
+def test_reproduce_with_limit_checks_the_first_items_and_says_what_it_skips(study):
+    root, _run, publication, _mp = study
+    out = cli("reproduce", str(publication), "--limit", "1", "--out", str(root / "limited"))
+    assert "every published number reproduced" in out
+    said = " ".join(out.split())  # as the console wraps it
+    assert "--limit 1: cells, sets, measures, claim, the set metrics' cards are over every" in said
+    items = {t.item for t in RunStore.open(root / "limited").trials()}
+    assert items == {"sine-a4", "harvard-01"}
+
+
+def test_reproduce_of_a_folder_that_is_no_publication_is_one_line(tmp_path):
+    out = cli("reproduce", str(tmp_path), code=2)
+    assert "is not a publication" in out and "Traceback" not in out
