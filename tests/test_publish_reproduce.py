@@ -140,9 +140,10 @@ def test_a_tampered_number_makes_reproduce_fail_and_names_it(study):
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    out = cli("reproduce", str(tampered), "--out", str(root / "again-t"), code=1)
+    # the reproduction of the untampered folder is reused (resumed, not rendered again)
+    out = cli("reproduce", str(tampered), "--out", str(root / "again"), code=1)
     assert "1 published numbers did not reproduce" in out and "measures" in out
-    diffs = list(csv.DictReader((root / "again-t" / "reproduce_diff.csv").open()))
+    diffs = list(csv.DictReader((root / "again" / "reproduce_diff.csv").open()))
     (bad,) = [d for d in diffs if d["verdict"] == "mismatch"]
     assert bad["key"] == "espeak-ng/speech/clip/duration/duration_error_s/"
     assert (bad["column"], bad["tolerance"]) == ("value", "float")
@@ -162,3 +163,16 @@ def test_reproduce_with_limit_checks_the_first_items_and_says_what_it_skips(stud
 def test_reproduce_of_a_folder_that_is_no_publication_is_one_line(tmp_path):
     out = cli("reproduce", str(tmp_path), code=2)
     assert "is not a publication" in out and "Traceback" not in out
+
+
+def test_publish_refuses_an_unscored_run_and_export_replay_a_system_without_code(
+    study, tmp_path, isolated_cache
+):
+    _root, run, _publication, _mp = study
+    out = cli("export", str(run), "--format", "replay", "--model", "noise", code=2)
+    assert "no code-writing system 'noise'" in " ".join(out.split())
+    fresh = tmp_path / "fresh"
+    cli("run", str(REPO / "experiments/smoke.toml"), "-m", "baseline:noise", "--out", str(fresh))
+    out = cli("publish", str(fresh), "--out", str(tmp_path / "pub"), code=2)
+    assert "is not scored; first: audioprobe score" in " ".join(out.split())
+    assert not (tmp_path / "pub").exists()

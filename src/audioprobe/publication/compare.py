@@ -5,7 +5,8 @@ Every compared cell gets one of four verdicts under a declared tolerance:
   equal     the same text (counts, statuses, hashes, texts; floats written as repr, exactly)
   within    two numbers that differ, but by no more than their tolerance allows
   redrawn   a value over a clip that re-rendered to other audio: not compared as a number, or
-            (set values and summaries with an interval) required inside the published interval
+            (set values, summaries and claim steps with an interval) required inside the
+            published interval
   mismatch  anything else: `reproduce` exits non-zero
 
 Which tolerance a number gets, and why, is declared here (TOLERANCES) and printed by
@@ -52,8 +53,8 @@ NEURAL = Tolerance(
 )
 REDRAWN_WHY = (
     "the clip re-rendered to other audio (a script drawing unseeded random numbers, or a neural"
-    " baseline on other hardware): its own values are not compared as numbers, and a set value"
-    " or summary over it must lie inside the published 95% interval"
+    " baseline on other hardware): its own values are not compared as numbers, and a set value,"
+    " summary or claim step over it must lie inside the published 95% interval"
 )
 TOLERANCES = (EXACT, FLOAT, NEURAL)
 
@@ -78,7 +79,11 @@ NOT_COMPARED_WHY = (
     " include package versions: the cards' settings are compared instead)"
 )
 AUDIO_COLUMNS = {"duration_s", "peak", "rms"}
-INTERVALS = {"sets": ("value", "ci_low", "ci_high"), "measures": ("value", "low", "high")}
+INTERVALS = {
+    "sets": ("value", "ci_low", "ci_high"),
+    "measures": ("value", "low", "high"),
+    "claim": ("diff", "low", "high"),
+}
 CLAIM_NUMBERS = {"value_before", "value_after", "diff", "low", "high"}
 
 
