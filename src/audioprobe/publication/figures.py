@@ -64,7 +64,8 @@ def _draw(path: Path, bars: list[Bar], title: str, ylabel: str) -> None:
         lows = np.array([b[3] if b[3] is not None else b[2] for b in picked])
         highs = np.array([b[4] if b[4] is not None else b[2] for b in picked])
         err = np.vstack([values - lows, highs - values]).clip(min=0)
-        ax.bar(xs, values, width, label=system, yerr=err, capsize=2)
+        drawn = ax.bar(xs, values, width, label=system, yerr=err, capsize=2)
+        ax.bar_label(drawn, fmt="%.2g", fontsize="x-small")  # a 0 is told from a missing bar
     ax.set_xticks(range(len(groups)), groups)
     ax.set_title(title)
     ax.set_ylabel(ylabel)

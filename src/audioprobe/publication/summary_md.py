@@ -38,8 +38,10 @@ def _cell(row: dict[str, Any]) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    out = [line(header), "|" + "---|" * len(header)] + [line(r) for r in rows]
     return [*out, ""]
 
 
@@ -65,7 +67,9 @@ def tier_tables(cells: Table, measures: Table) -> list[str]:
             by_tier[str(row["tier"])].append(row)
     for tier in sorted({str(r["tier"]) for r in cells.rows}, key=_tier_key):
         rows = by_tier.get(tier, [])
-        headings = list(dict.fromkeys(_heading(r) for r in rows))
+        # a column no system has a value for on this machine is listed under "Not measured"
+        measured = {_heading(r) for r in rows if r.get("status") != "unavailable"}
+        headings = [h for h in dict.fromkeys(_heading(r) for r in rows) if h in measured]
         models = sorted({str(r["model"]) for r in cells.rows if r["tier"] == tier})
         found = {(str(r["model"]), _heading(r)): _cell(r) for r in rows}
         body = []
