@@ -176,3 +176,49 @@ def test_publish_refuses_an_unscored_run_and_export_replay_a_system_without_code
     out = cli("publish", str(fresh), "--out", str(tmp_path / "pub"), code=2)
     assert "is not scored; first: audioprobe score" in " ".join(out.split())
     assert not (tmp_path / "pub").exists()
+
+
+@pytest.mark.slow
+def test_the_real_offline_metrics_reproduce_equal_on_the_publishing_machine(
+    tmp_path, isolated_cache
+):
+    """Smoke's items with every registered metric, the real aisfx and Whisper embeddings, the
+    built-in references: publish, reproduce, and every number is equal (none merely within)."""
+    run, publication = tmp_path / "run", tmp_path / "results" / "smoke"
+    cli(
+        "run", str(REPO / "experiments/smoke.toml"), "-m",
+        f"replay:{REPO / 'tests/data/answers_ok.jsonl'}", "-m", "baseline:espeak-ng",
+        "-m", "baseline:noise", "--out", str(run),
+    )  # fmt: skip
+    cli("score", str(run), "-q")
+    cli("publish", str(run), "--out", str(publication))
+    out = cli("reproduce", str(publication), "--out", str(tmp_path / "again"))
+    assert "every published number reproduced" in out
+    diffs = list(csv.DictReader((tmp_path / "again" / "reproduce_diff.csv").open()))
+    assert not [d for d in diffs if d["verdict"] != "redrawn"], diffs[:5]
+
+
+def test_answers_of_feedback_rounds_export_per_round_and_replay_the_same_rounds(
+    tmp_path, isolated_cache
+):
+    from feedback_helpers import GOOD, SILENT, feedback_spec, replay_file
+
+    answers = replay_file(tmp_path / "answers.jsonl", {0: SILENT, 1: GOOD})
+    model = f'[[models]]\nname = "m"\nkind = "replay"\nmodel = "{answers}"'
+    spec = feedback_spec(tmp_path / "fb.toml", model, 2, ["sine-a4"])
+    cli("run", str(spec), "--out", str(tmp_path / "run"))
+    exported = tmp_path / "exported.jsonl"
+    cli("export", str(tmp_path / "run"), "--format", "replay", "-o", str(exported))
+    lines = [json.loads(x) for x in exported.open()]
+    (trial,) = RunStore.open(tmp_path / "run").trials()
+    assert [(x["round"], x["sample"], x["completion"]) for x in lines] == [
+        (0, 0, SILENT),
+        (1, 0, GOOD),
+    ]
+    for line in lines:
+        stage = json.loads((trial.dir / f"round-{line['round']}" / "round.json").read_text())
+        assert line["prompt_sha256"] == stage["prompt_sha256"]
+    again = tmp_path / "again"
+    cli("run", str(spec), "-m", f"replay:{exported}", "--out", str(again))
+    (replayed,) = RunStore.open(again).trials()
+    assert [r["status"] for r in replayed.record["rounds"]] == ["invalid_audio", "ok"]

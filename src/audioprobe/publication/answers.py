@@ -15,6 +15,7 @@ from typing import Any
 
 from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
+from audioprobe.feedback.rounds import ROUND_FILE, round_dir_name
 from audioprobe.hashing import sha256_file
 from audioprobe.llm.base import Completion
 from audioprobe.model_kinds import model_kind
@@ -53,9 +54,9 @@ def _stages(trial: TrialRecord) -> Iterator[tuple[int, Path, dict[str, Any]]]:
         yield int(trial.record.get("round") or 0), trial.dir, trial.record
         return
     for number, _summary in enumerate(rounds):
-        folder = trial.dir / f"round-{number}"
+        folder = trial.dir / round_dir_name(number)
         try:
-            record = json.loads((folder / "round.json").read_text())
+            record = json.loads((folder / ROUND_FILE).read_text())
         except (OSError, ValueError):
             record = {}
         yield number, folder, record if isinstance(record, dict) else {}
