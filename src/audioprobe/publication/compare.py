@@ -161,8 +161,8 @@ def _column_tolerance(table: str, column: str, row: dict[str, Any]) -> Tolerance
     if column in NOT_COMPARED.get(table, set()) or column.startswith(NOT_COMPARED_PREFIXES):
         return None
     if table == "trials":
-        if column.startswith("metric."):
-            name = column.removeprefix("metric.").split("[", 1)[0]
+        if column.startswith(("metric.", "text.")):  # a text (a transcript) is never "within"
+            name = column.partition(".")[2].split("[", 1)[0]
             return tolerance_of(_metric_of_column().get(name, name))
         if column in AUDIO_COLUMNS or column == "target_duration_s":
             return FLOAT
