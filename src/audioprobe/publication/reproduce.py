@@ -88,30 +88,32 @@ def _systems(folder: Path, publication: dict[str, Any]) -> list[ModelSpec]:
     return out
 
 
-def plan(folder: Path, out: Path, limit: int | None) -> RunPlan:
-    publication = load_publication(folder)
-    spec = _spec(publication)
-    return api.prepare(spec, models=_systems(folder, publication), limit=limit, out=out)
+def plan(folder: Path, publication: dict[str, Any], out: Path, limit: int | None) -> RunPlan:
+    planned = api.prepare(
+        _spec(publication), models=_systems(folder, publication), limit=limit, out=out
+    )
+    planned.manifest["reproduces"] = publication["source_run"]
+    return planned
 
 
-def render(folder: Path, out: Path, limit: int | None, *, progress: bool = True) -> RunStore:
+def render(
+    folder: Path, publication: dict[str, Any], out: Path, limit: int | None, *, progress: bool
+) -> RunStore:
     """The reproduction run in `out`, rendered (resumed when `out` already holds it)."""
-    if (out / "run.json").is_file():
-        store = api.open_store(out)
-        published = load_publication(folder)["source_run"]
-        if (
-            store.manifest.get("reproduces") != published
-            or (store.manifest.get("plan") or {}).get("limit") != limit
-        ):
-            raise AudioprobeError(
-                f"{out} holds another run (not the reproduction of {published} with --limit"
-                f" {limit}); choose another --out"
-            )
-        api.resume(out, progress=progress)
+    if not (out / "run.json").is_file():
+        api.run_plan(plan(folder, publication, out, limit), progress=progress)
         return api.open_store(out)
-    planned = plan(folder, out, limit)
-    planned.manifest["reproduces"] = load_publication(folder)["source_run"]
-    api.run_plan(planned, progress=progress)
+    store = api.open_store(out)
+    published = publication["source_run"]
+    if (
+        store.manifest.get("reproduces") != published
+        or (store.manifest.get("plan") or {}).get("limit") != limit
+    ):
+        raise AudioprobeError(
+            f"{out} holds another run (not the reproduction of {published} with --limit"
+            f" {limit}); choose another --out"
+        )
+    api.resume(out, progress=progress)
     return api.open_store(out)
 
 
@@ -168,8 +170,9 @@ def _cards(out: Comparison, folder: Path, store: RunStore, *, clip_only: bool) -
             out.notes.append(f"card {key}: other package versions here ({', '.join(versions)})")
 
 
-def compare(folder: Path, store: RunStore, limit: int | None) -> Reproduction:
-    publication = load_publication(folder)
+def compare(
+    folder: Path, publication: dict[str, Any], store: RunStore, limit: int | None
+) -> Reproduction:
     tables = build_tables(RunResults.of(store))
     comparison = Comparison()
     _environment(comparison, publication)
@@ -209,8 +212,9 @@ def reproduce(
     say: Callable[[str], None] | None = None,
 ) -> Reproduction:
     say = say or (lambda _m: None)
+    publication = load_publication(folder)  # a folder that is none says so before anything runs
     say(f"rendering the published answers into {out}")
-    render(folder, out, limit, progress=progress)
+    render(folder, publication, out, limit, progress=progress)
     say(f"scoring {out}")
     api.score(out, device=device)
-    return compare(folder, api.open_store(out), limit)
+    return compare(folder, publication, api.open_store(out), limit)
