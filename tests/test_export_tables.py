@@ -132,4 +132,4 @@ def test_export_names_a_wrong_table_or_format(tmp_path, isolated_cache, monkeypa
     bad = CliRunner().invoke(app, ["export", str(store.root), "--table", "clips"])
     assert bad.exit_code == 2 and "expected trials, rounds or sets" in bad.output
     bad = CliRunner().invoke(app, ["export", str(store.root), "--format", "xlsx"])
-    assert bad.exit_code == 2 and "csv, jsonl or parquet" in bad.output
+    assert bad.exit_code == 2 and "csv, jsonl, parquet or replay" in bad.output
