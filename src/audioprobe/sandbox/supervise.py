@@ -138,7 +138,7 @@ def supervise(
                 break
             if now >= next_check:
                 next_check = now + 0.2
-                obs.stopped_for = _check_limits(workdir, disk_cap, limits, cgroup)
+                obs.stopped_for = check_limits(workdir, disk_cap, limits, cgroup)
                 if obs.stopped_for:
                     break
             flooded = _drain(sel, streams, max(0.0, min(POLL_S, deadline - now)))
@@ -184,8 +184,13 @@ def _drain(sel: selectors.BaseSelector, streams: dict[int, _Capped], timeout: fl
     return bool(events)
 
 
-def _check_limits(workdir: Path, disk_cap: int, limits: Limits, cgroup: RunCgroup | None) -> str:
-    """The limit the run has crossed that the kernel does not enforce by itself, if any."""
+def check_limits(workdir: Path, disk_cap: int, limits: Limits, cgroup: RunCgroup | None) -> str:
+    """The limit the run has crossed that the kernel does not enforce by itself, if any.
+
+    `cpu_s` is a budget for the whole run, every process and thread together, as the cgroup
+    counts it: RLIMIT_CPU alone would give each forked process its own `cpu_s`. Every backend
+    polls this, so the same script ends the same way on each.
+    """
     if tree_bytes(workdir, disk_cap) > disk_cap:
         return f"disk limit: the trial folder passed {limits.disk_mb} MiB"
     if cgroup is not None:
