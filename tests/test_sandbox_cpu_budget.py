@@ -151,3 +151,22 @@ def test_docker_enforces_the_budget_in_the_containers_own_group(
     )
     code = SPIN_WORKERS.format(workers=4, threads=2)
     _assert_budget_enforced(name, run_script(name, tmp_path, code, BUDGET))
+
+
+@pytest.mark.filterwarnings("ignore:audioprobe. the 'subprocess' sandbox backend is UNSAFE")
+@pytest.mark.parametrize(
+    "code", [SPIN_WORKERS.format(workers=4, threads=2), CHURN], ids=["workers", "churn"]
+)
+def test_without_any_cgroup_the_process_tree_is_counted(
+    code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No cgroup at all (an unprivileged harness on a host that delegates none): the budget
+    is still one for the whole tree, read from /proc."""
+    from audioprobe.sandbox import subprocess_backend
+
+    monkeypatch.setattr(
+        subprocess_backend, "create_run_cgroup", lambda *a, **k: (None, "no group in this test")
+    )
+    result = run_script("subprocess", tmp_path, code, BUDGET)
+    assert result.status == "killed", explain(result)
+    assert "CPU limit" in result.reason and result.wall_s < BUDGET.wall_s - 5, explain(result)
