@@ -147,6 +147,17 @@ def test_every_command_stays_inside_a_hostile_run_folder(hostile, tmp_path: Path
     assert _snapshot(out) == before
 
 
+def test_the_viewer_writes_no_report_through_a_link(hostile, tmp_path: Path) -> None:
+    """Opening a run in `view` first (its report written on demand) stays inside the run."""
+    store, out, before = hostile
+    client = TestClient(Viewer(tmp_path, refs_per_trial=0).app(), base_url="http://127.0.0.1")
+    assert client.get("/runs/run/").status_code == 200
+    assert client.get("/runs/run/report/index.html").status_code == 200
+    assert client.get("/runs/run/report/secret.txt").status_code == 404
+    assert _snapshot(out) == before
+    assert not (store.root / "report").is_symlink()
+
+
 def test_links_inside_a_real_report_folder_are_dropped_not_followed(hostile) -> None:
     store, out, before = hostile
     root = store.root

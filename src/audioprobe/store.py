@@ -175,7 +175,9 @@ class TrialKey:
         """The trial's folder below the run root; every name is one path part (`path_part`),
         so no name read from run.json or the index can climb out of `trials/`."""
         parts = (self.model, self.tier, self.item)
-        return "trials/" + "/".join(path_part(p) for p in parts) + f"/s{int(self.sample)}"
+        return (
+            "trials/" + "/".join(path_part(p) for p in parts) + f"/s{path_part(str(self.sample))}"
+        )
 
 
 @dataclass
