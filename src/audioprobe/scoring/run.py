@@ -141,6 +141,7 @@ class Scorer:
                 value(c.name, Status.UNAVAILABLE, reason=setup.unavailable) for c in metric.columns
             ]
         if changed := changed_since_run(trial):
+            self.report.clip_errors += 1
             return [value(c.name, Status.ERROR, reason=changed) for c in metric.columns]
         self.report.clip_values += 1
         try:
