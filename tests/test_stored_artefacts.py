@@ -131,3 +131,25 @@ def test_one_unreadable_clip_does_not_break_the_report_or_the_viewer(
     page = client.get("/runs/run/report/index.html")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+
+
+def test_damaged_report_media_and_media_cache_are_made_again(run12, tmp_path: Path) -> None:
+    """A playable copy, an original or a spectrogram left empty or garbled (a full disk, a
+    killed report) is not reused by the next report: each is placed or drawn again."""
+    import soundfile as sf
+
+    store, _emb, cache = run12
+    report = ["report", str(store.root), "--refs-per-trial", "0"]
+    assert runner.invoke(app, report).exit_code == 0
+    folder = store.root / "report"
+    flac, wav, png = (sorted((folder / sub).iterdir())[0] for sub in ("audio", "orig", "img/spec"))
+    cached = sorted((cache / "media").rglob("*.flac"))[0]
+    # new files in their place: the report's media are hard links of the cache and the clips
+    for path, data in ((flac, b""), (cached, b"fLaC" + os.urandom(100)),
+                       (wav, wav.read_bytes()[:100]), (png, b"")):  # fmt: skip
+        path.unlink()
+        path.write_bytes(data)
+    assert runner.invoke(app, report).exit_code == 0
+    assert sf.info(str(flac)).format == "FLAC" and sf.info(str(cached)).format == "FLAC"
+    assert sf.info(str(wav)).frames > 1000
+    assert png.read_bytes()[:4] == b"\x89PNG"
