@@ -13,11 +13,13 @@ from score_helpers import FakeEmbedding, make_refs, make_run, patch_models, tone
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
+from audioprobe.hashing import sha256_file
 from audioprobe.results import RunResults, Status
 from audioprobe.results.export import trials_table
 from audioprobe.results.tables import clip_values, set_values
 from audioprobe.scoring import score_run
 from audioprobe.scoring.config import load_config
+from audioprobe.store import TrialKey
 from audioprobe.tiers import load_tier
 
 ITEMS = [
@@ -212,6 +214,9 @@ def test_a_clip_no_metric_can_process_gets_its_error_and_scoring_goes_on(
     store = make_run(tmp_path / "run", "notes", items, {"m": _clips(1.0)[:5]})
     broken = next(t for t in store.trials() if t.item == "organ-c4")
     broken.wav_path.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(64))
+    # as the script wrote it: the run recorded these bytes' sha256 (else: changed after the run)
+    broken.record["audio"]["sha256"] = sha256_file(broken.wav_path)
+    store.save_trial(TrialKey("m", "replay", "notes", "organ-c4", 0), broken.record)
     result = CliRunner().invoke(
         app, ["score", str(store.root), "-m", "duration,pitch,clap_score,fad", "-q"],
         terminal_width=250,

@@ -219,6 +219,7 @@ async def resume_async(
     display = display_for(console) if progress else None
     with hold_run(root, "resume"):
         store = open_store(root)
+        store.check_manifest()  # a bad value in run.json stops here, named
         todo = store.pending_keys(retry_infra=retry_infra)
         await _execute(store, todo, executor or ExecutorChoice(), display, console)
     return Run(store)

@@ -58,6 +58,28 @@ def format_validation_error(path: Path | str, exc: ValidationError, raw: Any) ->
     return "\n".join(lines)
 
 
+def one_line_problem(path: Path | str, exc: ValidationError, raw: Any, prefix: str = "") -> str:
+    """The first problem of `exc` as one line naming the file and the field, e.g.
+    `run/run.json: spec.sandbox.limits.wall_s: Input should be a valid number (got 'abc')`."""
+    err = exc.errors()[0]
+    where = _describe_loc(raw, tuple(err["loc"]))
+    field = f"{prefix}.{where}" if prefix and where != "(top level)" else (prefix or where)
+    got = err.get("input")
+    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r:.80})"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{path}: {field}: {err['msg']}{shown}{more}"
+
+
+def stored_record(model: type[M], raw: Any, path: Path | str, prefix: str = "") -> M:
+    """`raw`, read from a file the harness wrote (run.json, trial.json), as `model`; a value
+    that does not fit (the file was edited or damaged) is an AudioprobeError of one line."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problem = one_line_problem(path, exc, raw, prefix)
+        raise AudioprobeError(f"{problem}; correct the value or restore the file") from exc
+
+
 class DiskFull(AudioprobeError):
     """No space left to write a trial or the index: the run stops, to be resumed after cleanup."""
 

@@ -167,7 +167,7 @@ def create_run(plan: RunPlan) -> RunStore:
 
 
 def run_models(store: RunStore) -> list[ModelSpec]:
-    return [ModelSpec.model_validate(m) for m in store.manifest["models"]]
+    return store.model_specs()
 
 
 def sandbox_for(spec: ExperimentSpec, models: list[ModelSpec]) -> SandboxBackend | None:
@@ -187,7 +187,7 @@ async def _run_all(
     backend: ScriptRunner | None,
     on_done: ProgressHook | None,
 ) -> None:
-    spec = ExperimentSpec.model_validate(store.manifest["spec"])
+    spec = store.spec()
     specs = {m.name: m for m in run_models(store)}
     ctx = TrialContext(
         store=store,
@@ -235,7 +235,7 @@ async def execute_async(
     `executor` (default: local); the status counts of the whole run."""
     if todo:
         needed = [m for m in run_models(store) if m.name in {k.model for k in todo}]
-        spec = ExperimentSpec.model_validate(store.manifest["spec"])
+        spec = store.spec()
         backend = sandbox_for(spec, needed)
         with ExitStack() as stack:
             runner = None

@@ -16,17 +16,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from audioprobe import atomic
-from audioprobe.errors import AudioprobeError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from audioprobe import atomic, runpath
+from audioprobe.errors import AudioprobeError, one_line_problem, stored_record
 from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES, PENDING
 from audioprobe.safetext import storable
 from audioprobe.shard import Shard
 from audioprobe.tiers import Item
 
+if TYPE_CHECKING:
+    from audioprobe.spec import ExperimentSpec, ModelSpec
+
 INDEX_NAME = "index.sqlite"
+MAX_RECORD_BYTES = 64 << 20  # a trial.json is a few KiB; more is not a record
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trials (
     trial_id TEXT PRIMARY KEY,
@@ -48,12 +54,15 @@ CREATE INDEX IF NOT EXISTS trials_model_tier ON trials(model, tier);
 def _read_manifest(root: Path) -> dict[str, Any]:
     """run.json, or a one-line error naming it: it holds the plan and cannot be rebuilt."""
     path = root / "run.json"
+    if path.is_symlink():
+        raise runpath.OutsideRun(f"{path} is a symbolic link; a run's run.json must be a file")
     if not path.is_file():
         raise AudioprobeError(f"{root} is not an audioprobe run (no run.json)")
     damaged = f"{path} is damaged; restore it from a backup (the trial folders are intact)"
+    raw = runpath.read_bytes(root, "run.json", MAX_RECORD_BYTES)
     try:
-        manifest = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(raw if raw is not None else b"")
+    except ValueError as exc:
         raise AudioprobeError(f"{damaged}: {type(exc).__name__}") from exc
     if not isinstance(manifest, dict):
         raise AudioprobeError(f"{damaged}: not a JSON object")
@@ -72,6 +81,32 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     if not (models_ok and items_ok):
         raise AudioprobeError(f"{damaged}: a model without a name or an item without an id")
     return manifest
+
+
+class AudioFacts(BaseModel):
+    """The clip facts a trial.json records (audio_check.AudioInfo.to_dict)."""
+
+    model_config = ConfigDict(extra="allow")
+    sha256: str | None = None
+    duration_s: float | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+
+
+class TrialFile(BaseModel):
+    """The values of a trial.json the harness reads back; anything else it holds is kept as is.
+    A file whose value does not fit is not trusted as the trial's result (see RunStore.problems).
+    """
+
+    model_config = ConfigDict(extra="allow")
+    status: str
+    error: str | None = None
+    wav: str | None = None
+    audio: AudioFacts | None = None
+    stage_dir: str | None = None
+    target_duration_s: float | None = None
+    finished: float | None = None
+    rounds: list[dict[str, Any]] | None = None
 
 
 def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
@@ -107,9 +142,16 @@ def connect_read_only(root: Path) -> sqlite3.Connection | None:
     looking never takes a write lock or creates an index.
     """
     path = Path(root) / INDEX_NAME
-    if not path.is_file():
+    if runpath.regular_file(Path(root), INDEX_NAME) is None or _linked_index_files(Path(root)):
         return None
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=10)
+
+
+def _linked_index_files(root: Path) -> list[Path]:
+    """The index's files (and SQLite's journals beside it) that are symbolic links: SQLite would
+    read and write through them, outside the run."""
+    names = [INDEX_NAME, *(f"{INDEX_NAME}{s}" for s in ("-wal", "-shm", "-journal"))]
+    return [root / n for n in names if (root / n).is_symlink()]
 
 
 def trial_id_for(model: str, tier: str, item: str, sample: int) -> str:
@@ -130,7 +172,12 @@ class TrialKey:
 
     @property
     def rel_dir(self) -> str:
-        return f"trials/{path_part(self.model)}/{self.tier}/{self.item}/s{self.sample}"
+        """The trial's folder below the run root; every name is one path part (`path_part`),
+        so no name read from run.json or the index can climb out of `trials/`."""
+        parts = (self.model, self.tier, self.item)
+        return (
+            "trials/" + "/".join(path_part(p) for p in parts) + f"/s{path_part(str(self.sample))}"
+        )
 
 
 @dataclass
@@ -148,17 +195,41 @@ class TrialRecord:
     run_root: Path
 
     @property
+    def rel_dir(self) -> str:
+        return self.dir.relative_to(self.run_root).as_posix()
+
+    @property
     def files_dir(self) -> Path:
         """The folder of the prompt, answer and script that made the result: the trial folder,
-        or the final round's folder of a trial with feedback rounds (its record's stage_dir)."""
+        or the final round's folder of a trial with feedback rounds (its record's stage_dir,
+        when that is a folder of this trial)."""
         stage = self.record.get("stage_dir")
-        return self.run_root / stage if isinstance(stage, str) and stage else self.dir
+        if isinstance(stage, str) and stage.startswith(self.rel_dir + "/"):
+            return self.run_root / stage
+        return self.dir
+
+    def read(self, name: str, limit: int, *, final: bool = False) -> bytes | None:
+        """Up to `limit` bytes of the trial folder's file `name` (or the final round's, with
+        `final`), read without following a link; None when there is no such regular file."""
+        folder = self.files_dir if final else self.dir
+        return runpath.read_bytes(self.run_root, folder.relative_to(self.run_root) / name, limit)
+
+    def write(self, name: str, text: str) -> bool:
+        """Write `name` into the trial's folder atomically; False (nothing written) when the
+        folder's path passes a link, which would put the file outside the run."""
+        try:
+            path = runpath.inside(self.run_root, f"{self.rel_dir}/{name}")
+        except runpath.OutsideRun:
+            return False
+        atomic.write_text(path, text)
+        return True
 
     @property
     def wav_path(self) -> Path | None:
-        """The rendered clip, absolute; None unless the trial produced usable audio."""
+        """The rendered clip, absolute; None unless the trial produced a clip that is a regular
+        file inside the run, reached without links."""
         rel = self.record.get("wav")
-        return self.run_root / rel if rel else None
+        return runpath.regular_file(self.run_root, rel) if isinstance(rel, str) and rel else None
 
 
 class RunStore:
@@ -170,6 +241,8 @@ class RunStore:
         self._items: dict[tuple[str, str], Item] | None = None
         #: Why `open` rebuilt the index from the trial folders, if it did.
         self.rebuilt: str | None = None
+        #: One line per trial.json that could not be used as it is (read again when rebuilding)
+        self.problems: list[str] = []
 
     # -- creation and opening ------------------------------------------------------------------
     @classmethod
@@ -197,6 +270,10 @@ class RunStore:
     def _index_problem(self) -> tuple[str | None, bool]:
         """(what is wrong with the index, whether its file is damaged), or (None, False)."""
         path = self.root / INDEX_NAME
+        if linked := _linked_index_files(self.root):
+            for link in linked:  # derived data: the links go, their targets stay untouched
+                link.unlink()
+            return f"{linked[0].name} was a symbolic link", False
         if not path.is_file():
             return f"{INDEX_NAME} was missing", True
         if path.stat().st_size == 0:
@@ -265,7 +342,9 @@ class RunStore:
 
     # -- trials --------------------------------------------------------------------------------
     def trial_dir(self, key: TrialKey) -> Path:
-        return self.root / key.rel_dir
+        """The trial's folder; OutsideRun when a part of its path is a link (a write there
+        would land outside the run)."""
+        return runpath.inside(self.root, key.rel_dir)
 
     def register(self, keys: list[TrialKey]) -> None:
         """Add planned trials as pending; existing rows are kept as they are."""
@@ -316,12 +395,20 @@ class RunStore:
             return int(db.execute("SELECT COUNT(*) FROM trials").fetchone()[0])
 
     def _final_record(self, key: TrialKey) -> dict[str, Any] | None:
-        path = self.trial_dir(key) / "trial.json"
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, ValueError):  # absent or damaged: the trial runs again
+        """The trial's record file when it holds a finished trial; None when it is absent, a
+        link, or damaged (the trial then runs again), with the reason in `problems`."""
+        path = f"{key.rel_dir}/trial.json"
+        raw = runpath.read_bytes(self.root, path, MAX_RECORD_BYTES)
+        if raw is None:
             return None
-        if not isinstance(record, dict):
+        try:
+            record = json.loads(raw)
+            TrialFile.model_validate(record)
+        except ValidationError as exc:
+            self.problems.append(one_line_problem(self.root / path, exc, record))
+            return None
+        except ValueError as exc:  # not JSON
+            self.problems.append(f"{self.root / path}: not valid JSON ({exc})")
             return None
         return record if record.get("status") in FINAL_OUTCOMES else None
 
@@ -338,23 +425,55 @@ class RunStore:
                 sample=r["sample"],
                 status=r["status"],
                 error=r["error"],
-                dir=self.root / r["dir"],
+                dir=self.root
+                / TrialKey(r["model"], r["model_kind"], r["tier"], r["item"], r["sample"]).rel_dir,
                 record=json.loads(r["record"]),
                 run_root=self.root,
             )
             for r in rows
         ]
 
+    # -- run.json as typed records ------------------------------------------------------------
+    def spec(self) -> ExperimentSpec:
+        """The experiment spec the run was made from; a value run.json holds that the spec
+        does not allow is an AudioprobeError naming the field."""
+        from audioprobe.spec import ExperimentSpec
+
+        return stored_record(ExperimentSpec, self.manifest["spec"], self.root / "run.json", "spec")
+
+    def model_specs(self) -> list[ModelSpec]:
+        """The models run.json recorded, typed like `spec`."""
+        from audioprobe.spec import ModelSpec
+
+        path = self.root / "run.json"
+        return [
+            stored_record(ModelSpec, raw, path, f"models[{n}]")
+            for n, raw in enumerate(self.manifest["models"])
+        ]
+
+    def check_manifest(self) -> None:
+        """Read every value run.json holds into its typed record (spec, models, items), so a
+        bad one stops a command before it starts work, named in one line."""
+        self.spec()
+        self.model_specs()
+        self._item_table()
+
     # -- the items snapshot --------------------------------------------------------------------
-    def item(self, tier: str, item_id: str) -> Item:
+    def _item_table(self) -> dict[tuple[str, str], Item]:
         if self._items is None:
-            self._items = {}
+            table = {}
             for tier_name, items in self.manifest.get("items", {}).items():
-                for raw in items:
-                    item = Item.model_validate(raw)
+                for n, raw in enumerate(items):
+                    item = stored_record(
+                        Item, raw, self.root / "run.json", f"items.{tier_name}[{n}]"
+                    )
                     item.tier = tier_name
-                    self._items[(tier_name, item.id)] = item
+                    table[(tier_name, item.id)] = item
+            self._items = table
+        return self._items
+
+    def item(self, tier: str, item_id: str) -> Item:
         try:
-            return self._items[(tier, item_id)]
+            return self._item_table()[(tier, item_id)]
         except KeyError as exc:
             raise AudioprobeError(f"run {self.root} has no item {tier}/{item_id}") from exc

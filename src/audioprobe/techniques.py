@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audioprobe import runpath
 from audioprobe.errors import ConfigError, load_toml_model
 from audioprobe.outcomes import OK, Rate, is_model_outcome
 from audioprobe.paths import data_dir
@@ -248,14 +249,16 @@ def script_use(code: str, rules: Rules | None = None) -> ScriptUse:
     return ScriptUse(tuple(sorted(set(reader.imports))), tuple(listed), tuple(families))
 
 
+MAX_SCRIPT_BYTES = 16 << 20  # read no more of a script than any model writes
+
+
 def trial_use(trial: TrialRecord, folder: Path | None = None) -> ScriptUse | None:
     """The use of the trial's final script (or the script in `folder`); None without one."""
-    path = (folder or trial.files_dir) / "script.py"
-    try:
-        code = path.read_text(errors="replace")
-    except OSError:
-        return None
-    return script_use(code)
+    folder = folder or trial.files_dir
+    raw = runpath.read_bytes(
+        trial.run_root, folder.relative_to(trial.run_root) / "script.py", MAX_SCRIPT_BYTES
+    )
+    return None if raw is None else script_use(raw.decode("utf-8", errors="replace"))
 
 
 @dataclass(frozen=True)

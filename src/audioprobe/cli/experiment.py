@@ -179,6 +179,8 @@ def repair(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> Non
     counts = Counter(t.status for t in store.trials())
     parts = ", ".join(f"{n} {status}" for status, n in counts.most_common())
     console.print(f"index rebuilt from the trial folders: {sum(counts.values())} trials: {parts}")
+    for problem in store.problems:  # a record not trusted: that trial is pending again
+        console.print(f"not used (resume runs the trial again): {safe(problem)}", highlight=False)
 
 
 def _join(counts: dict[str, int]) -> str:

@@ -31,7 +31,7 @@ def view(
     its report, written first when missing or older than the run, and reloading while the run
     is in progress. Stop with Ctrl-C."""
     from audioprobe.viewer.runs import find_runs
-    from audioprobe.viewer.server import Viewer, bind, serve
+    from audioprobe.viewer.server import HostRule, Viewer, bind, serve
 
     if not runs_dir.is_dir():
         raise AudioprobeError(f"{runs_dir} is not a folder; pass the folder that holds your runs")
@@ -41,8 +41,13 @@ def view(
         raise AudioprobeError(
             f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
         ) from exc
-    viewer = Viewer(runs_dir, refs_per_trial=refs_per_trial, refresh_s=refresh)
     bound_host, bound_port = sock.getsockname()[:2]
+    viewer = Viewer(
+        runs_dir,
+        refs_per_trial=refs_per_trial,
+        refresh_s=refresh,
+        hosts=HostRule(host, bound_host),
+    )
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     console.print(
         f"{len(find_runs(viewer.folder))} runs under {viewer.folder}: "

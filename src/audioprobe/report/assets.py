@@ -24,17 +24,22 @@ def place(source: Path, folder: Path, sub: str, sha256: str | None = None) -> st
     sha = sha256 or sha256_file(source)
     name = f"{sha[:24]}{source.suffix.lower()}"
     target = folder / sub / name
-    if not target.is_file():
+    if not _same_size(target, source):  # absent, or left truncated: placed (again)
         target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}")
         try:
-            os.link(source, target)
-        except FileExistsError:
-            pass  # placed meanwhile by another worker: same hash, same bytes
-        except OSError:  # another file system, or links not allowed: copy, then rename
-            partial = target.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}")
+            os.link(source, partial)
+        except OSError:  # another file system, or links not allowed: copy
             shutil.copyfile(source, partial)
-            partial.replace(target)
+        partial.replace(target)  # atomic: another worker placing the same hash is harmless
     return f"{sub}/{name}"
+
+
+def _same_size(target: Path, source: Path) -> bool:
+    try:
+        return target.is_file() and target.stat().st_size == source.stat().st_size
+    except OSError:
+        return False
 
 
 class ReferenceSet(Protocol):

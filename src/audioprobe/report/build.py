@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +26,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from audioprobe import atomic
+from audioprobe import atomic, runpath
 from audioprobe.hashing import sha256_file
 from audioprobe.report import detail, spectrogram
 from audioprobe.report.assets import (
@@ -45,11 +44,15 @@ from audioprobe.report.overview import cards, tier_tables
 from audioprobe.report.plots import overview_plots
 from audioprobe.report.rounds import rounds_section
 from audioprobe.report.scores import numeric_series
+from audioprobe.report.source import SOURCE_FILE
 from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.store import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = ("app.js", "style.css")
+# What the report writes into its folder; anything of these names that is a link goes first.
+OWN_FOLDERS = ("audio", "orig", "refs", "img", "data")
+OWN_FILES = (*STATIC, "index.html", "pygments.css", SOURCE_FILE)
 LIST_COLUMNS = (
     "id", "model", "tier", "item", "sample", "status", "error", "class", "dur", "audio", "spec",
     "metrics", "orig",
@@ -79,14 +82,26 @@ class _Media:
     play: str | None = None  # browser-safe copy, for the player (audio/)
     orig: str | None = None  # the file that was scored, for download (orig/)
     spec: dict[str, Any] | None = None
+    problem: str | None = None  # why an ok trial's clip is not shown (unreadable, missing)
 
 
 def _media(view: TrialView, folder: Path) -> _Media:
-    """Place one ok trial's clip (a playable copy and the original) and draw its spectrogram."""
-    wav = view.trial.wav_path
-    if view.trial.status != "ok" or wav is None or not wav.is_file():
+    """Place one ok trial's clip (a playable copy and the original) and draw its spectrogram;
+    a clip that cannot be read is named as such, and the rest of the report goes on."""
+    if view.trial.status != "ok":
         return _Media()
-    sha = (view.trial.record.get("audio") or {}).get("sha256") or sha256_file(wav)
+    wav = view.trial.wav_path
+    if wav is None:
+        return _Media(problem="clip missing: no regular file inside the run at the recorded path")
+    try:
+        return _placed(wav, folder)
+    except Exception as exc:  # an empty or garbled file: this trial's clip, not the report
+        return _Media(problem=f"clip unreadable ({type(exc).__name__}: {exc})")
+
+
+def _placed(wav: Path, folder: Path) -> _Media:
+    """The clip's copies (named by the hash of its bytes now) and spectrogram in the report."""
+    sha = sha256_file(wav)
     image = f"img/spec/{spectrogram.image_name(sha)}"
     facts = spectrogram.render(wav, folder / image)
     return _Media(
@@ -112,7 +127,7 @@ def _list_row(view: TrialView, clip: _Media) -> list[Any]:
         t.item,
         t.sample,
         t.status,
-        _short_error(t.error),
+        _short_error(t.error or clip.problem),
         view.row.get("class_key"),
         view.row.get("duration_s"),
         clip.play,
@@ -120,6 +135,26 @@ def _list_row(view: TrialView, clip: _Media) -> list[Any]:
         {k: c.to_json() for k, c in view.metrics.items()} or None,
         clip.orig,
     ]
+
+
+def report_folder(root: Path, out: Path | None) -> Path:
+    """The folder to write the report into, made safe to write: `out`, or the run's `report/`
+    (a link there is removed, its target left as it is, and a real folder made), with every
+    link in the parts the report writes removed, so no write, prune or copy lands outside it."""
+    if out is None:
+        if (root / "report").is_symlink():
+            (root / "report").unlink()
+        folder = runpath.real_dir(root, "report")
+    else:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+    for name in (*OWN_FOLDERS, *OWN_FILES):
+        path = folder / name
+        if path.is_symlink() or (path.exists() and not (path.is_dir() or path.is_file())):
+            path.unlink()
+        elif name in OWN_FOLDERS and path.is_dir():
+            runpath.drop_foreign_entries(path)
+    return folder
 
 
 def _prune(folder: Path, keep: set[str]) -> None:
@@ -152,9 +187,9 @@ def _write_details(folder: Path, views: list[TrialView]) -> None:
         after[path.name] = digest.hexdigest()
         if before.get(path.name) != after[path.name] or not path.is_file():
             details = [detail.trial_detail(v.trial) for v in chunk]
-            path.write_text(detail.shard_js(shard, details))
+            atomic.write_text(path, detail.shard_js(shard, details))
     _prune(shards, set(after) | {ledger.name})
-    ledger.write_text(json.dumps(after, indent=0))
+    atomic.write_text(ledger, json.dumps(after, indent=0))
 
 
 def _js(name: str, value: Any) -> str:
@@ -209,8 +244,7 @@ def build_report(
     reason there is none.
     """
     say = progress or (lambda _msg: None)
-    folder = Path(out) if out is not None else store.root / "report"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = report_folder(store.root, out)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -269,12 +303,13 @@ def build_report(
         "items": items,
     }
     listing = [_list_row(v, m) for v, m in zip(views, media, strict=True)]
-    (folder / "data" / "trials.js").write_text(
-        _js("AP_META", meta) + _js("AP_REFS", refs) + _js("AP_TRIALS", listing)
+    atomic.write_text(
+        folder / "data" / "trials.js",
+        _js("AP_META", meta) + _js("AP_REFS", refs) + _js("AP_TRIALS", listing),
     )
     for name in STATIC:
-        shutil.copyfile(TEMPLATES / name, folder / name)
-    (folder / "pygments.css").write_text(detail.pygments_css())
+        atomic.write_bytes(folder / name, (TEMPLATES / name).read_bytes())
+    atomic.write_text(folder / "pygments.css", detail.pygments_css())
     from audioprobe.compare import agreement_rows, claim_rows, paired_rows
     from audioprobe.results.paired import claim_steps, claim_summary, model_pairs, rank_agreement
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pygments
@@ -47,12 +46,12 @@ def highlighted(code: str) -> str:
     return highlight(code, _LEXER, _FORMATTER)
 
 
-def _read(path: Path) -> tuple[str | None, bool]:
-    """The file's text (None if absent) and whether it was cut to TEXT_CAP for the page."""
-    if not path.is_file():
+def _read(trial: TrialRecord, name: str) -> tuple[str | None, bool]:
+    """The final round's file's text (None if absent or a link) and whether it was cut to
+    TEXT_CAP for the page."""
+    data = trial.read(name, TEXT_CAP + 1, final=True)
+    if data is None:
         return None, False
-    with path.open("rb") as fh:
-        data = fh.read(TEXT_CAP + 1)
     cut = len(data) > TEXT_CAP
     return data[:TEXT_CAP].decode("utf-8", errors="replace"), cut
 
@@ -61,7 +60,7 @@ def trial_detail(trial: TrialRecord) -> dict[str, Any]:
     out: dict[str, Any] = {"dir": str(trial.dir.relative_to(trial.run_root))}
     cut = []
     for key, name in _FILES.items():
-        text, was_cut = _read(trial.files_dir / name)
+        text, was_cut = _read(trial, name)
         out[key] = text
         if was_cut:
             cut.append(name)

@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from audioprobe import atomic
 from audioprobe.report.detail import TEXT_CAP
 from audioprobe.report.gather import TrialView
 
@@ -26,10 +27,8 @@ def item_key(view: TrialView) -> str:
 
 
 def _script(view: TrialView) -> str | None:
-    path = view.trial.files_dir / "script.py"
-    if not path.is_file():
-        return None
-    return path.read_bytes()[:TEXT_CAP].decode("utf-8", errors="replace")
+    raw = view.trial.read("script.py", TEXT_CAP, final=True)
+    return None if raw is None else raw.decode("utf-8", errors="replace")
 
 
 def item_diffs(views: list[TrialView]) -> list[dict[str, Any]]:
@@ -67,7 +66,7 @@ def write_items(folder: Path, views: list[TrialView]) -> dict[str, int]:
     for number, (key, group) in enumerate(sorted(groups.items())):
         numbers[key] = number
         payload = json.dumps(item_diffs(group), ensure_ascii=True, separators=(",", ":"))
-        (folder / item_path(number)).write_text(f"AP.itemLoaded({number},{payload});\n")
+        atomic.write_text(folder / item_path(number), f"AP.itemLoaded({number},{payload});\n")
     for stale in (folder / "data" / "item").glob("*.js"):
         if int(stale.stem) >= len(numbers):
             stale.unlink()

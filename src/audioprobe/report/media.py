@@ -31,6 +31,15 @@ SUFFIX = ".flac"
 MIN_RATE, MAX_RATE, FALLBACK_RATE = 8000, 192000, 48000
 
 
+def _readable_flac(path: Path) -> bool:
+    """Whether a cached copy can be reused: a FLAC whose header reads (an empty or damaged
+    copy, from a full disk or another tool, is made again)."""
+    try:
+        return path.is_file() and sf.info(str(path)).format == "FLAC"
+    except Exception:  # libsndfile's errors for a file it cannot read
+        return False
+
+
 def playable(source: Path, sha256: str | None = None) -> Path:
     """The cached browser-safe copy of `source` (made now if missing): 16-bit FLAC.
 
@@ -39,7 +48,7 @@ def playable(source: Path, sha256: str | None = None) -> Path:
     """
     sha = sha256 or sha256_file(source)
     target = cache_dir("media", FORMAT) / f"{sha[:24]}{SUFFIX}"
-    if target.is_file():
+    if _readable_flac(target):
         return target
     data, rate = sf.read(str(source), dtype="float32", always_2d=True)
     data = np.clip(np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0), -1.0, 1.0)

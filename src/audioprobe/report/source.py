@@ -11,6 +11,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+from audioprobe import runpath
 from audioprobe.store import connect_read_only
 
 SOURCE_FILE = "source.txt"  # in the report folder, beside index.html
@@ -40,8 +41,8 @@ def fingerprint(root: Path) -> str:
 
 def is_current(root: Path, folder: Path) -> bool:
     """True when the report in `folder` was written from the run's present state."""
-    try:
-        written = (folder / SOURCE_FILE).read_text().strip()
-    except OSError:
+    raw = runpath.read_bytes(folder, SOURCE_FILE, 4096)
+    if raw is None:
         return False
-    return written == fingerprint(root) and (folder / "index.html").is_file()
+    written = raw.decode("utf-8", "replace").strip()
+    return written == fingerprint(root) and runpath.regular_file(folder, "index.html") is not None

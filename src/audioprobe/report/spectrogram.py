@@ -52,11 +52,20 @@ def _db_image(mono: np.ndarray) -> np.ndarray:
     return np.clip(db, FLOOR_DB, 0.0).T[::-1]  # low frequencies at the bottom
 
 
+def _is_png(path: Path) -> bool:
+    """Whether an image drawn earlier can be reused: a non-empty file with PNG's signature."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8) == b"\x89PNG\r\n\x1a\n"
+    except OSError:
+        return False
+
+
 def render(wav: Path, target: Path) -> SpectrogramInfo:
     """Draw the clip's log-power spectrogram into `target` (unless already there)."""
     info = sf.info(str(wav))
     facts = SpectrogramInfo(duration_s=info.duration, max_hz=info.samplerate / 2)
-    if target.is_file():
+    if _is_png(target):
         return facts
     from PIL import Image
 

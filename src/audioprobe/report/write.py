@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from audioprobe import atomic
 from audioprobe.report.build import ReportResult, build_report
 from audioprobe.report.refsets import run_reference_sets
 from audioprobe.report.source import SOURCE_FILE, fingerprint
@@ -42,5 +43,5 @@ def write_run_report(
         refs_per_trial=refs_per_trial,
         progress=say,
     )
-    (result.index.parent / SOURCE_FILE).write_text(source + "\n")
+    atomic.write_text(result.index.parent / SOURCE_FILE, source + "\n")
     return result

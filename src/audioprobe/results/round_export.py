@@ -13,7 +13,7 @@ from typing import Any
 
 from audioprobe.results.measures import RunResults
 from audioprobe.results.rounds import rounds_of
-from audioprobe.store import TrialRecord
+from audioprobe.store import MAX_RECORD_BYTES, TrialRecord
 from audioprobe.summary import ExportType, script_facts, typed
 
 ROUND_COLUMNS: dict[str, ExportType] = {
@@ -38,9 +38,10 @@ def _round_record(trial: TrialRecord, summary: dict[str, Any]) -> tuple[dict[str
     if "rounds" not in trial.record:
         return trial.record, trial.dir
     folder = trial.dir / f"round-{summary.get('round', 0)}"
+    raw = trial.read(f"{folder.name}/round.json", MAX_RECORD_BYTES)
     try:
-        full = json.loads((folder / "round.json").read_text())
-    except (OSError, ValueError):
+        full = json.loads(raw) if raw is not None else None
+    except ValueError:
         full = None
     return (full if isinstance(full, dict) else summary), folder
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from audioprobe.errors import AudioprobeError
+from audioprobe.errors import AudioprobeError, stored_record
 from audioprobe.store import RunStore, TrialRecord
 from audioprobe.tiers import Item
 
@@ -66,7 +66,7 @@ class Run:
 
     def __init__(self, store: RunStore):
         self.store = store
-        self.manifest = Manifest.model_validate(store.manifest)
+        self.manifest = stored_record(Manifest, store.manifest, store.root / "run.json")
         #: What the `audioprobe.score` call that returned this Run did (None otherwise).
         self.score_report: ScoreReport | None = None
 
@@ -86,7 +86,10 @@ class Run:
     def _items(self) -> dict[str, list[Item]]:
         out: dict[str, list[Item]] = {}
         for tier, raws in self.manifest.items.items():
-            items = [Item.model_validate(raw) for raw in raws]
+            items = [
+                stored_record(Item, raw, self.root / "run.json", f"items.{tier}[{n}]")
+                for n, raw in enumerate(raws)
+            ]
             for item in items:
                 item.tier = tier
             out[tier] = items
@@ -131,16 +134,12 @@ class Run:
     @cached_property
     def experiment(self) -> ExperimentSpec:
         """The experiment spec the run was made from, typed (with any overrides in)."""
-        from audioprobe.spec import ExperimentSpec
-
-        return ExperimentSpec.model_validate(self.store.manifest["spec"])
+        return self.store.spec()
 
     @cached_property
     def models(self) -> list[ModelSpec]:
         """The models that ran, as run.json recorded them (overrides and machine defaults in)."""
-        from audioprobe.spec import ModelSpec
-
-        return [ModelSpec.model_validate(m) for m in self.store.manifest["models"]]
+        return self.store.model_specs()
 
     def trials_df(self) -> pd.DataFrame:
         """`export --table trials` as a DataFrame: one row per trial, metric columns float64."""

@@ -46,10 +46,10 @@ def _mounts() -> list[tuple[str, str, set[str]]]:
     return out
 
 
-def _own_paths() -> dict[str, str]:
-    """Controller (or '' for v2) → this process's group path, from /proc/self/cgroup."""
+def _own_paths(pid: int | str = "self") -> dict[str, str]:
+    """Controller (or '' for v2) → the group path of process `pid` (this one by default)."""
     paths: dict[str, str] = {}
-    for line in _read(Path("/proc/self/cgroup")).splitlines():
+    for line in _read(Path(f"/proc/{pid}/cgroup")).splitlines():
         _, ctrls, path = line.split(":", 2)
         if not ctrls:
             paths[""] = path
@@ -179,6 +179,21 @@ class RunCgroup:
                     break
                 except OSError:
                     time.sleep(0.02)
+
+
+def of_process(pid: int) -> RunCgroup | None:
+    """The CPU-accounting group `pid` lives in, read-only: how a backend that did not make the
+    group itself (a container whose engine made it) still reads its CPU seconds. None when the
+    process is gone or its group is not visible from here."""
+    paths = _own_paths(pid)
+    for mp, fstype, opts in _mounts():
+        ctrl = "" if fstype == "cgroup2" else ("cpuacct" if "cpuacct" in opts else None)
+        if ctrl is None or ctrl not in paths:
+            continue
+        d = Path(mp) / paths[ctrl].lstrip("/")
+        if d.is_dir():
+            return RunCgroup(version=2 if fstype == "cgroup2" else 1, dirs={ctrl or "cpu": d})
+    return None
 
 
 def _create_v1(

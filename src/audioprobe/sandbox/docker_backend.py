@@ -23,15 +23,14 @@ import time
 from pathlib import Path
 
 from audioprobe.sandbox.base import ExecResult, Limits
-from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
-from audioprobe.sandbox.collect import tree_bytes
+from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup, of_process
 from audioprobe.sandbox.engine import connect
 from audioprobe.sandbox.handover import chown_tree, harness_gone, harness_id
 from audioprobe.sandbox.image import ensure_image
 from audioprobe.sandbox.outcome import finished_run
 from audioprobe.sandbox.rootfs import runtime_hash
 from audioprobe.sandbox.runtime import INSIDE_PYTHON, INSIDE_WORKDIR, sandbox_env
-from audioprobe.sandbox.supervise import _Capped
+from audioprobe.sandbox.supervise import _Capped, check_limits
 
 SANDBOX_UID = 65534
 SANDBOX_LABEL = "org.audioprobe.sandbox"
@@ -116,7 +115,8 @@ class DockerBackend:
             sock = api.attach_socket(cid, params={"stdout": 1, "stderr": 1, "stream": 1})
             try:
                 api.start(cid)
-                watch = _watch(sock, workdir, limits, cgroup)
+                meter = cgroup or _container_cgroup(api, cid)
+                watch = _watch(sock, workdir, limits, meter)
             finally:
                 _hang_up(sock)
             if watch["timed_out"] or watch["stopped_for"]:
@@ -124,6 +124,8 @@ class DockerBackend:
                     api.kill(cid)
             waited = api.wait(cid, timeout=30)
             state = api.inspect_container(cid)["State"]
+            # the container's own group may be gone with it: then its last reading counts
+            cpu_s = (meter.cpu_seconds() if meter else None) or watch["cpu_s"]
         except Exception as exc:
             return _error(f"docker: {type(exc).__name__}: {exc}", wall_s=0.0)
         finally:
@@ -143,7 +145,7 @@ class DockerBackend:
                 timed_out=watch["timed_out"],
                 stopped_for=watch["stopped_for"],
                 wall_s=watch["wall_s"],
-                cpu_s=cgroup.cpu_seconds() if cgroup else None,
+                cpu_s=cpu_s,
                 peak_memory_mb=cgroup.peak_memory_mb() if cgroup else None,
                 limits=limits,
                 workdir=workdir,
@@ -189,12 +191,25 @@ def _host_config(workdir: Path, limits: Limits, cgroup: RunCgroup | None) -> dic
     return config
 
 
+def _container_cgroup(api, cid: str) -> RunCgroup | None:
+    """The container's own group, for its CPU seconds, when the harness made none around it
+    (cgroup v2, where the engine places containers itself)."""
+    try:
+        pid = api.inspect_container(cid)["State"]["Pid"]
+    except Exception:  # the engine is going away; the wait that follows says so
+        return None
+    return of_process(pid) if pid else None
+
+
 def _watch(sock, workdir: Path, limits: Limits, cgroup: RunCgroup | None) -> dict:
-    """Read the multiplexed attach stream until the container ends or a limit is crossed."""
+    """Read the multiplexed attach stream until the container ends or a limit is crossed
+    (`check_limits`: disk and the run's total CPU seconds, as the other backends)."""
     raw = getattr(sock, "_sock", sock)
     raw.setblocking(False)
     out, err = _Capped(limits.output_bytes), _Capped(limits.output_bytes)
-    result = {"out": out, "err": err, "timed_out": False, "stopped_for": "", "wall_s": 0.0}
+    result = {
+        "out": out, "err": err, "timed_out": False, "stopped_for": "", "wall_s": 0.0, "cpu_s": None
+    }  # fmt: skip
     start = time.monotonic()
     deadline = start + limits.wall_s
     disk_cap = limits.disk_mb << 20
@@ -207,8 +222,9 @@ def _watch(sock, workdir: Path, limits: Limits, cgroup: RunCgroup | None) -> dic
             break
         if now >= next_check:
             next_check = now + 0.2
-            if tree_bytes(workdir, disk_cap) > disk_cap:
-                result["stopped_for"] = f"disk limit: the trial folder passed {limits.disk_mb} MiB"
+            result["stopped_for"] = check_limits(workdir, disk_cap, limits, cgroup)
+            result["cpu_s"] = cgroup.cpu_seconds() if cgroup else None
+            if result["stopped_for"]:
                 break
         ready, _, _ = select.select([raw], [], [], min(0.05, max(0.0, deadline - now)))
         if not ready:

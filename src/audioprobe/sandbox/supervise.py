@@ -20,6 +20,7 @@ from pathlib import Path
 from audioprobe.sandbox.base import Limits
 from audioprobe.sandbox.cgroups import RunCgroup
 from audioprobe.sandbox.collect import tree_bytes
+from audioprobe.sandbox.cputime import tree_cpu_seconds
 
 POLL_S = 0.05
 CUT_MARK = "\n[... cut by audioprobe: output limit reached]\n"
@@ -138,7 +139,7 @@ def supervise(
                 break
             if now >= next_check:
                 next_check = now + 0.2
-                obs.stopped_for = _check_limits(workdir, disk_cap, limits, cgroup)
+                obs.stopped_for = check_limits(workdir, disk_cap, limits, cgroup, proc.pid)
                 if obs.stopped_for:
                     break
             flooded = _drain(sel, streams, max(0.0, min(POLL_S, deadline - now)))
@@ -184,12 +185,25 @@ def _drain(sel: selectors.BaseSelector, streams: dict[int, _Capped], timeout: fl
     return bool(events)
 
 
-def _check_limits(workdir: Path, disk_cap: int, limits: Limits, cgroup: RunCgroup | None) -> str:
-    """The limit the run has crossed that the kernel does not enforce by itself, if any."""
+def check_limits(
+    workdir: Path,
+    disk_cap: int,
+    limits: Limits,
+    cgroup: RunCgroup | None,
+    root_pid: int | None = None,
+) -> str:
+    """The limit the run has crossed that the kernel does not enforce by itself, if any.
+
+    `cpu_s` is a budget for the whole run, every process and thread together, as the cgroup
+    counts it, or else the process tree under `root_pid` (cputime): RLIMIT_CPU alone would give
+    each forked process its own `cpu_s`. Every backend polls this, so the same script ends the
+    same way on each.
+    """
     if tree_bytes(workdir, disk_cap) > disk_cap:
         return f"disk limit: the trial folder passed {limits.disk_mb} MiB"
-    if cgroup is not None:
-        cpu = cgroup.cpu_seconds()
-        if cpu is not None and cpu > limits.cpu_s + 0.5:
-            return f"CPU limit: {cpu:.1f} s used of {limits.cpu_s} s"
+    cpu = cgroup.cpu_seconds() if cgroup is not None else None
+    if cpu is None and root_pid is not None:
+        cpu = tree_cpu_seconds(root_pid)
+    if cpu is not None and cpu > limits.cpu_s + 0.5:
+        return f"CPU limit: {cpu:.1f} s used of {limits.cpu_s} s"
     return ""

@@ -7,6 +7,7 @@ identically for every system and every set metric.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import defaultdict
@@ -38,12 +39,33 @@ Progress = Callable[[str], None]
 EMBEDDING_CARD_VERSION = 1
 
 
+@functools.lru_cache(maxsize=65536)
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str:
+    """sha256 of a file, once per (path, mtime, size): scoring asks for each clip's often."""
+    return sha256_file(Path(path))
+
+
 def wav_sha256(trial: TrialRecord) -> str:
-    audio = trial.record.get("audio") or {}
-    if audio.get("sha256"):
-        return str(audio["sha256"])
+    """The sha256 of the clip as it is on disk now: what its cached embeddings are keyed by,
+    so a clip changed after its run can never be scored with the original's vectors."""
     assert trial.wav_path is not None
-    return sha256_file(trial.wav_path)
+    st = trial.wav_path.stat()
+    return _file_sha256(str(trial.wav_path), st.st_mtime_ns, st.st_size)
+
+
+def changed_since_run(trial: TrialRecord) -> str | None:
+    """Why the clip is not the one the run recorded (its sha256 differs), or None."""
+    audio = trial.record.get("audio")
+    recorded = audio.get("sha256") if isinstance(audio, dict) else None
+    if not isinstance(recorded, str) or not recorded or trial.wav_path is None:
+        return None
+    now = wav_sha256(trial)
+    if now == recorded:
+        return None
+    return (
+        f"{trial.wav_path} changed after the run (sha256 {recorded[:12]}… recorded, {now[:12]}…"
+        " now); it is not scored as the model's clip: restore it or rerun the trial"
+    )
 
 
 def is_rendered(trial: TrialRecord) -> bool:
@@ -51,15 +73,16 @@ def is_rendered(trial: TrialRecord) -> bool:
 
 
 def is_readable(trial: TrialRecord) -> bool:
-    """A rendered clip whose header soundfile can read (a damaged file is left out of sets, as
-    an unrendered one; its clip metrics record the error)."""
+    """A rendered clip whose header soundfile can read and whose bytes are those the run
+    recorded (a damaged or changed file is left out of sets, as an unrendered one; its clip
+    metrics record the error)."""
     import soundfile as sf
 
     try:
         sf.info(str(trial.wav_path))
     except Exception:  # any failure to read means the clip cannot be used
         return False
-    return True
+    return changed_since_run(trial) is None
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,17 @@ The card covers the model (name, version, checkpoint sha256) and every analysis 
 (sample rate, resampler, channel mix, normalisation, short-clip policy), so changing any of
 them misses the cache instead of silently reusing vectors computed another way. Writes are
 atomic, so concurrent scorings of different runs can share the cache.
+
+An entry is checked when read: one that is empty, unreadable, not a finite 1-D float vector, or
+of another length than the other vectors of the same card is recomputed (and logged with its
+path), so a damaged cache file costs one embedding, never a tier's set metrics.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,6 +25,7 @@ from audioprobe.paths import cache_dir
 
 #: embeds several batches (lists of clips), returning one (n, D) array per batch, in order
 BatchMap = Callable[[list[list[np.ndarray]]], list[np.ndarray]]
+LOG = logging.getLogger(__name__)
 
 
 class EmbeddingCache:
@@ -26,18 +33,31 @@ class EmbeddingCache:
         self.root = root if root is not None else cache_dir("embeddings")
         self.hits = 0
         self.misses = 0
+        #: (path, why) of each damaged entry found, recomputed since
+        self.damaged: list[tuple[Path, str]] = []
 
     def path(self, card: str, clip_sha256: str) -> Path:
         return self.root / card / clip_sha256[:2] / f"{clip_sha256}.npy"
 
     def get(self, card: str, clip_sha256: str) -> np.ndarray | None:
+        """The cached vector, or None when absent or damaged (see `damaged`)."""
         path = self.path(card, clip_sha256)
         if not path.is_file():
             return None
         try:
-            return np.load(path, allow_pickle=False)
-        except (OSError, ValueError):
-            return None  # a damaged entry is recomputed
+            vector = np.load(path, allow_pickle=False)
+        except Exception as exc:  # empty (EOFError), truncated, not .npy: all mean recompute
+            return self._damaged(path, f"unreadable ({type(exc).__name__}: {exc})")
+        if vector.ndim != 1 or vector.size == 0 or vector.dtype.kind != "f":
+            return self._damaged(path, f"not a float vector (shape {vector.shape}, {vector.dtype})")
+        if not np.isfinite(vector).all():
+            return self._damaged(path, "holds NaN or infinite values")
+        return vector
+
+    def _damaged(self, path: Path, why: str) -> None:
+        self.damaged.append((path, why))
+        LOG.warning("embedding cache entry %s is %s; it is recomputed", path, why)
+        return None
 
     def put(self, card: str, clip_sha256: str, vector: np.ndarray) -> None:
         buf = io.BytesIO()
@@ -61,16 +81,38 @@ class EmbeddingCache:
         machines at once, while at most a wave of clips is held in memory.
         """
         found: dict[int, np.ndarray] = {}
-        todo: list[int] = []
         for i, key in enumerate(keys):
             vec = self.get(card, key)
-            if vec is None:
-                todo.append(i)
-            else:
+            if vec is not None:
                 found[i] = vec
+        mapper = map_batches or (lambda batches: [embed_batch(b) for b in batches])
+        todo = [i for i in range(len(keys)) if i not in found]
         self.hits += len(found)
         self.misses += len(todo)
-        mapper = map_batches or (lambda batches: [embed_batch(b) for b in batches])
+        self._compute(card, keys, todo, found, load, mapper, batch_size, wave)
+        # A cached vector of another length than the rest (computed now, or else most of the
+        # cache) was written by something else: recompute it rather than fail the whole set.
+        usual = _usual_shape(found, todo)
+        odd = [i for i, v in found.items() if v.shape != usual]
+        for i in odd:
+            self._damaged(self.path(card, keys[i]), f"of shape {found[i].shape}, not {usual}")
+        self.hits -= len(odd)
+        self.misses += len(odd)
+        self._compute(card, keys, odd, found, load, mapper, batch_size, wave)
+        return np.stack([found[i] for i in range(len(keys))]) if keys else np.zeros((0, 0))
+
+    def _compute(
+        self,
+        card: str,
+        keys: Sequence[str],
+        todo: list[int],
+        found: dict[int, np.ndarray],
+        load: Callable[[int], np.ndarray],
+        mapper: BatchMap,
+        batch_size: int,
+        wave: int,
+    ) -> None:
+        """Embed clips `todo`, `wave` batches at a time; store each vector and cache it."""
         step = batch_size * max(1, wave)
         for start in range(0, len(todo), step):
             group = todo[start : start + step]
@@ -85,4 +127,11 @@ class EmbeddingCache:
                 for i, vec in zip(chunk, vectors, strict=True):
                     self.put(card, keys[i], vec)
                     found[i] = vec
-        return np.stack([found[i] for i in range(len(keys))]) if keys else np.zeros((0, 0))
+
+
+def _usual_shape(found: dict[int, np.ndarray], computed: list[int]) -> tuple[int, ...] | None:
+    """The vector shape of this card: that of the vectors just computed, else the commonest."""
+    if computed:
+        return found[computed[0]].shape
+    shapes = Counter(v.shape for v in found.values()).most_common(1)
+    return shapes[0][0] if shapes else None

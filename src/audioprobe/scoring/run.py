@@ -27,6 +27,7 @@ from audioprobe.scoring.context import (
     Progress,
     ScoreContext,
     SetGroup,
+    changed_since_run,
     is_rendered,
     set_members,
     wav_sha256,
@@ -139,6 +140,9 @@ class Scorer:
             return [
                 value(c.name, Status.UNAVAILABLE, reason=setup.unavailable) for c in metric.columns
             ]
+        if changed := changed_since_run(trial):
+            self.report.clip_errors += 1
+            return [value(c.name, Status.ERROR, reason=changed) for c in metric.columns]
         self.report.clip_values += 1
         try:
             measured = metric.measure(
@@ -146,7 +150,7 @@ class Scorer:
             )
         except Exception as exc:
             self.report.clip_errors += 1
-            (trial.dir / f"score-{metric.name}.traceback.txt").write_text(traceback.format_exc())
+            trial.write(f"score-{metric.name}.traceback.txt", traceback.format_exc())
             return [value(c.name, Status.ERROR, reason=_reason(exc)) for c in metric.columns]
         out = []
         for c in metric.columns:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioprobe import runpath
 from audioprobe.outcomes import PENDING
 from audioprobe.report.source import is_current
 from audioprobe.store import connect_read_only
@@ -49,7 +50,9 @@ def changed_at(root: Path) -> float:
 
 
 def report_state(root: Path) -> str:
-    if not (root / REPORT).is_file():
+    """missing, stale or current; a report reached through a link counts as missing (writing
+    it replaces the link with a real folder)."""
+    if runpath.regular_file(root, REPORT) is None:
         return "missing"
     return "current" if is_current(root, root / REPORT.parent) else "stale"
 

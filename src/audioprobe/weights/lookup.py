@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from audioprobe.atomic import new_file_mode
 from audioprobe.errors import Unavailable
 from audioprobe.hashing import sha256_file
 from audioprobe.paths import models_dir
@@ -60,6 +61,7 @@ class Location:
 
 def _join(parts: tuple[Path, ...], target: Path, sha256: str | None) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.fchmod(fd, new_file_mode())  # readable by others as a plain copy would be, not 0600
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from audioprobe.atomic import new_file_mode
 from audioprobe.errors import Unavailable
 from audioprobe.paths import models_dir
 from audioprobe.weights.catalog import ModelEntry
@@ -93,6 +94,7 @@ def _pull_file(
         try:
             server_sha, _ = _server_sha256(client, url) if entry.hf_repo else (None, None)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", dir=dest)
+            os.fchmod(fd, new_file_mode())  # shared weights: the umask's mode, not 0600
             os.close(fd)
             tmp = Path(tmp_name)
             try:

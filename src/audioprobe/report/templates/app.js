@@ -247,7 +247,9 @@ function mediaBlock(row) {
   const audio = row[COL.audio];
   const spec = row[COL.spec];
   if (!audio) {
-    box.append(el("p", { class: "hint", text: "No audio: only ok trials have a usable clip." }));
+    const why = row[COL.status] === "ok" && row[COL.error];  // an ok trial's clip unreadable
+    box.append(el("p", { class: "hint",
+      text: why || "No audio: only ok trials have a usable clip." }));
     return box;
   }
   box.append(el("audio", { controls: "", preload: "metadata", src: audio, id: "trial-audio" }));
