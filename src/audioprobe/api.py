@@ -17,9 +17,11 @@ from rich.console import Console
 
 from audioprobe import runner
 from audioprobe.devices import parse_device, resolve_device
+from audioprobe.errors import AudioprobeError
 from audioprobe.executors import ExecutorChoice, open_embedder
 from audioprobe.loops import run_coroutine
 from audioprobe.model_kinds import model_kind
+from audioprobe.output_path import check_output
 from audioprobe.progress import Display, RunProgress, display_for, usage_table
 from audioprobe.results.run import Run
 from audioprobe.runlock import hold_run
@@ -104,6 +106,11 @@ async def run_plan_async(
     executor.check(ExperimentSpec.model_validate(planned.manifest["spec"]).sandbox.limits)
     console = console or Console()
     display = display_for(console) if progress else None
+    for note in planned.notes:
+        console.print(f"note: {printable(note)}", markup=False, highlight=False, soft_wrap=True)
+    # a model that cannot answer, or a folder that cannot be made, stops before the first trial
+    runner.preflight(planned.models)
+    check_output(planned.root, folder=True)
     with hold_run(planned.root, "run", create=True):
         store = runner.create_run(planned)
         await _execute(store, store.pending_keys(), executor, display, console)
@@ -220,6 +227,8 @@ async def resume_async(
     with hold_run(root, "resume"):
         store = open_store(root)
         todo = store.pending_keys(retry_infra=retry_infra)
+        asked = {k.model for k in todo}
+        runner.preflight([m for m in runner.run_models(store) if m.name in asked])
         await _execute(store, todo, executor or ExecutorChoice(), display, console)
     return Run(store)
 
@@ -284,6 +293,10 @@ def open_run(path: str | Path) -> Run:
 def open_store(root: Path) -> RunStore:
     """The run's store, saying on stderr when its index had to be rebuilt from the trial
     folders (the run is intact; the note explains why opening took longer)."""
+    if root.is_dir() and not (root / "run.json").exists() and _holds_runs(root):
+        raise AudioprobeError(
+            f"{root} is not a run but a folder of runs; list them with: audioprobe runs {root}"
+        )
     store = RunStore.open(root)
     if store.rebuilt:
         Console(stderr=True).print(
@@ -293,6 +306,11 @@ def open_store(root: Path) -> RunStore:
             soft_wrap=True,
         )
     return store
+
+
+def _holds_runs(folder: Path) -> bool:
+    """Whether a run lies one or two levels below `folder` (a user gave `show runs`)."""
+    return any(folder.glob("*/run.json")) or any(folder.glob("*/*/run.json"))
 
 
 async def _execute(

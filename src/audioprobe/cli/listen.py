@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from audioprobe.cli.common import console, user_errors
+from audioprobe.output_path import writing
 from audioprobe.store import RunStore
 
 app = typer.Typer(
@@ -39,7 +40,8 @@ def export_cmd(
 
     store = RunStore.open(run_dir)
     wanted = [i.strip() for arg in items for i in arg.split(",") if i.strip()] if items else None
-    with console.status("writing the listening test"):
+    target = out or store.root / "listening"
+    with writing(target, folder=True), console.status("writing the listening test"):
         result = export_test(store, design, wanted, raters, out)
     console.print(
         f"listening test {result.test_id}: {result.screens} items, {result.stimuli} clips,"

@@ -10,6 +10,7 @@ import typer
 
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import AudioprobeError
+from audioprobe.output_path import check_output, writing
 from audioprobe.store import RunStore
 
 # The commands import their modules when run: every `audioprobe` command loads this file, and
@@ -30,7 +31,10 @@ def report(
 
     store = RunStore.open(run_dir)
     started = time.perf_counter()
-    with console.status("writing report") as status:
+    with (
+        writing(out or store.root / "report", folder=True),
+        console.status("writing report") as status,
+    ):
         result = write_run_report(
             store, out, refs_per_trial=refs_per_trial, progress=lambda msg: status.update(msg)
         )
@@ -74,14 +78,18 @@ def compare_cmd(
     from audioprobe.results.measures import RunResults
     from audioprobe.results.paired import model_pairs, rank_agreement, run_pairs
 
+    if output is not None and output.suffix.lower() not in (".csv", ".md", ".markdown"):
+        raise AudioprobeError(f"--output {output}: use a .csv or .md file name")
+    if output is not None and against is None:
+        raise AudioprobeError("--output writes the --against table: name --against too")
+    if output is not None:
+        check_output(output)  # before any work: a path that cannot be written costs seconds
     results = RunResults.of(RunStore.open(run_dir))
     typer.echo(paired_text(model_pairs(results)))
     agreement = agreement_text(rank_agreement(results))
     if agreement:
         typer.echo(agreement)
     if against is None:
-        if output is not None:
-            raise AudioprobeError("--output writes the --against table: name --against too")
         return
     if (against / "run.json").is_file():
         theirs = RunResults.of(RunStore.open(against))
@@ -95,13 +103,10 @@ def compare_cmd(
         typer.echo(f"not in {against} at all (shown with --all): {', '.join(left_out)}")
     if output is None:
         return
-    suffix = output.suffix.lower()
-    if suffix == ".csv":
-        output.write_text(compare_csv(rows))
-    elif suffix in (".md", ".markdown"):
-        output.write_text(compare_markdown(rows))
-    else:
-        raise AudioprobeError(f"--output {output}: use a .csv or .md file name")
+    with writing(output):
+        output.write_text(
+            compare_csv(rows) if output.suffix.lower() == ".csv" else compare_markdown(rows)
+        )
     console.print(f"wrote {len(rows)} rows to {output}")
 
 

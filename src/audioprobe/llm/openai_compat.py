@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import socket
+import ssl
 import time
 from typing import Any
 
+import httpx
 import openai
 
 from audioprobe.errors import ConfigError
@@ -25,6 +28,7 @@ from audioprobe.llm.endpoint_faults import (
     EndpointFault,
     answer_from_body,
     answer_from_payload,
+    excerpt,
     retry_after,
     retryable_status,
 )
@@ -34,6 +38,8 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 30.0
 RETRY_AFTER_CAP_S = 60.0
+#: Seconds the pre-run check waits for an endpoint (a working one answers /models at once).
+PROBE_TIMEOUT_S = 5.0
 _STANDARD_PARAMS = frozenset(
     {"temperature", "top_p", "max_tokens", "seed", "stop", "presence_penalty", "frequency_penalty"}
 )
@@ -183,8 +189,7 @@ class OpenAICompatModel:
         except openai.APITimeoutError:
             raise EndpointFault(f"no answer within {self.spec.timeout_s:g}s") from None
         except openai.APIConnectionError as exc:
-            cause = _root_cause(exc)
-            raise EndpointFault(f"cannot connect ({type(cause).__name__}: {cause})") from None
+            raise EndpointFault(f"cannot connect: {transport_cause(exc)}") from None
         except openai.APIStatusError as exc:
             raise EndpointFault(
                 "the endpoint refused the request",
@@ -222,13 +227,64 @@ async def _read_capped(response: Any) -> bytes:
     return b"".join(chunks)
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost cause (e.g. ConnectionRefusedError under httpx's ConnectError)."""
-    seen = {id(exc)}
-    while (exc.__cause__ or exc.__context__) and id(exc.__cause__ or exc.__context__) not in seen:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-        seen.add(id(exc))
-    return exc
+_OS_CAUSES: tuple[tuple[type[OSError], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    (ConnectionResetError, "connection reset by the server"),
+    (ConnectionAbortedError, "connection aborted"),
+    (socket.gaierror, "host name not found"),
+    (TimeoutError, "connection timed out"),
+    (ssl.SSLError, "TLS handshake failed"),
+)
+
+
+def transport_cause(exc: BaseException) -> str:
+    """What really failed under a transport error, in words ("connection refused").
+
+    The first OS error in the chain of causes is the one that matters; an exception merely
+    caught while handling it (`__context__`, e.g. "no running event loop" from a library probing
+    for asyncio) is not followed past it.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError):
+            for kind, words in _OS_CAUSES:
+                if isinstance(current, kind):
+                    detail = current.strerror or str(current)
+                    return words if kind is not socket.gaierror else f"{words} ({detail})"
+            return f"{current.strerror or current} ({type(current).__name__})"
+        current = current.__cause__ or current.__context__
+    text = str(exc) or type(exc).__name__
+    return text if text != "Connection error." else f"{type(exc).__name__} (no further cause)"
+
+
+def probe_endpoint(spec: ModelSpec, base_url: str | None = None) -> None:
+    """Before the first trial: the endpoint answers GET /models at all (any HTTP answer shows it
+    is up; the trials' retries handle the rest) and does not refuse the key (401/403).
+
+    Raises ConfigError with the URL and the cause, within PROBE_TIMEOUT_S, so a server that is
+    down costs seconds instead of every trial's retry budget.
+    """
+    base = base_url or spec.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    url = base.rstrip("/") + "/models"
+    var = spec.api_key_env
+    key = (os.environ.get(var) if var else None) or "sk-no-key-required"
+    who = f"model {spec.name!r}"
+    try:
+        with httpx.Client(timeout=min(spec.timeout_s, PROBE_TIMEOUT_S)) as client:
+            response = client.get(url, headers={"Authorization": f"Bearer {key}"})
+    except httpx.HTTPError as exc:
+        raise ConfigError(
+            f"{who}: cannot reach {base}: {transport_cause(exc)}; start the server or fix"
+            " base_url (nothing was run)"
+        ) from None
+    if response.status_code in (401, 403):
+        hint = f"check ${var}" if var else "set api_key_env to the variable holding the key"
+        raise ConfigError(
+            f"{who}: {url} refused the API key (HTTP {response.status_code}: "
+            f"{excerpt(response.content)}); {hint} (nothing was run)"
+        )
 
 
 def _error_text(exc: openai.APIStatusError) -> str:

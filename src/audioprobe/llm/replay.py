@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from audioprobe.errors import ConfigError
-from audioprobe.llm.base import Completion, LLMError
+from audioprobe.llm.base import Completion, NoAnswer
 
 AnswerKey = tuple[str, int | None]  # (item id or "*", round or None for any round)
 
@@ -63,6 +63,13 @@ class ReplayModel:
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "kind": "replay", "model": str(self.path.resolve())}
 
+    def unanswered(self, items: list[str]) -> list[str]:
+        """The item ids among `items` that have no first answer (round 0) in the file."""
+        if ("*", 0) in self._answers or ("*", None) in self._answers:
+            return []
+        keys = self._answers
+        return [i for i in items if (i, 0) not in keys and (i, None) not in keys]
+
     async def complete(
         self, messages: list[dict[str, str]], *, item_id: str, sample: int, seed: int
     ) -> Completion:
@@ -75,6 +82,6 @@ class ReplayModel:
                 return Completion(
                     text=options[sample % len(options)], model=f"replay:{self.path.name}"
                 )
-        raise LLMError(
+        raise NoAnswer(
             f"replay file {self.path} has no answer for item {item_id!r} round {round_} (nor '*')"
         )
