@@ -10,6 +10,7 @@ none: their coverage is unknown and nothing is claimed.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,8 +26,14 @@ SCHEMA = (
 
 
 def fingerprint(record_json: str) -> str:
-    """The identity of a trial's result: its index record (status, answer, audio hash, ...)."""
-    return hashlib.sha256(record_json.encode("utf-8", "surrogatepass")).hexdigest()
+    """The identity of a trial's result: its index record (status, answer, audio hash, ...),
+    canonical (sorted keys), so the same record read back from trial.json by a rebuilt index
+    has the same fingerprint."""
+    try:
+        canonical = json.dumps(json.loads(record_json), sort_keys=True)
+    except ValueError:
+        canonical = record_json
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _finished(db: sqlite3.Connection) -> list[tuple[str, str]]:

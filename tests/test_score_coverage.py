@@ -1,0 +1,67 @@
+"""Scores know what they cover: a run stopped part-way, scored, then resumed shows its old
+numbers as partial in `show`, `runs`, the report and the viewer's list until `score` runs again."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from audioprobe import api, runner
+from audioprobe.cli import app
+from audioprobe.cli.common import console
+from audioprobe.results.coverage import coverage
+from audioprobe.store import RunStore
+from audioprobe.viewer.runs import find_runs
+
+ANSWERS = Path(__file__).resolve().parent / "data" / "answers_ok.jsonl"
+cli_runner = CliRunner()
+
+
+def cli(*args: str) -> str:
+    result = cli_runner.invoke(app, list(args), catch_exceptions=False, terminal_width=250)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def stopped_after_one_trial(root: Path) -> RunStore:
+    """The state Ctrl-C leaves: the run folder with one of its three trials finished."""
+    planned = api.prepare("smoke", models=[f"replay:{ANSWERS}"], out=root)
+    store = runner.create_run(planned)
+    asyncio.run(runner.execute_async(store, planned.keys[:1]))
+    return store
+
+
+def test_resume_after_score_marks_scores_partial_until_scored_again(
+    tmp_path, isolated_cache, monkeypatch
+):
+    monkeypatch.setattr(console, "_width", 250)
+    root = tmp_path / "runs" / "r"
+    stopped_after_one_trial(root)
+    cli("score", str(root), "--metrics", "duration", "--quiet")
+    assert "scores cover" not in cli("show", str(root))  # 1 of 1 finished trials: complete
+
+    cli("resume", str(root))
+    partial = f"scores cover 1 of 3 trials; run `audioprobe score {root}` to score the rest"
+    assert partial in cli("show", str(root))
+    listed = cli("runs", str(tmp_path / "runs"))
+    assert "partial 1/3" in listed and partial in listed
+    (summary,) = find_runs(tmp_path / "runs")
+    assert summary.scored_text == "partial 1/3"  # the viewer's runs list
+
+    cli("score", str(root), "--metrics", "duration", "--quiet")
+    assert "scores cover" not in cli("show", str(root))
+    assert "partial" not in cli("runs", str(tmp_path / "runs"))
+    found = coverage(RunStore.open(root))
+    assert found is not None and (found.covered, found.finished) == (3, 3)
+
+
+def test_a_rebuilt_index_keeps_the_coverage_of_unchanged_trials(tmp_path, isolated_cache):
+    root = tmp_path / "r"
+    stopped_after_one_trial(root)
+    cli("resume", str(root))
+    cli("score", str(root), "--metrics", "duration", "--quiet")
+    cli("repair", str(root))  # the trials table is rebuilt from the trial folders
+    found = coverage(RunStore.open(root))
+    assert found is not None and found.complete and found.finished == 3
