@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,7 @@ from audioprobe.shard import Shard
 from audioprobe.store import RunStore
 from audioprobe.summary import outcome_table
 
+_RETRY_TAIL = re.compile(r" \(after \d+ attempt\(s\)[^()]*\)$")
 EXIT_INFRA = 3  # the run finished, but its infrastructure failed on too many trials
 
 
@@ -50,9 +52,10 @@ def _finish(run: Run) -> None:
 
 
 def _commonest_fault(run: Run) -> str:
-    """The infrastructure error most trials ended with, as the line to act on."""
+    """The infrastructure error most trials ended with, as the line to act on (the retry tail,
+    "(after 2 attempt(s) in 0.7s)", differs per trial and is left out)."""
     errors = Counter(
-        (t.status, t.error or "no reason recorded")
+        (t.status, _RETRY_TAIL.sub("", t.error or "no reason recorded"))
         for t in run.trials()
         if t.status in INFRA_OUTCOMES
     )

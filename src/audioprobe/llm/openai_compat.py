@@ -237,24 +237,39 @@ _OS_CAUSES: tuple[tuple[type[OSError], str], ...] = (
 )
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc`, its causes and contexts, and the members of exception groups among them, once each."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        todo.extend(getattr(current, "exceptions", ()))  # an ExceptionGroup's members
+        nxt = current.__cause__ or current.__context__
+        if nxt is not None:
+            todo.append(nxt)
+    return found
+
+
 def transport_cause(exc: BaseException) -> str:
     """What really failed under a transport error, in words ("connection refused").
 
-    The first OS error in the chain of causes is the one that matters; an exception merely
-    caught while handling it (`__context__`, e.g. "no running event loop" from a library probing
-    for asyncio) is not followed past it.
+    The most specific OS error in the chain of causes is the one that matters (anyio's "All
+    connection attempts failed" wraps the refusal); an unrelated exception merely caught on the
+    way (e.g. "no running event loop" from a library probing for asyncio) is never shown.
     """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    chain = _chain(exc)
+    for current in chain:
+        for kind, words in _OS_CAUSES:
+            if isinstance(current, kind):
+                if kind is socket.gaierror:
+                    return f"{words} ({current.strerror or current})"
+                return words
+    for current in chain:
         if isinstance(current, OSError):
-            for kind, words in _OS_CAUSES:
-                if isinstance(current, kind):
-                    detail = current.strerror or str(current)
-                    return words if kind is not socket.gaierror else f"{words} ({detail})"
             return f"{current.strerror or current} ({type(current).__name__})"
-        current = current.__cause__ or current.__context__
     text = str(exc) or type(exc).__name__
     return text if text != "Connection error." else f"{type(exc).__name__} (no further cause)"
 
