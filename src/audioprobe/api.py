@@ -22,7 +22,7 @@ from audioprobe.executors import ExecutorChoice, open_embedder
 from audioprobe.loops import run_coroutine
 from audioprobe.model_kinds import model_kind
 from audioprobe.output_path import check_output
-from audioprobe.progress import Display, RunProgress, display_for, usage_table
+from audioprobe.progress import Display, RunProgress, default_console, display_for, usage_table
 from audioprobe.results.run import Run
 from audioprobe.runlock import hold_run
 from audioprobe.safetext import printable
@@ -104,7 +104,7 @@ async def run_plan_async(
     executor = executor or ExecutorChoice()
     # an unreachable cluster, or one no node of which fits a sandbox run, stops before the folder
     executor.check(ExperimentSpec.model_validate(planned.manifest["spec"]).sandbox.limits)
-    console = console or Console()
+    console = console or default_console()
     display = display_for(console) if progress else None
     for note in planned.notes:
         console.print(f"note: {printable(note)}", markup=False, highlight=False, soft_wrap=True)
@@ -222,7 +222,7 @@ async def resume_async(
     False those that ended in an infrastructure fault, run again (with `executor`, as for
     `run_plan`); answers given are not re-asked."""
     root = Path(path)
-    console = console or Console()
+    console = console or default_console()
     display = display_for(console) if progress else None
     with hold_run(root, "resume"):
         store = open_store(root)
@@ -255,19 +255,21 @@ def score(
     *,
     device: str = "cpu",
     executor: ExecutorChoice | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | bool = True,
 ) -> Run:
     """Add metrics to a run (idempotent: values already computed are kept) and return it.
 
     `metrics` are registered metric names (docs/scoring.md); default: the experiment's list,
     else every registered metric. `device` is cpu, cuda, cuda:N or auto (a GPU when torch sees
     one), for embedding models; with a Ray `executor` the embedding batches run as tasks on the
-    cluster's nodes, on `device` there. `progress` receives one message per step. What was done
-    is in the returned Run's `score_report`.
+    cluster's nodes, on `device` there. `progress` receives one message per step (default True:
+    each is printed as a line, plain text in a notebook; False: silent). What was done is in the
+    returned Run's `score_report`.
     """
     from audioprobe.scoring import score_run
 
     root = Path(path)
+    say = _step_printer() if progress is True else progress or None
     device = resolve_device(device)  # a GPU that is not there fails before any work
     embedder = open_embedder(executor or ExecutorChoice(), device)
     with hold_run(root, "score"):
@@ -276,12 +278,21 @@ def score(
             store,
             list(metrics) if metrics else None,
             device=device,
-            progress=progress,
+            progress=say,
             embedder=embedder,
         )
     run_ = Run(store)
     run_.score_report = report
     return run_
+
+
+def _step_printer() -> Callable[[str], None]:
+    console = default_console()
+
+    def say(message: str) -> None:
+        console.print(printable(message), markup=False, highlight=False, soft_wrap=True)
+
+    return say
 
 
 def open_run(path: str | Path) -> Run:
@@ -299,7 +310,7 @@ def open_store(root: Path) -> RunStore:
         )
     store = RunStore.open(root)
     if store.rebuilt:
-        Console(stderr=True).print(
+        default_console(stderr=True).print(
             f"note: {printable(store.rebuilt)}; rebuilt it from the trial folders",
             markup=False,
             highlight=False,

@@ -37,13 +37,15 @@ from audioprobe.summary import model_usage, tokens
 
 EVERY_ENV = "AUDIOPROBE_PROGRESS_EVERY"
 DEFAULT_EVERY_S = 30.0
+#: In a notebook someone watches the cell: a line every few seconds, not every half minute.
+NOTEBOOK_EVERY_S = 5.0
 
 
-def progress_every() -> float:
-    """Seconds between plain progress lines: $AUDIOPROBE_PROGRESS_EVERY, else 30."""
+def progress_every(default: float = DEFAULT_EVERY_S) -> float:
+    """Seconds between plain progress lines: $AUDIOPROBE_PROGRESS_EVERY, else `default`."""
     raw = os.environ.get(EVERY_ENV, "").strip()
     if not raw:
-        return DEFAULT_EVERY_S
+        return default
     try:
         value = float(raw)
     except ValueError:
@@ -253,11 +255,35 @@ class RichDisplay:
 Display = PlainDisplay | RichDisplay
 
 
+def in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (rich's own test: an IPython kernel shell)."""
+    return Console().is_jupyter
+
+
+def default_console(*, stderr: bool = False) -> Console:
+    """The console the Python API prints to when given none.
+
+    In Jupyter it is plain text on the cell's stdout: rich's Jupyter output repeats itself with
+    escape codes in its text/plain part, and its live bars need ipywidgets (without them, a
+    warning per update). Elsewhere it is rich's usual console.
+    """
+    if in_notebook():
+        return Console(
+            stderr=stderr, force_jupyter=False, force_terminal=False, no_color=True, highlight=False
+        )
+    return Console(stderr=stderr)
+
+
 def display_for(console: Console) -> Display:
-    """Bars where someone watches (a terminal, Jupyter), periodic lines where a log is written."""
-    if console.is_terminal or console.is_jupyter:
+    """Bars on a terminal; elsewhere periodic lines: every few seconds in a notebook, where
+    someone watches the cell, and every half minute in a log (nohup, Slurm, CI)."""
+    if console.is_terminal:
         return RichDisplay(console)
-    return PlainDisplay(console, progress_every())
+    if console.is_jupyter:  # a rich Jupyter console given by the caller: lines, not widgets
+        return PlainDisplay(console, progress_every(NOTEBOOK_EVERY_S))
+    return PlainDisplay(
+        console, progress_every(NOTEBOOK_EVERY_S if in_notebook() else DEFAULT_EVERY_S)
+    )
 
 
 def usage_table(store: RunStore) -> Table | None:
