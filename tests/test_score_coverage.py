@@ -1,11 +1,14 @@
-"""Scores know what they cover: a run stopped part-way, scored, then resumed shows its old
-numbers as partial in `show`, `runs`, the report and the viewer's list until `score` runs again."""
+"""A run stopped part-way (as Ctrl-C leaves it), then resumed: its scores know what they cover
+(`show`, `runs` and the viewer's list say partial until `score` runs again), and the resume's
+progress counts the kept trials, so every count it prints agrees."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
+from rich.console import Console
 from typer.testing import CliRunner
 
 from audioprobe import api, runner
@@ -65,3 +68,15 @@ def test_a_rebuilt_index_keeps_the_coverage_of_unchanged_trials(tmp_path, isolat
     cli("repair", str(root))  # the trials table is rebuilt from the trial folders
     found = coverage(RunStore.open(root))
     assert found is not None and found.complete and found.finished == 3
+
+
+def test_resume_progress_counts_the_kept_trials_so_every_count_agrees(tmp_path, isolated_cache):
+    root = tmp_path / "r"
+    stopped_after_one_trial(root)
+    buffer = io.StringIO()
+    run = api.resume(root, console=Console(file=buffer, width=250))
+    lines = buffer.getvalue().splitlines()
+    assert lines[0].startswith("r: 2 of 3 trials to run"), lines
+    # the last progress line and the final outcome counts describe the same 3 trials
+    assert "r: 3/3 trials, 3 ok, 0 failed; finished" in lines[-1], lines
+    assert run.outcomes() == {"ok": 3}

@@ -100,6 +100,16 @@ class RunProgress:
         self.run_id = str(store.manifest.get("run_id") or store.root.name)
         self.total = store.count()
         self.before = self.total - len(todo)
+        # the trials a resume keeps: counted in, so "5/12 trials, 5 ok" agrees with the total
+        # and the final "12 trials: 12 ok" agrees with the last progress line
+        self.earlier = Tally()
+        pending = {k.trial_id for k in todo}
+        for trial in store.trials():
+            if trial.trial_id not in pending:
+                self.earlier.done += 1
+                self.earlier.ok += trial.status == OK
+                self.earlier.failed += trial.status != OK and is_model_outcome(trial.status)
+                self.earlier.infra += is_infrastructure(trial.status)
         self.models: dict[str, Tally] = {}
         for key in todo:
             self.models.setdefault(key.model, Tally()).planned += 1
@@ -133,6 +143,17 @@ class RunProgress:
                 out.tokens_out += t.tokens_out
             return out
 
+    def run_counts(self) -> str:
+        """ok / failed / infrastructure / not run over the whole run: kept trials and new ones."""
+        now = self.totals()
+        earlier = self.earlier
+        return Tally(
+            done=now.done + earlier.done,
+            ok=now.ok + earlier.ok,
+            failed=now.failed + earlier.failed,
+            infra=now.infra + earlier.infra,
+        ).counts()
+
     def elapsed_s(self) -> float:
         return self._clock() - self.started
 
@@ -152,7 +173,7 @@ class RunProgress:
         else:
             eta_text = "ETA " + (duration(eta) if eta is not None else "unknown (none done yet)")
         return (
-            f"{self.run_id}: {self.before + all_.done}/{self.total} trials, {all_.counts()};"
+            f"{self.run_id}: {self.before + all_.done}/{self.total} trials, {self.run_counts()};"
             f" {eta_text}; tokens {all_.tokens_in:,} in / {all_.tokens_out:,} out;"
             f" elapsed {duration(self.elapsed_s())}"
         )
@@ -246,7 +267,8 @@ class RichDisplay:
             self.bars.update(self._tasks[key.model], advance=1, counts=tally.counts())
         all_ = self.progress.totals()
         tokens = f"; tokens {all_.tokens_in:,} in / {all_.tokens_out:,} out"
-        self.bars.update(self._all, advance=1, counts=escape(all_.counts() + tokens))
+        counts = self.progress.run_counts() + tokens
+        self.bars.update(self._all, advance=1, counts=escape(counts))
 
     def close(self) -> None:
         self.bars.stop()
