@@ -64,13 +64,17 @@ def compare_cmd(
 ) -> None:
     """Paired differences between the run's systems on their shared items (interval and
     p-value), and with --against, a side-by-side table of this run's numbers and another's:
-    ours, theirs, diff, relative diff (rows on one side only are listed as missing)."""
+    ours, theirs, diff, relative diff, with the reasons behind cells without a number as
+    footnotes. The terminal lists the rows the other side has; --output gets every row.
+
+    Example: audioprobe compare runs/r1 --against paper.csv -o diff.md"""
     from audioprobe.compare import (
         against_table,
         agreement_text,
         compare,
         paired_text,
         run_table,
+        shown,
     )
     from audioprobe.compare import to_csv as compare_csv
     from audioprobe.compare import to_markdown as compare_markdown
@@ -85,23 +89,28 @@ def compare_cmd(
     if output is not None:
         check_output(output)  # before any work: a path that cannot be written costs seconds
     results = RunResults.of(RunStore.open(run_dir))
+    theirs = against_table(against) if against is not None else None  # a bad table fails first
+    if against is not None and theirs is not None:
+        rows, left_out = compare(run_table(results), theirs, everything)
+        listed = shown(rows, everything)
+        typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
+        typer.echo(compare_text(listed))
+        if len(listed) < len(rows):
+            typer.echo(
+                f"{len(rows) - len(listed)} rows of ours have no counterpart in {against}"
+                " (listed with --all; every row is in --output)"
+            )
+        if left_out:
+            typer.echo(f"not in {against} at all (shown with --all): {', '.join(left_out)}")
+        typer.echo("")
     typer.echo(paired_text(model_pairs(results)))
     agreement = agreement_text(rank_agreement(results))
     if agreement:
         typer.echo(agreement)
-    if against is None:
-        return
-    if (against / "run.json").is_file():
-        theirs = RunResults.of(RunStore.open(against))
+    if against is not None and (against / "run.json").is_file():
         typer.echo(f"each model against the same model in {against}:")
-        typer.echo(paired_text(run_pairs(results, theirs)))
-    ours = run_table(results)
-    rows, left_out = compare(ours, against_table(against), everything)
-    typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
-    typer.echo(compare_text(rows))
-    if left_out:
-        typer.echo(f"not in {against} at all (shown with --all): {', '.join(left_out)}")
-    if output is None:
+        typer.echo(paired_text(run_pairs(results, RunResults.of(RunStore.open(against)))))
+    if output is None or against is None:
         return
     with writing(output):
         output.write_text(
