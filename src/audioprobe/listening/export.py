@@ -40,6 +40,7 @@ class Export:
     pages: list[Path]
     screens: int
     stimuli: int
+    skipped: list[str]
 
 
 def _references(store: RunStore, items: list[str]) -> dict[str, Path | str]:
@@ -102,6 +103,7 @@ def export_test(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
     ).get_template("test.html")
     pages = []
+    names = [f"rater-{rater:02d}" for rater in range(1, raters + 1)]
     for rater in range(1, raters + 1):
         screens = rater_order(plan, rater)
         for screen in screens:
@@ -118,5 +120,7 @@ def export_test(
         payload = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")
         page.write_text(template.render(data=payload, design=plan.design))
         pages.append(page)
-    atomic.write_json(folder / KEY_FILE, plan.key())
-    return Export(plan.test_id, folder, pages, len(plan.screens), len(plan.stimuli))
+    atomic.write_json(folder / KEY_FILE, plan.key(names))
+    return Export(
+        plan.test_id, folder, pages, len(plan.screens), len(plan.stimuli), plan.skipped
+    )
