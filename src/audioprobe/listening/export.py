@@ -121,6 +121,4 @@ def export_test(
         page.write_text(template.render(data=payload, design=plan.design))
         pages.append(page)
     atomic.write_json(folder / KEY_FILE, plan.key(names))
-    return Export(
-        plan.test_id, folder, pages, len(plan.screens), len(plan.stimuli), plan.skipped
-    )
+    return Export(plan.test_id, folder, pages, len(plan.screens), len(plan.stimuli), plan.skipped)
