@@ -68,9 +68,13 @@ def run(
     spec: Annotated[str, typer.Argument(help="experiment TOML, or the name of a shipped one")],
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", help="a spec model's name or KIND:VALUE; repeatable"),
+        typer.Option(
+            "--model", "-m", metavar="MODEL", help="a spec model's name or KIND:VALUE; repeatable"
+        ),
     ] = None,
-    tier: Annotated[list[str] | None, typer.Option("--tier", "-t", help="repeatable")] = None,
+    tier: Annotated[
+        list[str] | None, typer.Option("--tier", "-t", metavar="TIER", help="repeatable")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="first N items of each tier")] = None,
     out: Annotated[Path | None, typer.Option(help="run folder (default: a new one)")] = None,
     samples: Annotated[int | None, typer.Option(help="samples per item and model")] = None,
@@ -267,5 +271,13 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (run, resume, show, repair):
-        app.command()(command)
+    examples = {
+        run: "audioprobe run quick --limit 1   (--limit: the first N items of each tier)\n"
+        "  audioprobe run smoke --model replay:tests/data/answers_ok.jsonl --out runs/smoke\n"
+        "  audioprobe run experiments/my.toml --dry-run",
+        resume: "audioprobe resume runs/smoke",
+        show: "audioprobe show runs/smoke   (all runs of a folder: audioprobe runs runs)",
+        repair: "audioprobe repair runs/smoke",
+    }
+    for command, example in examples.items():
+        app.command(epilog=f"\b\nExamples:\n  {example}")(command)

@@ -89,4 +89,7 @@ def _tty_cell(value: Any) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(export)
+    app.command(
+        epilog="\b\nExamples:\n  audioprobe export runs/smoke -o trials.csv\n"
+        "  audioprobe export runs/smoke --table sets -f parquet -o sets.parquet"
+    )(export)

@@ -32,4 +32,6 @@ def merge(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(merge)
+    app.command(
+        epilog="\b\nExample:\n  audioprobe merge runs/r-shard1of2 runs/r-shard2of2 --out runs/r"
+    )(merge)

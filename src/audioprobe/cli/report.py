@@ -65,9 +65,7 @@ def compare_cmd(
     """Paired differences between the run's systems on their shared items (interval and
     p-value), and with --against, a side-by-side table of this run's numbers and another's:
     ours, theirs, diff, relative diff, with the reasons behind cells without a number as
-    footnotes. The terminal lists the rows the other side has; --output gets every row.
-
-    Example: audioprobe compare runs/r1 --against paper.csv -o diff.md"""
+    footnotes. The terminal lists the rows the other side has; --output gets every row."""
     from audioprobe.compare import (
         against_table,
         agreement_text,
@@ -120,5 +118,11 @@ def compare_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(report)
-    app.command(name="compare")(compare_cmd)
+    app.command(epilog="\b\nExample:\n  audioprobe report runs/smoke --out /tmp/smoke-report")(
+        report
+    )
+    app.command(
+        name="compare",
+        epilog="\b\nExamples:\n  audioprobe compare runs/smoke\n"
+        "  audioprobe compare runs/smoke --against paper.csv -o diff.md",
+    )(compare_cmd)

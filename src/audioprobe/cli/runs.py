@@ -56,4 +56,4 @@ def runs(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(runs)
+    app.command(epilog="\b\nExample:\n  audioprobe runs runs")(runs)

@@ -135,4 +135,7 @@ def score(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(score)
+    app.command(
+        epilog="\b\nExamples:\n  audioprobe score runs/smoke\n"
+        "  audioprobe score runs/smoke --metrics duration,pitch --device auto"
+    )(score)
