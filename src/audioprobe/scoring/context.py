@@ -289,7 +289,7 @@ class ScoreContext:
         if tier not in self._refs:
             try:
                 self.progress(f"{tier}: loading reference set {self.run.reference_choice(tier)!r}")
-                rs = self.run.reference_set(tier)
+                rs = self.run.reference_set(tier, self.progress)
                 self._refs[tier] = (rs, "") if rs.clips() else (None, f"{rs.name} has no clips")
             except AudioprobeError as exc:
                 self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")
