@@ -95,6 +95,10 @@ WRITE_FAILURES = [
     (["listen", "export", "run", "--out", "/proc/listening"], ["/proc/listening"]),
     (["merge", "run", "--out", "/proc/merged"], ["/proc/merged", "choose another folder"]),
     (
+        ["sandbox", "run", "smoke.csv", "--workdir", "smoke.csv/work"],
+        ["smoke.csv is a file, not a folder"],
+    ),
+    (
         ["run", "smoke", "--model", f"replay:{ANSWERS}", "--out", "/proc/newrun"],
         ["/proc/newrun", "choose another folder"],
     ),
