@@ -240,7 +240,7 @@ def test_export_names_what_is_missing(tmp_path, monkeypatch):
     assert "nothing to listen to: item notes/organ-a: no reference clip for MUSHRA" in said
     assert "--design ab" in said
     unknown = runner.invoke(app, ["listen", "export", str(store.root), "--items", "nope"])
-    assert unknown.exit_code == 2 and "--items nope: no ok clip of that item" in unknown.output
+    assert unknown.exit_code == 2 and "item 'nope': no ok clip of that item" in unknown.output
     design = runner.invoke(app, ["listen", "export", str(store.root), "--design", "abx"])
     assert design.exit_code == 2 and "choose one of mushra, ab" in design.output
     assert not (store.root / "listening").exists()

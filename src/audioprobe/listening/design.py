@@ -82,7 +82,7 @@ def pick_clips(store: RunStore, items: list[str] | None) -> dict[str, list[Trial
         keys = [k for k in by_item if wanted in (k, k.split("/", 1)[1])]
         if not keys:
             known = ", ".join(sorted(by_item)) or "none"
-            raise AudioprobeError(f"--items {wanted}: no ok clip of that item (items: {known})")
+            raise AudioprobeError(f"item {wanted!r}: no ok clip of that item (items: {known})")
         for key in keys:
             chosen[key] = list(by_item[key].values())
     return chosen
@@ -108,7 +108,7 @@ def plan_test(
     references: per item, the reference clip, or the reason it has none (MUSHRA needs one).
     """
     if design not in DESIGNS:
-        raise AudioprobeError(f"--design {design}: choose one of {', '.join(DESIGNS)}")
+        raise AudioprobeError(f"design {design!r}: choose one of {', '.join(DESIGNS)}")
     plan = Plan(test_id=f"{design}-{secrets.token_hex(3)}", design=design, screens=[])
     taken: set[str] = set()
     for item, trials in clips.items():

@@ -89,14 +89,14 @@ def export_test(
     out: Path | None = None,
 ) -> Export:
     if raters < 1:
-        raise AudioprobeError("--raters must be at least 1")
+        raise AudioprobeError(f"raters {raters}: give at least 1")
     clips = pick_clips(store, items)
     prompts = {k: store.item(*k.split("/", 1)).request for k in clips}
     references = _references(store, list(clips)) if design == "mushra" else {}
     plan = plan_test(design, clips, references, prompts)
     folder = out or tests_dir(store) / plan.test_id
     if (folder / KEY_FILE).exists():
-        raise AudioprobeError(f"{folder} already holds a listening test; choose another --out")
+        raise AudioprobeError(f"{folder} already holds a listening test; choose another folder")
     page_dir = folder / "page"
     refs = _place(plan, page_dir / "audio")
     template = Environment(
