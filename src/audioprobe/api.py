@@ -22,7 +22,14 @@ from audioprobe.executors import ExecutorChoice, open_embedder
 from audioprobe.loops import run_coroutine
 from audioprobe.model_kinds import model_kind
 from audioprobe.output_path import check_output
-from audioprobe.progress import Display, RunProgress, default_console, display_for, usage_table
+from audioprobe.progress import (
+    Display,
+    RunProgress,
+    default_console,
+    display_for,
+    usage_table,
+    without_widget_warnings,
+)
 from audioprobe.results.run import Run
 from audioprobe.runlock import hold_run
 from audioprobe.safetext import printable
@@ -272,7 +279,7 @@ def score(
     say = _step_printer() if progress is True else progress or None
     device = resolve_device(device)  # a GPU that is not there fails before any work
     embedder = open_embedder(executor or ExecutorChoice(), device)
-    with hold_run(root, "score"):
+    with hold_run(root, "score"), without_widget_warnings():
         store = open_store(root)
         report: ScoreReport = score_run(
             store,

@@ -12,7 +12,9 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,6 +282,20 @@ Display = PlainDisplay | RichDisplay
 def in_notebook() -> bool:
     """Whether this process is a Jupyter kernel (rich's own test: an IPython kernel shell)."""
     return Console().is_jupyter
+
+
+#: What libraries warn in a kernel without ipywidgets (tqdm.autonotebook, rich.live): their bars
+#: fall back to text, and audioprobe prints its own progress lines there.
+WIDGET_WARNINGS = (r"IProgress not found", r"install \"ipywidgets\" for Jupyter support")
+
+
+@contextmanager
+def without_widget_warnings() -> Iterator[None]:
+    """Silence the missing-ipywidgets warnings of libraries used inside the block."""
+    with warnings.catch_warnings():
+        for message in WIDGET_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        yield
 
 
 def default_console(*, stderr: bool = False) -> Console:
