@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 from rich.console import Console
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from audioprobe import api, runner
@@ -17,6 +18,7 @@ from audioprobe.cli.common import console
 from audioprobe.results.coverage import coverage
 from audioprobe.store import RunStore
 from audioprobe.viewer.runs import find_runs
+from audioprobe.viewer.server import Viewer
 
 ANSWERS = Path(__file__).resolve().parent / "data" / "answers_ok.jsonl"
 cli_runner = CliRunner()
@@ -51,7 +53,12 @@ def test_resume_after_score_marks_scores_partial_until_scored_again(
     listed = cli("runs", str(tmp_path / "runs"))
     assert "partial 1/3" in listed and partial in listed
     (summary,) = find_runs(tmp_path / "runs")
-    assert summary.scored_text == "partial 1/3"  # the viewer's runs list
+    assert summary.scored_text == "partial 1/3"
+    page = TestClient(Viewer(tmp_path / "runs").app()).get("/").text  # the viewer's runs list
+    assert "<th>scored</th>" in page and ">partial 1/3</td>" in page
+    cli("report", str(root), "--refs-per-trial", "0")
+    report = (root / "report" / "index.html").read_text()
+    assert 'id="stale-scores"' in report and "scores cover 1 of 3 trials" in report
 
     cli("score", str(root), "--metrics", "duration", "--quiet")
     assert "scores cover" not in cli("show", str(root))
