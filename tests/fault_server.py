@@ -36,6 +36,7 @@ FAULTS: dict[str, int | None] = {
     "cut": 200,  # the body breaks off after a few bytes
     "length": 200,  # well-formed, but cut at max_tokens before any code: the model's answer
     "deep": 200,  # JSON nested 100,000 levels: past any parser's recursion limit
+    "huge-error": 500,  # an error answer whose body never ends (the client reads errors whole)
     "negative-usage": 200,  # a completion whose usage counts are negative
 }
 SINE = """```python
@@ -170,6 +171,8 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(socket.SHUT_RDWR)
             elif kind == "huge":
                 self._json(200, completion(body, "x" * (5 << 20)))
+            elif kind == "huge-error":
+                self._send(500, b'{"error": "' + b"x" * (6 << 20) + b'"}')
             elif kind == "deep":
                 self._send(200, b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
             elif kind == "negative-usage":

@@ -10,11 +10,13 @@ bounded by the spec's `retry_budget_s` whatever a Retry-After header asks for.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import random
 import socket
 import ssl
 import time
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -84,7 +86,11 @@ class OpenAICompatModel:
         self.cache = cache or ResponseCache()
         self._api_key = api_key or self._key_from_env()
         self._client = openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=self._api_key, max_retries=0, timeout=spec.timeout_s
+            base_url=self.base_url,
+            api_key=self._api_key,
+            max_retries=0,
+            timeout=spec.timeout_s,
+            http_client=openai.DefaultAsyncHttpxClient(transport=capped_transport()),
         )
 
     def _key_from_env(self) -> str:
@@ -190,6 +196,10 @@ class OpenAICompatModel:
             raise EndpointFault(f"no answer within {self.spec.timeout_s:g}s") from None
         except openai.APIConnectionError as exc:
             raise EndpointFault(f"cannot connect: {transport_cause(exc)}") from None
+        except BodyOverCap as exc:  # an error answer (4xx/5xx), which the client reads whole
+            raise EndpointFault(
+                f"the body is over the {TRANSPORT_CAP_BYTES}-byte cap", status=exc.status
+            ) from None
         except openai.APIStatusError as exc:
             raise EndpointFault(
                 "the endpoint refused the request",
@@ -202,6 +212,58 @@ class OpenAICompatModel:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+#: No response body is read past this, whatever its status: the client reads an error answer
+#: whole before we see it. Above MAX_BODY_BYTES, so a completion's own cap speaks first.
+TRANSPORT_CAP_BYTES = MAX_BODY_BYTES + (1 << 20)
+
+
+class BodyOverCap(Exception):
+    """A response body ran past TRANSPORT_CAP_BYTES; `status` is the response's HTTP status."""
+
+    def __init__(self, status: int):
+        super().__init__(f"the body is over the {TRANSPORT_CAP_BYTES}-byte cap")
+        self.status = status
+
+
+def _client_http() -> ModuleType:
+    """The HTTP library openai's client is built on: httpx, or its fork httpx2 (openai 3.x)."""
+    base = next(c for c in openai.DefaultAsyncHttpxClient.__mro__ if c.__name__ == "AsyncClient")
+    return importlib.import_module(base.__module__.split(".")[0])
+
+
+def capped_transport() -> Any:
+    """The client's transport with every response body bounded (see TRANSPORT_CAP_BYTES).
+
+    Built on whichever library openai's client uses (its classes are defined here, on that
+    library's base classes), so a newer or older openai gets a transport it accepts.
+    """
+    http = _client_http()
+
+    class CappedStream(http.AsyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, stream: Any, status: int):
+            self._stream = stream
+            self._status = status
+
+        async def __aiter__(self) -> Any:
+            size = 0
+            async for chunk in self._stream:
+                size += len(chunk)
+                if size > TRANSPORT_CAP_BYTES:
+                    raise BodyOverCap(self._status)
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self._stream.aclose()
+
+    class CappedTransport(http.AsyncHTTPTransport):  # type: ignore[misc, name-defined]
+        async def handle_async_request(self, request: Any) -> Any:
+            response = await super().handle_async_request(request)
+            response.stream = CappedStream(response.stream, response.status_code)
+            return response
+
+    return CappedTransport()
 
 
 async def _read_capped(response: Any) -> bytes:
