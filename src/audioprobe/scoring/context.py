@@ -282,6 +282,8 @@ class ScoreContext:
             emb.embed,
             map_batches=there.mapper(emb) if there else None,
             wave=there.wave if there else 1,
+            progress=self.progress,
+            label=f"{tier}: {emb.name}" if tier else emb.name,
         )
 
     # -- references -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ atomic, so concurrent scorings of different runs can share the cache.
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import numpy as np
 from audioprobe import atomic
 from audioprobe.paths import cache_dir
 
+#: Seconds between "n/N clips embedded" lines while a long embedding runs.
+PROGRESS_EVERY_S = 5.0
 #: embeds several batches (lists of clips), returning one (n, D) array per batch, in order
 BatchMap = Callable[[list[list[np.ndarray]]], list[np.ndarray]]
 
@@ -53,12 +56,15 @@ class EmbeddingCache:
         batch_size: int = 16,
         map_batches: BatchMap | None = None,
         wave: int = 1,
+        progress: Callable[[str], None] | None = None,
+        label: str = "",
     ) -> np.ndarray:
         """(N, D) embeddings for clips `keys` (sha256s); `load(i)` gives clip i's audio.
 
         Missing vectors are computed `wave` batches at a time by `map_batches` (by default one
         `embed_batch` call after another): an executor may embed a wave's batches on several
-        machines at once, while at most a wave of clips is held in memory.
+        machines at once, while at most a wave of clips is held in memory. `progress` hears
+        `label`, how many clips are computed, and every PROGRESS_EVERY_S how far it has got.
         """
         found: dict[int, np.ndarray] = {}
         todo: list[int] = []
@@ -72,7 +78,14 @@ class EmbeddingCache:
         self.misses += len(todo)
         mapper = map_batches or (lambda batches: [embed_batch(b) for b in batches])
         step = batch_size * max(1, wave)
+        say = progress or (lambda _m: None)
+        if todo:
+            say(f"{label}: embedding {len(todo)} clips ({len(found)} cached)")
+        said = time.monotonic()
         for start in range(0, len(todo), step):
+            if start and time.monotonic() - said >= PROGRESS_EVERY_S:
+                said = time.monotonic()
+                say(f"{label}: {start}/{len(todo)} clips embedded")
             group = todo[start : start + step]
             chunks = [group[i : i + batch_size] for i in range(0, len(group), batch_size)]
             results = mapper([[load(i) for i in chunk] for chunk in chunks])
