@@ -116,7 +116,7 @@ def patch_references(refs_root: Path) -> None:
         for path in sorted(refs_root.glob("*/*.wav"))
     ]
     refs = FakeRefSet("fake-refs", _clips=clips)
-    references.load_reference_set = lambda name: refs
+    references.load_reference_set = lambda name, log=None: refs
     references.resolve_reference_name = lambda tier, name: tier
 
 

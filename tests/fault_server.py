@@ -35,6 +35,9 @@ FAULTS: dict[str, int | None] = {
     "huge": 200,  # a body over the client's cap
     "cut": 200,  # the body breaks off after a few bytes
     "length": 200,  # well-formed, but cut at max_tokens before any code: the model's answer
+    "deep": 200,  # JSON nested 100,000 levels: past any parser's recursion limit
+    "huge-error": 500,  # an error answer whose body never ends (the client reads errors whole)
+    "negative-usage": 200,  # a completion whose usage counts are negative
 }
 SINE = """```python
 import numpy as np
@@ -168,6 +171,13 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(socket.SHUT_RDWR)
             elif kind == "huge":
                 self._json(200, completion(body, "x" * (5 << 20)))
+            elif kind == "huge-error":
+                self._send(500, b'{"error": "' + b"x" * (6 << 20) + b'"}')
+            elif kind == "deep":
+                self._send(200, b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+            elif kind == "negative-usage":
+                answer = completion(body, state.answer)
+                self._json(200, {**answer, "usage": {"prompt_tokens": -5, "completion_tokens": 3}})
             elif kind == "length":
                 self._json(200, completion(body, "Let me think about the waveform", "length"))
             else:

@@ -150,5 +150,5 @@ def patch_models(monkeypatch, embeddings: dict[str, FakeEmbedding], refs: dict[s
         return embeddings[name]
 
     monkeypatch.setattr(emb_mod, "get_embedding", get_embedding)
-    monkeypatch.setattr(references, "load_reference_set", lambda name: refs[name])
+    monkeypatch.setattr(references, "load_reference_set", lambda name, log=None: refs[name])
     monkeypatch.setattr(references, "resolve_reference_name", lambda tier, name: tier)

@@ -82,7 +82,7 @@ def test_run_async_is_a_coroutine_awaited_on_the_callers_loop(tmp_path, isolated
 
 
 def test_a_fixable_mistake_raises_one_audioprobe_error_and_writes_nothing(tmp_path):
-    with pytest.raises(audioprobe.AudioprobeError, match=r"--tier 'music'"):
+    with pytest.raises(audioprobe.AudioprobeError, match=r"tier 'music'"):
         audioprobe.run("smoke", models=[f"replay:{ANSWERS}"], tiers=["music"], out=tmp_path / "x")
     with pytest.raises(audioprobe.AudioprobeError, match=r"--temperature 5\.0"):
         audioprobe.prepare("smoke", models=[f"replay:{ANSWERS}"], temperature=5.0)

@@ -42,7 +42,8 @@ def test_compare_prints_and_writes_the_difference_table(run_dir, tmp_path):
     assert "+15" in printed and "+25.0%" in printed  # notes: 75 vs 60
     assert "-25" in printed and "-50.0%" in printed  # speech: 25 vs 50
     assert "missing in ours" in printed  # fad is only in the paper's table
-    assert "theirs unavailable: not reported" in printed
+    assert "unavailable [1]" in printed and "theirs unavailable" in printed
+    assert "[1] trials: not reported" in printed
 
     rows = {(r["model"], r["tier"], r["metric"]): r for r in csv.DictReader(out_csv.open())}
     notes = rows[("gpt", "notes", "ok_pct")]
@@ -95,3 +96,26 @@ def test_compare_names_a_table_without_the_needed_columns(run_dir, tmp_path):
     result = CliRunner().invoke(app, ["compare", str(run_dir), "--against", str(table)])
     assert result.exit_code == 2
     assert "metric" in result.output and "value" in result.output
+    assert "paired differences" not in result.output  # the table is checked before any output
+
+
+def test_long_reasons_are_footnotes_once_per_metric_and_only_their_rows_are_listed(
+    run_dir, tmp_path
+):
+    why = "weights not found: " + "x" * 450
+    table = tmp_path / "paper.csv"
+    table.write_text(
+        "model,tier,metric,value\n"
+        f"gpt,notes,fad,unavailable: {why}\ngpt,speech,fad,unavailable: {why}\n"
+        "gpt,notes,ok_pct,80\n"
+    )
+    out = (
+        CliRunner()
+        .invoke(app, ["compare", str(run_dir), "--against", str(table)], terminal_width=200)
+        .output
+    )
+    table_part = out.split("paired differences")[0]
+    assert table_part.count(why) == 1 and "[1] fad: " + why in table_part
+    rows = [line for line in table_part.splitlines() if line.startswith("gpt ")]
+    assert len(rows) == 3 and all(len(line) < 120 for line in rows)  # matched rows only
+    assert "rows of ours have no counterpart" in table_part

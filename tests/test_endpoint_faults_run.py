@@ -114,19 +114,38 @@ def fault_of_item(fault_of: dict[str, str], kind: str) -> str:
     return next(item for item, k in fault_of.items() if k == kind)
 
 
-def test_dead_endpoint_run_exits_non_zero_naming_url_and_keep_flag(tmp_path, isolated_cache):
+def test_dead_endpoint_stops_before_the_run_naming_url_and_cause(tmp_path, isolated_cache):
     from fault_server import dead_url
 
     url = dead_url()
     run = tmp_path / "run"
     spec = write_spec(tmp_path / "d.toml", url, ["keyboard-c4", "keyboard-a4"])
     result = runner.invoke(app, ["run", str(spec), "--out", str(run)])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"cannot reach {url}: connection refused" in said and "Traceback" not in said
+    assert not run.exists()  # no trial was run, no folder made
+
+
+def test_failing_endpoint_run_exits_3_naming_url_cause_and_keep_flag(tmp_path, isolated_cache):
+    run = tmp_path / "run"
+    with FaultServer() as server:
+        server.fail("*", "500")
+        spec = write_spec(tmp_path / "d.toml", server.base_url, ["keyboard-c4", "keyboard-a4"])
+        result = runner.invoke(app, ["run", str(spec), "--out", str(run)])
     assert result.exit_code == 3, result.output
-    assert "2 of 2 trials failed in the infrastructure" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "2 of 2 trials failed in the infrastructure" in said
+    assert f"most often (2x, llm_error): {server.base_url}/chat/completions" in said
+    assert "HTTP 500" in said
     trials = RunStore.open(run).trials()
-    assert all(t.status == "llm_error" and url in t.error for t in trials)
+    assert all(t.status == "llm_error" and server.base_url in t.error for t in trials)
     shown = runner.invoke(app, ["show", str(run)]).output
     assert "n/a (0 answered)" in shown  # no ok % made up from infrastructure failures
+    # the endpoint is gone now: resume stops before asking, naming it
+    gone = runner.invoke(app, ["resume", str(run)])
+    assert gone.exit_code == 2 and "connection refused" in gone.output, gone.output
+    assert server.base_url in " ".join(gone.output.split())
     # --keep-infra-failures leaves them as they are: no request is made, nothing changes
     kept = runner.invoke(app, ["resume", str(run), "--keep-infra-failures"])
     assert kept.exit_code == 3

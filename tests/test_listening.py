@@ -107,7 +107,7 @@ def _exported(store: RunStore, output: str) -> tuple[Path, dict]:
 def test_mushra_answered_in_the_browser_imports_and_agrees(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
     store = _scored_run(tmp_path)
-    out = cli("listen", "export", str(store.root), "--design", "mushra", "--raters", "2")
+    out = cli("listen", "export", str(store.root), "--design", "mushra", "--raters", "3")
     folder, key = _exported(store, out)
     kinds = sorted(s["kind"] for s in key["stimuli"].values())
     assert kinds.count("hidden_reference") == kinds.count("anchor") == len(ITEMS)
@@ -177,6 +177,15 @@ def test_mushra_answered_in_the_browser_imports_and_agrees(tmp_path, monkeypatch
     bad = CliRunner().invoke(app, ["listen", "import", str(store.root), str(edited)])
     assert bad.exit_code == 2 and "stimulus sdeadbeef is not part of test" in bad.output
     assert bad.exception is None or isinstance(bad.exception, SystemExit)
+    stranger = tmp_path / "stranger.csv"
+    stranger.write_text(downloads[0].read_text().replace("rater-01", "rater-09"))
+    bad = CliRunner().invoke(app, ["listen", "import", str(store.root), str(stranger)])
+    assert bad.exit_code == 2, bad.output
+    said = " ".join(bad.output.split())
+    assert (
+        "rater 'rater-09' was never given a page" in said and "rater-01, rater-02, rater-03" in said
+    )
+    assert not (folder / "ratings" / "rater-09.csv").exists()
 
 
 def test_ab_export_pairs_every_two_systems(tmp_path, monkeypatch):
@@ -206,6 +215,18 @@ def test_ab_export_pairs_every_two_systems(tmp_path, monkeypatch):
     assert "3 rated clips with a value; need 4" in shown
 
 
+def test_mushra_export_skips_an_item_without_a_reference_clip_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
+    store = _scored_run(tmp_path)
+    manifest = json.loads((store.root / "run.json").read_text())
+    manifest["items"]["notes"][1]["class"] = "no-such-class"  # tone-b: no clip of its class
+    (store.root / "run.json").write_text(json.dumps(manifest))
+    out = cli("listen", "export", str(store.root))
+    assert "skipped item notes/tone-b: no reference clip for MUSHRA" in out
+    _, key = _exported(store, out)
+    assert key["items"] == ["notes/organ-a"]
+
+
 def test_export_names_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
     store = _scored_run(tmp_path)
@@ -215,9 +236,11 @@ def test_export_names_what_is_missing(tmp_path, monkeypatch):
     runner = CliRunner()
     mushra = runner.invoke(app, ["listen", "export", str(store.root)])
     assert mushra.exit_code == 2
-    assert "has no reference clip for MUSHRA" in mushra.output and "--design ab" in mushra.output
+    said = " ".join(mushra.output.split())
+    assert "nothing to listen to: item notes/organ-a: no reference clip for MUSHRA" in said
+    assert "--design ab" in said
     unknown = runner.invoke(app, ["listen", "export", str(store.root), "--items", "nope"])
-    assert unknown.exit_code == 2 and "--items nope: no ok clip of that item" in unknown.output
+    assert unknown.exit_code == 2 and "item 'nope': no ok clip of that item" in unknown.output
     design = runner.invoke(app, ["listen", "export", str(store.root), "--design", "abx"])
     assert design.exit_code == 2 and "choose one of mushra, ab" in design.output
     assert not (store.root / "listening").exists()

@@ -164,3 +164,19 @@ def test_tokens_add_up_every_feedback_round(tmp_path, isolated_cache):
     printed = console.file.getvalue()  # type: ignore[attr-defined]
     assert "1/1 trials, 1 ok, 0 failed; finished; tokens 22 in / 14 out" in printed
     assert re.search(r"m\s*│\s*1\s*│\s*22\s*│\s*14\s*│\s*0\.05\b", printed), printed
+
+
+def test_missing_ipywidgets_warnings_are_silenced_and_nothing_else():
+    import warnings
+
+    from audioprobe.progress import without_widget_warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with without_widget_warnings():
+            warnings.warn(
+                "IProgress not found. Please update jupyter and ipywidgets.", stacklevel=2
+            )
+            warnings.warn('install "ipywidgets" for Jupyter support', stacklevel=2)
+            warnings.warn("a real problem", stacklevel=2)
+    assert [str(w.message) for w in caught] == ["a real problem"]

@@ -125,7 +125,7 @@ def test_damaged_run_json_is_one_line_naming_it(tmp_path, content):
         ([], {"kind": "local", "model": "no-such-model"}, "unknown local model"),
         ([], {"kind": "replay", "model": "/nonexistent/answers.jsonl"}, "does not exist"),
         ([], {"kind": "baseline", "model": "no-such-baseline"}, "unknown baseline"),
-        (["--limit", "0"], {}, "--limit 0"),
+        (["--limit", "0"], {}, "limit 0"),
     ],
 )
 def test_early_errors_leave_no_run_folder(tmp_path, clean_env, args, model, expected):

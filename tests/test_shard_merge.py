@@ -36,7 +36,13 @@ def test_shard_of_is_the_documented_hash_rule():
 
 def test_bad_shard_is_one_line_and_leaves_no_folder(tmp_path, isolated_cache):
     spec = write_spec(tmp_path)
-    for bad, says in (("0/2", "between 1 and N"), ("3/2", "between 1 and N"), ("1of2", "i/N")):
+    bad_shards = (
+        ("0/2", "from 1 to 2"),
+        ("3/2", "from 1 to 2"),
+        ("1/0", "at least 1"),
+        ("1of2", "i/N"),
+    )
+    for bad, says in bad_shards:
         out = cli("run", str(spec), "--shard", bad, "--out", str(tmp_path / "r"), code=2)
         assert says in out and "Traceback" not in out
         assert not (tmp_path / "r").exists()

@@ -17,10 +17,19 @@ from rich.console import Console
 
 from audioprobe import runner
 from audioprobe.devices import parse_device, resolve_device
+from audioprobe.errors import AudioprobeError
 from audioprobe.executors import ExecutorChoice, open_embedder
 from audioprobe.loops import run_coroutine
 from audioprobe.model_kinds import model_kind
-from audioprobe.progress import Display, RunProgress, display_for, usage_table
+from audioprobe.output_path import check_output
+from audioprobe.progress import (
+    Display,
+    RunProgress,
+    default_console,
+    display_for,
+    usage_table,
+    without_widget_warnings,
+)
 from audioprobe.results.run import Run
 from audioprobe.runlock import hold_run
 from audioprobe.safetext import printable
@@ -102,8 +111,13 @@ async def run_plan_async(
     executor = executor or ExecutorChoice()
     # an unreachable cluster, or one no node of which fits a sandbox run, stops before the folder
     executor.check(ExperimentSpec.model_validate(planned.manifest["spec"]).sandbox.limits)
-    console = console or Console()
+    console = console or default_console()
     display = display_for(console) if progress else None
+    for note in planned.notes:
+        console.print(f"note: {printable(note)}", markup=False, highlight=False, soft_wrap=True)
+    # a model that cannot answer, or a folder that cannot be made, stops before the first trial
+    runner.preflight(planned.models)
+    check_output(planned.root, folder=True)
     with hold_run(planned.root, "run", create=True):
         store = runner.create_run(planned)
         await _execute(store, store.pending_keys(), executor, display, console)
@@ -215,12 +229,14 @@ async def resume_async(
     False those that ended in an infrastructure fault, run again (with `executor`, as for
     `run_plan`); answers given are not re-asked."""
     root = Path(path)
-    console = console or Console()
+    console = console or default_console()
     display = display_for(console) if progress else None
     with hold_run(root, "resume"):
         store = open_store(root)
         store.check_manifest()  # a bad value in run.json stops here, named
         todo = store.pending_keys(retry_infra=retry_infra)
+        asked = {k.model for k in todo}
+        runner.preflight([m for m in runner.run_models(store) if m.name in asked])
         await _execute(store, todo, executor or ExecutorChoice(), display, console)
     return Run(store)
 
@@ -247,33 +263,44 @@ def score(
     *,
     device: str = "cpu",
     executor: ExecutorChoice | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | bool = True,
 ) -> Run:
     """Add metrics to a run (idempotent: values already computed are kept) and return it.
 
     `metrics` are registered metric names (docs/scoring.md); default: the experiment's list,
     else every registered metric. `device` is cpu, cuda, cuda:N or auto (a GPU when torch sees
     one), for embedding models; with a Ray `executor` the embedding batches run as tasks on the
-    cluster's nodes, on `device` there. `progress` receives one message per step. What was done
-    is in the returned Run's `score_report`.
+    cluster's nodes, on `device` there. `progress` receives one message per step (default True:
+    each is printed as a line, plain text in a notebook; False: silent). What was done is in the
+    returned Run's `score_report`.
     """
     from audioprobe.scoring import score_run
 
     root = Path(path)
+    say = _step_printer() if progress is True else progress or None
     device = resolve_device(device)  # a GPU that is not there fails before any work
     embedder = open_embedder(executor or ExecutorChoice(), device)
-    with hold_run(root, "score"):
+    with hold_run(root, "score"), without_widget_warnings():
         store = open_store(root)
         report: ScoreReport = score_run(
             store,
             list(metrics) if metrics else None,
             device=device,
-            progress=progress,
+            progress=say,
             embedder=embedder,
         )
     run_ = Run(store)
     run_.score_report = report
     return run_
+
+
+def _step_printer() -> Callable[[str], None]:
+    console = default_console()
+
+    def say(message: str) -> None:
+        console.print(printable(message), markup=False, highlight=False, soft_wrap=True)
+
+    return say
 
 
 def open_run(path: str | Path) -> Run:
@@ -285,15 +312,24 @@ def open_run(path: str | Path) -> Run:
 def open_store(root: Path) -> RunStore:
     """The run's store, saying on stderr when its index had to be rebuilt from the trial
     folders (the run is intact; the note explains why opening took longer)."""
+    if root.is_dir() and not (root / "run.json").exists() and _holds_runs(root):
+        raise AudioprobeError(
+            f"{root} is not a run but a folder of runs; list them with: audioprobe runs {root}"
+        )
     store = RunStore.open(root)
     if store.rebuilt:
-        Console(stderr=True).print(
+        default_console(stderr=True).print(
             f"note: {printable(store.rebuilt)}; rebuilt it from the trial folders",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
     return store
+
+
+def _holds_runs(folder: Path) -> bool:
+    """Whether a run lies one or two levels below `folder` (a user gave `show runs`)."""
+    return any(folder.glob("*/run.json")) or any(folder.glob("*/*/run.json"))
 
 
 async def _execute(

@@ -179,6 +179,12 @@ def compare(
     return rows, left_out
 
 
+def shown(rows: list[Comparison], everything: bool = False) -> list[Comparison]:
+    """The rows a terminal lists: those the other side has (matched, or missing in ours); rows
+    only ours has are counted, not listed, unless `everything` (files get every row)."""
+    return rows if everything else [r for r in rows if r.theirs is not None]
+
+
 def _fmt(value: Any, percent: bool = False) -> str:
     if value is None:
         return "—"
@@ -187,8 +193,43 @@ def _fmt(value: Any, percent: bool = False) -> str:
     return str(value)
 
 
-def display_rows(rows: list[Comparison]) -> list[list[str]]:
-    """Rows as short strings for a terminal or markdown table."""
+class Footnotes:
+    """Reasons behind cells without a number, numbered once per metric and reason, so a table
+    of 400-character "weights not found" texts stays a table: the cell says `unavailable [1]`."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[str, str], int] = {}
+
+    def mark(self, metric: str, reason: str) -> str:
+        number = self.numbers.setdefault((metric, reason), len(self.numbers) + 1)
+        return f"[{number}]"
+
+    def lines(self) -> list[str]:
+        return [f"[{n}] {metric}: {reason}" for (metric, reason), n in self.numbers.items()]
+
+
+def _short(cell: Cell | None, metric: str, notes: Footnotes) -> str:
+    """A cell in a few characters: the number, or its status with a footnote for the reason."""
+    if cell is not None and cell.unavailable is not None:
+        label = cell.label or "unavailable"
+        return f"{label} {notes.mark(metric, cell.unavailable)}" if cell.unavailable else label
+    return _fmt(_plain(cell))
+
+
+def _short_note(row: Comparison) -> str:
+    notes = []
+    for side, cell in (("ours", row.ours), ("theirs", row.theirs)):
+        if cell is None:
+            notes.append(f"missing in {side}")
+        elif cell.unavailable is not None:
+            notes.append(f"{side} {cell.label or 'unavailable'}")
+        elif cell.value is None:
+            notes.append(f"{side} not a number")
+    return "; ".join(notes)
+
+
+def display_rows(rows: list[Comparison], notes: Footnotes) -> list[list[str]]:
+    """Rows as short strings for a terminal or markdown table; reasons go to `notes`."""
     out = []
     for r in rows:
         diff = r.diff
@@ -197,20 +238,23 @@ def display_rows(rows: list[Comparison]) -> list[list[str]]:
                 r.model,
                 r.tier,
                 r.metric,
-                _fmt(_plain(r.ours)),
-                _fmt(_plain(r.theirs)),
+                _short(r.ours, r.metric, notes),
+                _short(r.theirs, r.metric, notes),
                 "—" if diff is None else f"{diff:+.4g}",
                 _fmt(r.rel_diff, percent=True),
-                r.note,
+                _short_note(r),
             ]
         )
     return out
 
 
 def to_text(rows: list[Comparison]) -> str:
-    """An aligned plain-text table: never wrapped or cut, whatever the terminal's width."""
+    """An aligned plain-text table, never wrapped or cut whatever the terminal's width, with the
+    reasons behind cells without a number as footnotes below it."""
     right = {COLUMNS.index(c) for c in ("ours", "theirs", "diff", "rel_diff")}
-    return aligned(list(COLUMNS), display_rows(rows), right)
+    notes = Footnotes()
+    table = aligned(list(COLUMNS), display_rows(rows, notes), right)
+    return table + "".join(f"{line}\n" for line in notes.lines())
 
 
 def aligned(header: list[str], rows: list[list[str]], right: set[int]) -> str:
@@ -231,8 +275,12 @@ def aligned(header: list[str], rows: list[list[str]], right: set[int]) -> str:
 
 def to_markdown(rows: list[Comparison]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for cells in display_rows(rows):
+    notes = Footnotes()
+    for cells in display_rows(rows, notes):
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    if notes.numbers:
+        lines.append("")
+        lines.extend(f"{line}  " for line in notes.lines())
     return "\n".join(lines) + "\n"
 
 

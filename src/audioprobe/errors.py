@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import errno
 import sqlite3
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -48,13 +49,50 @@ def _describe_loc(raw: Any, loc: tuple) -> str:
     return "".join(parts) or "(top level)"
 
 
-def format_validation_error(path: Path | str, exc: ValidationError, raw: Any) -> str:
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (`Spec`, `list[Spec]`, `Spec | None`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _fields_at(model: type[BaseModel] | None, loc: tuple) -> list[str]:
+    """The field names a key at `loc` could have meant: those of the model that holds it."""
+    for key in loc[:-1]:
+        if model is None:
+            return []
+        if isinstance(key, int):  # an entry of a list: the list's model is already in hand
+            continue
+        field = model.model_fields.get(str(key))
+        model = _model_in(field.annotation) if field else None
+    return list(model.model_fields) if model is not None else []
+
+
+def _suggestion(model: type[BaseModel] | None, loc: tuple) -> str:
+    """'; did you mean temperature?' for a misspelt field, else ''."""
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    close = difflib.get_close_matches(loc[-1], _fields_at(model, loc), n=1, cutoff=0.7)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def format_validation_error(
+    path: Path | str, exc: ValidationError, raw: Any, model: type[BaseModel] | None = None
+) -> str:
+    """Every problem with where it is; an unknown field gets the closest known one from `model`
+    (the class that was validated)."""
     lines = [f"{path}: {exc.error_count()} problem(s)"]
     for err in exc.errors():
-        where = _describe_loc(raw, tuple(err["loc"]))
+        loc = tuple(err["loc"])
+        where = _describe_loc(raw, loc)
         got = err.get("input")
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-        lines.append(f"  {where}: {err['msg']}{shown}")
+        hint = _suggestion(model, loc) if err["type"] == "extra_forbidden" else ""
+        lines.append(f"  {where}: {err['msg']}{shown}{hint}")
     return "\n".join(lines)
 
 
@@ -107,4 +145,4 @@ def load_toml_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc, raw)) from exc
+        raise ConfigError(format_validation_error(path, exc, raw, model)) from exc

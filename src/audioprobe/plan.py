@@ -16,7 +16,7 @@ def select_items(
     known = [t.name for t in spec.tiers]
     for name in tier_filter or []:
         if name not in known:
-            raise ConfigError(f"--tier {name!r}: spec {spec.name!r} covers only {', '.join(known)}")
+            raise ConfigError(f"tier {name!r}: spec {spec.name!r} covers only {', '.join(known)}")
     for selection in spec.tiers:
         if tier_filter and selection.name not in tier_filter:
             continue

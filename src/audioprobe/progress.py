@@ -12,7 +12,9 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,13 +39,15 @@ from audioprobe.summary import model_usage, tokens
 
 EVERY_ENV = "AUDIOPROBE_PROGRESS_EVERY"
 DEFAULT_EVERY_S = 30.0
+#: In a notebook someone watches the cell: a line every few seconds, not every half minute.
+NOTEBOOK_EVERY_S = 5.0
 
 
-def progress_every() -> float:
-    """Seconds between plain progress lines: $AUDIOPROBE_PROGRESS_EVERY, else 30."""
+def progress_every(default: float = DEFAULT_EVERY_S) -> float:
+    """Seconds between plain progress lines: $AUDIOPROBE_PROGRESS_EVERY, else `default`."""
     raw = os.environ.get(EVERY_ENV, "").strip()
     if not raw:
-        return DEFAULT_EVERY_S
+        return default
     try:
         value = float(raw)
     except ValueError:
@@ -98,6 +102,16 @@ class RunProgress:
         self.run_id = str(store.manifest.get("run_id") or store.root.name)
         self.total = store.count()
         self.before = self.total - len(todo)
+        # the trials a resume keeps: counted in, so "5/12 trials, 5 ok" agrees with the total
+        # and the final "12 trials: 12 ok" agrees with the last progress line
+        self.earlier = Tally()
+        pending = {k.trial_id for k in todo}
+        for trial in store.trials():
+            if trial.trial_id not in pending:
+                self.earlier.done += 1
+                self.earlier.ok += trial.status == OK
+                self.earlier.failed += trial.status != OK and is_model_outcome(trial.status)
+                self.earlier.infra += is_infrastructure(trial.status)
         self.models: dict[str, Tally] = {}
         for key in todo:
             self.models.setdefault(key.model, Tally()).planned += 1
@@ -131,6 +145,17 @@ class RunProgress:
                 out.tokens_out += t.tokens_out
             return out
 
+    def run_counts(self) -> str:
+        """ok / failed / infrastructure / not run over the whole run: kept trials and new ones."""
+        now = self.totals()
+        earlier = self.earlier
+        return Tally(
+            done=now.done + earlier.done,
+            ok=now.ok + earlier.ok,
+            failed=now.failed + earlier.failed,
+            infra=now.infra + earlier.infra,
+        ).counts()
+
     def elapsed_s(self) -> float:
         return self._clock() - self.started
 
@@ -150,7 +175,7 @@ class RunProgress:
         else:
             eta_text = "ETA " + (duration(eta) if eta is not None else "unknown (none done yet)")
         return (
-            f"{self.run_id}: {self.before + all_.done}/{self.total} trials, {all_.counts()};"
+            f"{self.run_id}: {self.before + all_.done}/{self.total} trials, {self.run_counts()};"
             f" {eta_text}; tokens {all_.tokens_in:,} in / {all_.tokens_out:,} out;"
             f" elapsed {duration(self.elapsed_s())}"
         )
@@ -244,7 +269,8 @@ class RichDisplay:
             self.bars.update(self._tasks[key.model], advance=1, counts=tally.counts())
         all_ = self.progress.totals()
         tokens = f"; tokens {all_.tokens_in:,} in / {all_.tokens_out:,} out"
-        self.bars.update(self._all, advance=1, counts=escape(all_.counts() + tokens))
+        counts = self.progress.run_counts() + tokens
+        self.bars.update(self._all, advance=1, counts=escape(counts))
 
     def close(self) -> None:
         self.bars.stop()
@@ -253,11 +279,49 @@ class RichDisplay:
 Display = PlainDisplay | RichDisplay
 
 
+def in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (rich's own test: an IPython kernel shell)."""
+    return Console().is_jupyter
+
+
+#: What libraries warn in a kernel without ipywidgets (tqdm.autonotebook, rich.live): their bars
+#: fall back to text, and audioprobe prints its own progress lines there.
+WIDGET_WARNINGS = (r"IProgress not found", r"install \"ipywidgets\" for Jupyter support")
+
+
+@contextmanager
+def without_widget_warnings() -> Iterator[None]:
+    """Silence the missing-ipywidgets warnings of libraries used inside the block."""
+    with warnings.catch_warnings():
+        for message in WIDGET_WARNINGS:
+            warnings.filterwarnings("ignore", message=message)
+        yield
+
+
+def default_console(*, stderr: bool = False) -> Console:
+    """The console the Python API prints to when given none.
+
+    In Jupyter it is plain text on the cell's stdout: rich's Jupyter output repeats itself with
+    escape codes in its text/plain part, and its live bars need ipywidgets (without them, a
+    warning per update). Elsewhere it is rich's usual console.
+    """
+    if in_notebook():
+        return Console(
+            stderr=stderr, force_jupyter=False, force_terminal=False, no_color=True, highlight=False
+        )
+    return Console(stderr=stderr)
+
+
 def display_for(console: Console) -> Display:
-    """Bars where someone watches (a terminal, Jupyter), periodic lines where a log is written."""
-    if console.is_terminal or console.is_jupyter:
+    """Bars on a terminal; elsewhere periodic lines: every few seconds in a notebook, where
+    someone watches the cell, and every half minute in a log (nohup, Slurm, CI)."""
+    if console.is_terminal:
         return RichDisplay(console)
-    return PlainDisplay(console, progress_every())
+    if console.is_jupyter:  # a rich Jupyter console given by the caller: lines, not widgets
+        return PlainDisplay(console, progress_every(NOTEBOOK_EVERY_S))
+    return PlainDisplay(
+        console, progress_every(NOTEBOOK_EVERY_S if in_notebook() else DEFAULT_EVERY_S)
+    )
 
 
 def usage_table(store: RunStore) -> Table | None:

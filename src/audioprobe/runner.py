@@ -69,6 +69,12 @@ class RunPlan:
     root: Path
     manifest: dict[str, Any]
     keys: list[TrialKey]
+    #: What the user should know before the run (a replay file without some items' answers).
+    notes: tuple[str, ...] = ()
+
+    @property
+    def models(self) -> list[ModelSpec]:
+        return [ModelSpec.model_validate(m) for m in self.manifest["models"]]
 
     def prompts(self) -> list[tuple[str, Item, RenderedPrompt]]:
         """(tier, item, prompt) of each planned item, as the language models will be asked."""
@@ -90,6 +96,26 @@ def check_models(models: list[ModelSpec]) -> None:
         model_kind(spec.kind).check(spec)
 
 
+def coverage_notes(models: list[ModelSpec], keys: list[TrialKey]) -> tuple[str, ...]:
+    """What each model's kind can tell, offline, about the trials it cannot answer (a replay
+    file lacking items); raises when it can answer none of them."""
+    notes = []
+    for spec in models:
+        items = sorted({k.item for k in keys if k.model == spec.name})
+        note = model_kind(spec.kind).coverage(spec, items)
+        if note:
+            notes.append(note)
+    return tuple(notes)
+
+
+def preflight(models: list[ModelSpec]) -> None:
+    """Ask each model once, the way its kind allows, whether it can answer at all (an endpoint
+    is reached): a model that cannot stops the run before its first trial, with the URL and the
+    cause, instead of failing every trial after its retries."""
+    for spec in models:
+        model_kind(spec.kind).preflight(spec)
+
+
 def plan_run(
     spec: ExperimentSpec,
     spec_path: Path,
@@ -109,9 +135,11 @@ def plan_run(
     overrides = overrides or Overrides()
     spec, models = overrides.apply(spec, models)
     if not models:
-        raise AudioprobeError(f"spec {spec.name!r} names no models; add [[models]] or pass --model")
+        raise AudioprobeError(
+            f"spec {spec.name!r} names no models; add [[models]] or name one to run"
+        )
     if limit is not None and limit < 1:
-        raise ConfigError(f"--limit {limit}: give at least 1 item per tier")
+        raise ConfigError(f"limit {limit}: give at least 1 item per tier")
     names = [m.name for m in models]
     if len(set(names)) < len(names):
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -127,6 +155,7 @@ def plan_run(
     if shard is not None:
         keys = [k for k in keys if shard.holds(k.trial_id)]
     check_models(models)
+    notes = coverage_notes(models, keys)
     if spec.feedback is not None:  # a missing feedback template fails now, not after round 0
         read_template(spec.feedback.template)
     sandbox_for(spec, models)
@@ -156,7 +185,7 @@ def plan_run(
     }
     if shard is not None:
         manifest["shard"] = shard.to_dict() | {"trials": len(keys)}
-    return RunPlan(root, manifest, keys)
+    return RunPlan(root, manifest, keys, notes)
 
 
 def create_run(plan: RunPlan) -> RunStore:

@@ -59,8 +59,10 @@ def parse_shard(text: str) -> Shard:
     """`i/N` with 1 <= i <= N; a ConfigError that shows the form otherwise."""
     match = _FORM.match(text)
     if not match:
-        raise ConfigError(f"--shard {text!r}: expected i/N, e.g. --shard 2/8 (shards count from 1)")
+        raise ConfigError(f"shard {text!r}: expected i/N, e.g. 2/8 (shards count from 1)")
     index, count = int(match[1]), int(match[2])
-    if count < 1 or not 1 <= index <= count:
-        raise ConfigError(f"--shard {text!r}: i must be between 1 and N, e.g. 1/{count or 1}")
+    if count < 1:
+        raise ConfigError(f"shard {text!r}: N is the number of shards, at least 1, e.g. 1/4")
+    if not 1 <= index <= count:
+        raise ConfigError(f"shard {text!r}: i counts the shards from 1 to {count}, e.g. 1/{count}")
     return Shard(index, count)

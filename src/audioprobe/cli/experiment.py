@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -16,14 +17,20 @@ from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
 from audioprobe.cli.rounds import round_tables
 from audioprobe.cli.score import summary_tables
 from audioprobe.executors import ExecutorChoice
-from audioprobe.listening.agreement import agreement_text, run_agreements
-from audioprobe.outcomes import INFRA_FAILURE_LIMIT, infra_failures, too_many_infra_failures
+from audioprobe.outcomes import (
+    INFRA_FAILURE_LIMIT,
+    INFRA_OUTCOMES,
+    infra_failures,
+    too_many_infra_failures,
+)
+from audioprobe.results.coverage import stale_note
 from audioprobe.results.run import Run
 from audioprobe.runner import RunPlan
 from audioprobe.shard import Shard
 from audioprobe.store import RunStore
 from audioprobe.summary import outcome_table
 
+_RETRY_TAIL = re.compile(r" \(after \d+ attempt\(s\)[^()]*\)$")
 EXIT_INFRA = 3  # the run finished, but its infrastructure failed on too many trials
 
 
@@ -38,10 +45,22 @@ def _finish(run: Run) -> None:
         failed, _ = infra_failures(counts.elements())
         raise fail(
             f"{failed} of {total} trials failed in the infrastructure (llm_error, sandbox_error),"
-            f" over the {INFRA_FAILURE_LIMIT:.0%} a run may lose; fix the endpoint or sandbox,"
-            f" then: audioprobe resume {run.root}",
+            f" over the {INFRA_FAILURE_LIMIT:.0%} a run may lose; {_commonest_fault(run)};"
+            f" fix it, then: audioprobe resume {run.root}",
             EXIT_INFRA,
         )
+
+
+def _commonest_fault(run: Run) -> str:
+    """The infrastructure error most trials ended with, as the line to act on (the retry tail,
+    "(after 2 attempt(s) in 0.7s)", differs per trial and is left out)."""
+    errors = Counter(
+        (t.status, _RETRY_TAIL.sub("", t.error or "no reason recorded"))
+        for t in run.trials()
+        if t.status in INFRA_OUTCOMES
+    )
+    (status, error), n = errors.most_common(1)[0]
+    return f"most often ({n}x, {status}): {error}"
 
 
 @user_errors
@@ -49,9 +68,13 @@ def run(
     spec: Annotated[str, typer.Argument(help="experiment TOML, or the name of a shipped one")],
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", help="a spec model's name or KIND:VALUE; repeatable"),
+        typer.Option(
+            "--model", "-m", metavar="MODEL", help="a spec model's name or KIND:VALUE; repeatable"
+        ),
     ] = None,
-    tier: Annotated[list[str] | None, typer.Option("--tier", "-t", help="repeatable")] = None,
+    tier: Annotated[
+        list[str] | None, typer.Option("--tier", "-t", metavar="TIER", help="repeatable")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="first N items of each tier")] = None,
     out: Annotated[Path | None, typer.Option(help="run folder (default: a new one)")] = None,
     samples: Annotated[int | None, typer.Option(help="samples per item and model")] = None,
@@ -123,6 +146,8 @@ def print_plan(planned: RunPlan) -> None:
     for tier, items in manifest["items"].items():
         ids = ", ".join(i["id"] for i in items)
         console.print(f"{safe(tier)}: {len(items)} item(s) × {samples} sample(s): {safe(ids)}")
+    for note in planned.notes:
+        console.print(f"[yellow]note:[/] {safe(note)}", highlight=False, soft_wrap=True)
     if manifest["overrides"]:
         given = ", ".join(f"{k} = {v}" for k, v in manifest["overrides"].items())
         console.print(f"overrides: {safe(given)}")
@@ -221,6 +246,8 @@ def _outcome_rich_table(store: RunStore) -> Table:
 @user_errors
 def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
+    from audioprobe.listening.agreement import agreement_text, run_agreements  # loads scipy
+
     store = open_store(run_dir)
     console.print(_outcome_rich_table(store))
     runtime = Run(store).manifest.sandbox_runtime
@@ -230,16 +257,29 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     for table in round_tables(trials, int(store.manifest["spec"].get("samples", 1))):
         console.print(table)
     tables, notes = summary_tables(store)
+    stale = stale_note(store) if tables else None
+    if stale:
+        console.print(f"[bold yellow]{safe(stale)}[/]", highlight=False, soft_wrap=True)
     for table in tables:
         console.print(table)
     for i, note in enumerate(notes, 1):
         console.print(f"[dim]\\[{i}][/] {safe(note)}", highlight=False)
     if not tables:
         console.print(f"not scored yet: audioprobe score {safe(store.root)}")
+    elif stale:  # again below the tables, where the eye ends
+        console.print(f"[bold yellow]{safe(stale)}[/]", highlight=False, soft_wrap=True)
     if run_agreements(store):  # listening tests answered: how each metric agrees with ears
         console.print(safe(agreement_text(store)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    for command in (run, resume, show, repair):
-        app.command()(command)
+    examples = {
+        run: "audioprobe run quick --limit 1   (--limit: the first N items of each tier)\n"
+        "  audioprobe run smoke --model replay:tests/data/answers_ok.jsonl --out runs/smoke\n"
+        "  audioprobe run experiments/my.toml --dry-run",
+        resume: "audioprobe resume runs/smoke",
+        show: "audioprobe show runs/smoke   (all runs of a folder: audioprobe runs runs)",
+        repair: "audioprobe repair runs/smoke",
+    }
+    for command, example in examples.items():
+        app.command(epilog=f"\b\nExamples:\n  {example}")(command)

@@ -19,6 +19,7 @@ import typer
 from audioprobe.api import open_store
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import AudioprobeError
+from audioprobe.output_path import writing
 from audioprobe.results.export import TABLES, arrow_table, table
 from audioprobe.results.measures import RunResults
 from audioprobe.safetext import printable
@@ -68,22 +69,28 @@ def export(
     if format == "replay":
         _export_answers(store, model, output)
         return
-    schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
-    if format == "parquet":
-        import pyarrow.parquet as pq
-
-        assert output is not None
-        pq.write_table(arrow_table(schema, rows), output)
-    elif output is not None:
-        with output.open("w", newline="", encoding="utf-8") as handle:
-            _write_text(handle, format, list(schema), rows)
+    if output is not None:
+        with writing(output):
+            schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
+            _write_file(output, format, schema, rows)
+        console.print(f"wrote {len(rows)} rows to {output}")
     else:
+        schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
         stream = typer.get_text_stream("stdout")
         if stream.isatty():  # a script's escape sequences must not drive the terminal
             rows = [{k: _tty_cell(v) for k, v in r.items()} for r in rows]
         _write_text(stream, format, list(schema), rows)
-    if output:
-        console.print(f"wrote {len(rows)} rows to {output}")
+
+
+def _write_file(output: Path, fmt: str, schema: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        with output.open("wb") as handle:  # Python's open: an OSError names the file
+            pq.write_table(arrow_table(schema, rows), handle)
+        return
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        _write_text(handle, fmt, list(schema), rows)
 
 
 def _export_answers(store: Any, model: str | None, output: Path | None) -> None:
@@ -95,7 +102,8 @@ def _export_answers(store: Any, model: str | None, output: Path | None) -> None:
         for line in lines:
             stream.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
-    write_answers(output, lines)
+    with writing(output):
+        write_answers(output, lines)
     console.print(f"wrote {len(lines)} answers to {output}")
 
 
@@ -104,4 +112,7 @@ def _tty_cell(value: Any) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(export)
+    app.command(
+        epilog="\b\nExamples:\n  audioprobe export runs/smoke -o trials.csv\n"
+        "  audioprobe export runs/smoke --table sets -f parquet -o sets.parquet"
+    )(export)

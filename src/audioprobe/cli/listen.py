@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.common import console, safe, user_errors
+from audioprobe.output_path import writing
 from audioprobe.store import RunStore
 
 app = typer.Typer(
@@ -39,8 +40,11 @@ def export_cmd(
 
     store = RunStore.open(run_dir)
     wanted = [i.strip() for arg in items for i in arg.split(",") if i.strip()] if items else None
-    with console.status("writing the listening test"):
+    target = out or store.root / "listening"
+    with writing(target, folder=True), console.status("writing the listening test"):
         result = export_test(store, design, wanted, raters, out)
+    for why in result.skipped:
+        console.print(f"[yellow]skipped[/] {safe(why)}", highlight=False, soft_wrap=True)
     console.print(
         f"listening test {result.test_id}: {result.screens} items, {result.stimuli} clips,"
         f" {len(result.pages)} rater pages in [cyan]{result.folder / 'page'}[/]\n"

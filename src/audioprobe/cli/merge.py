@@ -10,6 +10,7 @@ import typer
 from audioprobe.cli.common import console, safe, user_errors
 from audioprobe.merge import merge_runs
 from audioprobe.outcomes import PENDING
+from audioprobe.output_path import writing
 
 
 @user_errors
@@ -18,7 +19,8 @@ def merge(
     out: Annotated[Path, typer.Option(help="the merged run's folder (new)")],
 ) -> None:
     """Join the shards of one run into one run folder, which scores and exports as a whole."""
-    result = merge_runs(run_dirs, out)
+    with writing(out, folder=True):
+        result = merge_runs(run_dirs, out)
     total = sum(result.counts.values())
     parts = ", ".join(f"{n} {status}" for status, n in result.counts.most_common())
     head = f"merged {result.shards} shards into [cyan]{safe(out)}[/]"
@@ -30,4 +32,6 @@ def merge(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(merge)
+    app.command(
+        epilog="\b\nExample:\n  audioprobe merge runs/r-shard1of2 runs/r-shard2of2 --out runs/r"
+    )(merge)

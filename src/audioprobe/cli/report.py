@@ -10,6 +10,7 @@ import typer
 
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import AudioprobeError
+from audioprobe.output_path import check_output, writing
 from audioprobe.store import RunStore
 
 # The commands import their modules when run: every `audioprobe` command loads this file, and
@@ -30,7 +31,10 @@ def report(
 
     store = RunStore.open(run_dir)
     started = time.perf_counter()
-    with console.status("writing report") as status:
+    with (
+        writing(out or store.root / "report", folder=True),
+        console.status("writing report") as status,
+    ):
         result = write_run_report(
             store, out, refs_per_trial=refs_per_trial, progress=lambda msg: status.update(msg)
         )
@@ -60,13 +64,15 @@ def compare_cmd(
 ) -> None:
     """Paired differences between the run's systems on their shared items (interval and
     p-value), and with --against, a side-by-side table of this run's numbers and another's:
-    ours, theirs, diff, relative diff (rows on one side only are listed as missing)."""
+    ours, theirs, diff, relative diff, with the reasons behind cells without a number as
+    footnotes. The terminal lists the rows the other side has; --output gets every row."""
     from audioprobe.compare import (
         against_table,
         agreement_text,
         compare,
         paired_text,
         run_table,
+        shown,
     )
     from audioprobe.compare import to_csv as compare_csv
     from audioprobe.compare import to_markdown as compare_markdown
@@ -74,37 +80,49 @@ def compare_cmd(
     from audioprobe.results.measures import RunResults
     from audioprobe.results.paired import model_pairs, rank_agreement, run_pairs
 
+    if output is not None and output.suffix.lower() not in (".csv", ".md", ".markdown"):
+        raise AudioprobeError(f"--output {output}: use a .csv or .md file name")
+    if output is not None and against is None:
+        raise AudioprobeError("--output writes the --against table: name --against too")
+    if output is not None:
+        check_output(output)  # before any work: a path that cannot be written costs seconds
     results = RunResults.of(RunStore.open(run_dir))
+    theirs = against_table(against) if against is not None else None  # a bad table fails first
+    if against is not None and theirs is not None:
+        rows, left_out = compare(run_table(results), theirs, everything)
+        listed = shown(rows, everything)
+        typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
+        typer.echo(compare_text(listed))
+        if len(listed) < len(rows):
+            typer.echo(
+                f"{len(rows) - len(listed)} rows of ours have no counterpart in {against}"
+                " (listed with --all; every row is in --output)"
+            )
+        if left_out:
+            typer.echo(f"not in {against} at all (shown with --all): {', '.join(left_out)}")
+        typer.echo("")
     typer.echo(paired_text(model_pairs(results)))
     agreement = agreement_text(rank_agreement(results))
     if agreement:
         typer.echo(agreement)
-    if against is None:
-        if output is not None:
-            raise AudioprobeError("--output writes the --against table: name --against too")
-        return
-    if (against / "run.json").is_file():
-        theirs = RunResults.of(RunStore.open(against))
+    if against is not None and (against / "run.json").is_file():
         typer.echo(f"each model against the same model in {against}:")
-        typer.echo(paired_text(run_pairs(results, theirs)))
-    ours = run_table(results)
-    rows, left_out = compare(ours, against_table(against), everything)
-    typer.echo(f"{run_dir} (ours) against {against} (theirs)\n")
-    typer.echo(compare_text(rows))
-    if left_out:
-        typer.echo(f"not in {against} at all (shown with --all): {', '.join(left_out)}")
-    if output is None:
+        typer.echo(paired_text(run_pairs(results, RunResults.of(RunStore.open(against)))))
+    if output is None or against is None:
         return
-    suffix = output.suffix.lower()
-    if suffix == ".csv":
-        output.write_text(compare_csv(rows))
-    elif suffix in (".md", ".markdown"):
-        output.write_text(compare_markdown(rows))
-    else:
-        raise AudioprobeError(f"--output {output}: use a .csv or .md file name")
+    with writing(output):
+        output.write_text(
+            compare_csv(rows) if output.suffix.lower() == ".csv" else compare_markdown(rows)
+        )
     console.print(f"wrote {len(rows)} rows to {output}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(report)
-    app.command(name="compare")(compare_cmd)
+    app.command(epilog="\b\nExample:\n  audioprobe report runs/smoke --out /tmp/smoke-report")(
+        report
+    )
+    app.command(
+        name="compare",
+        epilog="\b\nExamples:\n  audioprobe compare runs/smoke\n"
+        "  audioprobe compare runs/smoke --against paper.csv -o diff.md",
+    )(compare_cmd)

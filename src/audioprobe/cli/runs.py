@@ -45,13 +45,15 @@ def runs(
             r.status,
             str(r.trials),
             str(r.outcomes.get(OK, 0)),
-            "yes" if r.scored else "no",
+            r.scored_text,
         )
     console.print(table)
     for r in found:
         if r.status == "incomplete":
             console.print(f"{safe(r.key)} stopped part-way: audioprobe resume {safe(r.root)}")
+        elif r.coverage is not None and not r.coverage.complete:
+            console.print(f"{safe(r.key)}: {safe(r.coverage.message(r.root))}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(runs)
+    app.command(epilog="\b\nExample:\n  audioprobe runs runs")(runs)

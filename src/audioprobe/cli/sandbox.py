@@ -97,13 +97,15 @@ def run(
     import shutil
     import tempfile
 
+    from audioprobe.output_path import writing
     from audioprobe.sandbox import Limits, get_backend
 
     work = workdir or Path(tempfile.mkdtemp(prefix="audioprobe-sandbox-"))
-    work.mkdir(parents=True, exist_ok=True)
     target = work / "script.py"
-    if script.resolve() != target.resolve():
-        shutil.copyfile(script, target)
+    with writing(work, folder=True):
+        work.mkdir(parents=True, exist_ok=True)
+        if script.resolve() != target.resolve():
+            shutil.copyfile(script, target)
     result = get_backend(backend).run(target, work, Limits(wall_s=wall_s))
     console.print_json(json.dumps(result.to_dict()))
     err_console.print(f"trial folder: {work}", highlight=False)

@@ -27,6 +27,8 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
         return [], []
     notes: list[str] = []
     tables = []
+    # reason -> tier -> columns unavailable for it on every row: one footnote per reason
+    dropped_all: dict[str, dict[str, list[str]]] = {}
     for tier in dict.fromkeys(t for _, t in results.cells):
         models = [m for m, t in results.cells if t == tier]
         cells: dict[tuple[str, str], Measure] = {}
@@ -45,7 +47,8 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
                     dropped.setdefault(reason, []).append(heading)
                     continue
             columns.append(heading)
-        notes.extend(f"{tier}: {', '.join(c)} unavailable: {why}" for why, c in dropped.items())
+        for why, dropped_columns in dropped.items():
+            dropped_all.setdefault(why, {})[tier] = dropped_columns
         level = results.run.tiers.get(tier).level if tier in results.run.tiers else None
         table = Table(title=f"tier {level}: {tier}" if level else tier, title_justify="left")
         for col in ("model", "render rate", *columns):
@@ -57,6 +60,9 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
                 row.append("" if m is None else _cell(m, fmt_measure(m), notes))
             table.add_row(*(safe(c) for c in row))
         tables.append(table)
+    for why, by_tier in dropped_all.items():
+        where = "; ".join(f"{tier}: {', '.join(cols)}" for tier, cols in by_tier.items())
+        notes.append(f"{where} unavailable: {why}")
     return tables, notes
 
 
@@ -135,4 +141,7 @@ def score(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(score)
+    app.command(
+        epilog="\b\nExamples:\n  audioprobe score runs/smoke\n"
+        "  audioprobe score runs/smoke --metrics duration,pitch --device auto"
+    )(score)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from audioprobe.cli.common import console, user_errors
+from audioprobe.cli.common import console, on_interrupt, user_errors
 from audioprobe.errors import AudioprobeError
 
 
@@ -55,6 +55,7 @@ def view(
         highlight=False,
         soft_wrap=True,  # the address stays on one line in a narrow or piped terminal
     )
+    on_interrupt(f"viewer stopped; `audioprobe view {runs_dir}` serves it again")
     serve(viewer, sock)
 
 

@@ -1,10 +1,11 @@
 """How well each automatic per-clip metric agrees with what listeners said.
 
 Per clip, the listeners' score is the mean over raters: the MUSHRA rating, or for A/B the share
-of its comparisons the clip won. Agreement with a metric is Spearman's rank correlation over the
-clips that have both (a metric and a rating scale need only agree in order), with a 95% bootstrap
-interval over clips (scipy.stats.bootstrap, paired, percentile). Error-like metrics (WER, cents
-error) agree by a negative rho.
+of its comparisons the clip won. Agreement with a metric is Spearman's rank correlation, per tier
+(a metric's scale differs between notes and speech, so pooled tiers would rank the tiers, not the
+clips), over the clips of that tier that have both (a metric and a rating scale need only agree
+in order), with a 95% bootstrap interval over clips (scipy.stats.bootstrap, paired,
+percentile). Error-like metrics (WER, cents error) agree by a negative rho.
 
 MUSHRA raters are post-screened as ITU-R BS.1534-3 section 4.1.2 says: a rater who scores the
 hidden reference below 90 on more than 15% of the screens is left out (and named).
@@ -51,6 +52,7 @@ def clip_metric_values(store: RunStore) -> dict[str, dict[str, float]]:
 class MetricAgreement:
     metric: str
     n: int
+    tier: str = ""
     rho: float | None = None
     low: float | None = None
     high: float | None = None
@@ -93,14 +95,18 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
         return float(stats.spearmanr(x, y).statistic)
 
 
-def metric_agreement(metric: str, human: list[float], machine: list[float]) -> MetricAgreement:
+def metric_agreement(
+    metric: str, human: list[float], machine: list[float], tier: str = ""
+) -> MetricAgreement:
     n = len(human)
     if n < MIN_CLIPS:
-        return MetricAgreement(metric, n, reason=f"{n} rated clips with a value; need {MIN_CLIPS}")
+        why = f"{n} rated clips with a value; need {MIN_CLIPS}"
+        return MetricAgreement(metric, n, tier, reason=why)
     x, y = np.asarray(human), np.asarray(machine)
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         which = "ratings" if np.ptp(x) == 0 else "metric values"
-        return MetricAgreement(metric, n, reason=f"the {which} are all equal: no order to compare")
+        why = f"the {which} are all equal: no order to compare"
+        return MetricAgreement(metric, n, tier, reason=why)
     rho = _spearman(x, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -109,7 +115,7 @@ def metric_agreement(metric: str, human: list[float], machine: list[float]) -> M
             method="percentile", rng=np.random.default_rng(0),
         ).confidence_interval  # fmt: skip
     low, high = (float(v) if math.isfinite(v) else None for v in (ci.low, ci.high))
-    return MetricAgreement(metric, n, rho, low, high)
+    return MetricAgreement(metric, n, tier, rho, low, high)
 
 
 def test_agreement(store: RunStore, test_id: str) -> TestAgreement:
@@ -131,12 +137,18 @@ def test_agreement(store: RunStore, test_id: str) -> TestAgreement:
         for sid, v in by_stimulus.items()
         if stimuli[sid]["kind"] == "system"
     }
+    tier_of = {
+        v["trial_id"]: v["item"].split("/", 1)[0] for v in stimuli.values() if v["kind"] == "system"
+    }
     result.clips = len(human)
     values = clip_metric_values(store)
-    names = sorted({m for t in human for m in values.get(t, {})})
-    for name in names:
-        pairs = [(h, values[t][name]) for t, h in human.items() if name in values.get(t, {})]
-        result.metrics.append(metric_agreement(name, [p[0] for p in pairs], [p[1] for p in pairs]))
+    for tier in sorted({tier_of[t] for t in human}):
+        rated = {t: h for t, h in human.items() if tier_of[t] == tier}
+        for name in sorted({m for t in rated for m in values.get(t, {})}):
+            pairs = [(h, values[t][name]) for t, h in rated.items() if name in values.get(t, {})]
+            result.metrics.append(
+                metric_agreement(name, [p[0] for p in pairs], [p[1] for p in pairs], tier)
+            )
     return result
 
 
@@ -179,7 +191,11 @@ def agreement_text(store: RunStore) -> str:
         width = max(len(m.metric) for m in t.metrics)
         head = f"  {'metric':<{width}}  {'n':>3}  {'Spearman rho':>12}"
         lines.append(head + "  95% bootstrap interval")
+        tier = None
         for m in t.metrics:
+            if m.tier != tier:
+                tier = m.tier
+                lines.append(f"  tier {tier}: rho over its clips")
             if m.rho is None:
                 lines.append(f"  {m.metric:<{width}}  {m.n:>3}  {'—':>12}  {m.reason}")
             else:

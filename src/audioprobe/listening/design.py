@@ -51,13 +51,17 @@ class Plan:
     design: str
     screens: list[Screen]
     stimuli: dict[str, Stimulus] = field(default_factory=dict)
+    #: Items left out, each with why ("item notes/x: no reference clip ..."), for the export's note.
+    skipped: list[str] = field(default_factory=list)
 
-    def key(self) -> dict[str, Any]:
+    def key(self, raters: list[str] | None = None) -> dict[str, Any]:
+        """What `listen import` checks answers against: the stimuli, and the raters given pages."""
         return {
             "test_id": self.test_id,
             "design": self.design,
             "items": [s.item for s in self.screens],
             "stimuli": {k: asdict(v) for k, v in self.stimuli.items()},
+            **({"raters": raters} if raters is not None else {}),
         }
 
 
@@ -78,7 +82,7 @@ def pick_clips(store: RunStore, items: list[str] | None) -> dict[str, list[Trial
         keys = [k for k in by_item if wanted in (k, k.split("/", 1)[1])]
         if not keys:
             known = ", ".join(sorted(by_item)) or "none"
-            raise AudioprobeError(f"--items {wanted}: no ok clip of that item (items: {known})")
+            raise AudioprobeError(f"item {wanted!r}: no ok clip of that item (items: {known})")
         for key in keys:
             chosen[key] = list(by_item[key].values())
     return chosen
@@ -97,15 +101,28 @@ def plan_test(
     references: dict[str, Path | str],
     prompts: dict[str, str],
 ) -> Plan:
-    """The screens and stimuli (file placement is the export's job).
+    """The screens and stimuli (file placement is the export's job). An item the design cannot
+    use (A/B with one system, MUSHRA without a reference clip) is skipped and named in
+    `skipped`; only a test left with no item at all is an error.
 
     references: per item, the reference clip, or the reason it has none (MUSHRA needs one).
     """
     if design not in DESIGNS:
-        raise AudioprobeError(f"--design {design}: choose one of {', '.join(DESIGNS)}")
+        raise AudioprobeError(f"design {design!r}: choose one of {', '.join(DESIGNS)}")
     plan = Plan(test_id=f"{design}-{secrets.token_hex(3)}", design=design, screens=[])
     taken: set[str] = set()
     for item, trials in clips.items():
+        if design == "ab" and len(trials) < 2:
+            plan.skipped.append(
+                f"item {item}: an ok clip from {len(trials)} system; an A/B test needs two"
+            )
+            continue
+        ref = references.get(item)
+        if design == "mushra" and not isinstance(ref, Path):
+            plan.skipped.append(
+                f"item {item}: no reference clip for MUSHRA ({ref or 'no reference set'})"
+            )
+            continue
         systems = []
         for trial in trials:
             sid = _new_id(taken)
@@ -114,27 +131,19 @@ def plan_test(
             )
             systems.append(sid)
         if design == "ab":
-            if len(systems) < 2:
-                raise AudioprobeError(
-                    f"item {item} has an ok clip from {len(systems)} system; an A/B test needs"
-                    " two (leave it out of --items)"
-                )
             pairs = [list(p) for p in itertools.combinations(systems, 2)]
             plan.screens.append(Screen(item, prompts.get(item, ""), None, pairs))
             continue
-        ref = references.get(item)
-        if not isinstance(ref, Path):
-            raise AudioprobeError(
-                f"item {item} has no reference clip for MUSHRA ({ref or 'no reference set'});"
-                " leave it out of --items, or use --design ab"
-            )
+        assert isinstance(ref, Path)
         for kind in ("hidden_reference", "anchor"):
             sid = _new_id(taken)
             plan.stimuli[sid] = Stimulus(sid, kind, item, source=str(ref))
             systems.append(sid)
         plan.screens.append(Screen(item, prompts.get(item, ""), str(ref), [systems]))
     if not plan.screens:
-        raise AudioprobeError("no item has an ok clip to listen to")
+        why = "; ".join(plan.skipped) if plan.skipped else "no item has an ok clip to listen to"
+        hint = " (try --design ab)" if design == "mushra" and plan.skipped else ""
+        raise AudioprobeError(f"nothing to listen to: {why}{hint}")
     return plan
 
 

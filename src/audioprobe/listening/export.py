@@ -40,6 +40,7 @@ class Export:
     pages: list[Path]
     screens: int
     stimuli: int
+    skipped: list[str]
 
 
 def _references(store: RunStore, items: list[str]) -> dict[str, Path | str]:
@@ -88,20 +89,21 @@ def export_test(
     out: Path | None = None,
 ) -> Export:
     if raters < 1:
-        raise AudioprobeError("--raters must be at least 1")
+        raise AudioprobeError(f"raters {raters}: give at least 1")
     clips = pick_clips(store, items)
     prompts = {k: store.item(*k.split("/", 1)).request for k in clips}
     references = _references(store, list(clips)) if design == "mushra" else {}
     plan = plan_test(design, clips, references, prompts)
     folder = out or tests_dir(store) / plan.test_id
     if (folder / KEY_FILE).exists():
-        raise AudioprobeError(f"{folder} already holds a listening test; choose another --out")
+        raise AudioprobeError(f"{folder} already holds a listening test; choose another folder")
     page_dir = folder / "page"
     refs = _place(plan, page_dir / "audio")
     template = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
     ).get_template("test.html")
     pages = []
+    names = [f"rater-{rater:02d}" for rater in range(1, raters + 1)]
     for rater in range(1, raters + 1):
         screens = rater_order(plan, rater)
         for screen in screens:
@@ -118,5 +120,5 @@ def export_test(
         payload = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")
         page.write_text(template.render(data=payload, design=plan.design))
         pages.append(page)
-    atomic.write_json(folder / KEY_FILE, plan.key())
-    return Export(plan.test_id, folder, pages, len(plan.screens), len(plan.stimuli))
+    atomic.write_json(folder / KEY_FILE, plan.key(names))
+    return Export(plan.test_id, folder, pages, len(plan.screens), len(plan.stimuli), plan.skipped)

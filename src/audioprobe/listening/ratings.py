@@ -79,7 +79,14 @@ def store_ratings(store: RunStore, path: Path) -> dict[str, list[str]]:
         by_file.setdefault((rating.test_id, rating.rater), []).append(rating)
     stored: dict[str, list[str]] = {}
     for (test_id, rater), rows in by_file.items():
-        stimuli = test_key(store, test_id)["stimuli"]
+        key = test_key(store, test_id)
+        exported = key.get("raters")  # absent in keys written before raters were recorded
+        if exported is not None and rater not in exported:
+            raise AudioprobeError(
+                f"{path}: rater {rater!r} was never given a page of test {test_id} (its raters:"
+                f" {', '.join(exported)}); import the CSV that rater's page downloaded"
+            )
+        stimuli = key["stimuli"]
         unknown = sorted({r.stimulus for r in rows} - set(stimuli))
         if unknown:
             raise AudioprobeError(

@@ -31,6 +31,11 @@ class LLMError(Exception):
     """The endpoint could not give an answer (after retries); recorded as `llm_error`."""
 
 
+class NoAnswer(Exception):
+    """The model has no answer for this prompt (a replay file without the item): the model's
+    outcome, recorded as `no_code` with this reason, never an infrastructure fault."""
+
+
 class CodeModel(Protocol):
     """A system that answers a prompt with text that should contain a program."""
 

@@ -23,6 +23,10 @@ from audioprobe.safetext import printable
 
 #: A completion body larger than this means the endpoint ignored max_tokens (or is not an LLM).
 MAX_BODY_BYTES = 4 << 20
+#: A completion nests 5 levels (choices, message, content parts); 64 leaves room for any server's
+#: extras while keeping every later walk of the payload (cache, trial record) far from recursion
+#: limits.
+MAX_DEPTH = 64
 EXCERPT_CHARS = 200
 
 
@@ -102,12 +106,39 @@ class Answer:
     payload: dict[str, Any]
 
 
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _count(usage: dict[str, Any], name: str, shown: bytes | str) -> int | None:
+    """A usage count: absent is None; anything but a whole number from 0 is the endpoint's fault
+    (a negative or fractional count would corrupt every token total it is added to)."""
+    value = usage.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise EndpointFault(f"`usage.{name}` is {value!r}, not a count from 0", body=shown)
+    return value
+
+
+def depth(payload: Any) -> int:
+    """How deep `payload` nests (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(payload, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def answer_from_payload(payload: Any, body: bytes | str = b"") -> Answer:
     """The answer in a decoded completion, or the EndpointFault saying why there is none."""
+    if depth(payload) > MAX_DEPTH:
+        raise EndpointFault(f"the body nests deeper than {MAX_DEPTH} levels", body=body[:1000])
     shown = body or json.dumps(payload)[:1000]
     if not isinstance(payload, dict):
         raise EndpointFault("the body is JSON but not an object", body=shown)
@@ -131,14 +162,19 @@ def answer_from_payload(payload: Any, body: bytes | str = b"") -> Answer:
             content = "".join(texts)
     if not isinstance(content, str):
         raise EndpointFault("the message's `content` is neither text nor text parts", body=shown)
-    usage = payload.get("usage") if isinstance(payload.get("usage"), dict) else {}
+    usage = payload.get("usage")
+    if usage is not None and not isinstance(usage, dict):
+        raise EndpointFault("`usage` is not an object", body=shown)
+    usage = usage or {}
+    prompt_tokens = _count(usage, "prompt_tokens", shown)
+    completion_tokens = _count(usage, "completion_tokens", shown)
     model = payload.get("model")
     return Answer(
         text=content,
         finish_reason=finish,
         model=model if isinstance(model, str) else None,
-        prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
-        completion_tokens=_int_or_none(usage.get("completion_tokens")),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
         payload=payload,
     )
 
@@ -149,5 +185,9 @@ def answer_from_body(body: bytes) -> Answer:
     try:
         payload = json.loads(body)
     except ValueError:
-        raise EndpointFault("the body is not JSON", body=body) from None
+        raise EndpointFault("the body is not JSON", body=body[:1000]) from None
+    except RecursionError:  # nested past the interpreter's limit: far past MAX_DEPTH
+        raise EndpointFault(
+            f"the body nests deeper than {MAX_DEPTH} levels", body=body[:1000]
+        ) from None
     return answer_from_payload(payload, body)

@@ -10,11 +10,16 @@ bounded by the spec's `retry_budget_s` whatever a Retry-After header asks for.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import random
+import socket
+import ssl
 import time
+from types import ModuleType
 from typing import Any
 
+import httpx
 import openai
 
 from audioprobe.errors import ConfigError
@@ -25,6 +30,7 @@ from audioprobe.llm.endpoint_faults import (
     EndpointFault,
     answer_from_body,
     answer_from_payload,
+    excerpt,
     retry_after,
     retryable_status,
 )
@@ -34,6 +40,8 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 30.0
 RETRY_AFTER_CAP_S = 60.0
+#: Seconds the pre-run check waits for an endpoint (a working one answers /models at once).
+PROBE_TIMEOUT_S = 5.0
 _STANDARD_PARAMS = frozenset(
     {"temperature", "top_p", "max_tokens", "seed", "stop", "presence_penalty", "frequency_penalty"}
 )
@@ -78,7 +86,11 @@ class OpenAICompatModel:
         self.cache = cache or ResponseCache()
         self._api_key = api_key or self._key_from_env()
         self._client = openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=self._api_key, max_retries=0, timeout=spec.timeout_s
+            base_url=self.base_url,
+            api_key=self._api_key,
+            max_retries=0,
+            timeout=spec.timeout_s,
+            http_client=openai.DefaultAsyncHttpxClient(transport=capped_transport()),
         )
 
     def _key_from_env(self) -> str:
@@ -183,8 +195,11 @@ class OpenAICompatModel:
         except openai.APITimeoutError:
             raise EndpointFault(f"no answer within {self.spec.timeout_s:g}s") from None
         except openai.APIConnectionError as exc:
-            cause = _root_cause(exc)
-            raise EndpointFault(f"cannot connect ({type(cause).__name__}: {cause})") from None
+            raise EndpointFault(f"cannot connect: {transport_cause(exc)}") from None
+        except BodyOverCap as exc:  # an error answer (4xx/5xx), which the client reads whole
+            raise EndpointFault(
+                f"the body is over the {TRANSPORT_CAP_BYTES}-byte cap", status=exc.status
+            ) from None
         except openai.APIStatusError as exc:
             raise EndpointFault(
                 "the endpoint refused the request",
@@ -197,6 +212,58 @@ class OpenAICompatModel:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+#: No response body is read past this, whatever its status: the client reads an error answer
+#: whole before we see it. Above MAX_BODY_BYTES, so a completion's own cap speaks first.
+TRANSPORT_CAP_BYTES = MAX_BODY_BYTES + (1 << 20)
+
+
+class BodyOverCap(Exception):
+    """A response body ran past TRANSPORT_CAP_BYTES; `status` is the response's HTTP status."""
+
+    def __init__(self, status: int):
+        super().__init__(f"the body is over the {TRANSPORT_CAP_BYTES}-byte cap")
+        self.status = status
+
+
+def _client_http() -> ModuleType:
+    """The HTTP library openai's client is built on: httpx, or its fork httpx2 (openai 3.x)."""
+    base = next(c for c in openai.DefaultAsyncHttpxClient.__mro__ if c.__name__ == "AsyncClient")
+    return importlib.import_module(base.__module__.split(".")[0])
+
+
+def capped_transport() -> Any:
+    """The client's transport with every response body bounded (see TRANSPORT_CAP_BYTES).
+
+    Built on whichever library openai's client uses (its classes are defined here, on that
+    library's base classes), so a newer or older openai gets a transport it accepts.
+    """
+    http = _client_http()
+
+    class CappedStream(http.AsyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, stream: Any, status: int):
+            self._stream = stream
+            self._status = status
+
+        async def __aiter__(self) -> Any:
+            size = 0
+            async for chunk in self._stream:
+                size += len(chunk)
+                if size > TRANSPORT_CAP_BYTES:
+                    raise BodyOverCap(self._status)
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self._stream.aclose()
+
+    class CappedTransport(http.AsyncHTTPTransport):  # type: ignore[misc, name-defined]
+        async def handle_async_request(self, request: Any) -> Any:
+            response = await super().handle_async_request(request)
+            response.stream = CappedStream(response.stream, response.status_code)
+            return response
+
+    return CappedTransport()
 
 
 async def _read_capped(response: Any) -> bytes:
@@ -222,13 +289,79 @@ async def _read_capped(response: Any) -> bytes:
     return b"".join(chunks)
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost cause (e.g. ConnectionRefusedError under httpx's ConnectError)."""
-    seen = {id(exc)}
-    while (exc.__cause__ or exc.__context__) and id(exc.__cause__ or exc.__context__) not in seen:
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-        seen.add(id(exc))
-    return exc
+_OS_CAUSES: tuple[tuple[type[OSError], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    (ConnectionResetError, "connection reset by the server"),
+    (ConnectionAbortedError, "connection aborted"),
+    (socket.gaierror, "host name not found"),
+    (TimeoutError, "connection timed out"),
+    (ssl.SSLError, "TLS handshake failed"),
+)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc`, its causes and contexts, and the members of exception groups among them, once each."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        todo.extend(getattr(current, "exceptions", ()))  # an ExceptionGroup's members
+        nxt = current.__cause__ or current.__context__
+        if nxt is not None:
+            todo.append(nxt)
+    return found
+
+
+def transport_cause(exc: BaseException) -> str:
+    """What really failed under a transport error, in words ("connection refused").
+
+    The most specific OS error in the chain of causes is the one that matters (anyio's "All
+    connection attempts failed" wraps the refusal); an unrelated exception merely caught on the
+    way (e.g. "no running event loop" from a library probing for asyncio) is never shown.
+    """
+    chain = _chain(exc)
+    for current in chain:
+        for kind, words in _OS_CAUSES:
+            if isinstance(current, kind):
+                if kind is socket.gaierror:
+                    return f"{words} ({current.strerror or current})"
+                return words
+    for current in chain:
+        if isinstance(current, OSError):
+            return f"{current.strerror or current} ({type(current).__name__})"
+    text = str(exc) or type(exc).__name__
+    return text if text != "Connection error." else f"{type(exc).__name__} (no further cause)"
+
+
+def probe_endpoint(spec: ModelSpec, base_url: str | None = None) -> None:
+    """Before the first trial: the endpoint answers GET /models at all (any HTTP answer shows it
+    is up; the trials' retries handle the rest) and does not refuse the key (401/403).
+
+    Raises ConfigError with the URL and the cause, within PROBE_TIMEOUT_S, so a server that is
+    down costs seconds instead of every trial's retry budget.
+    """
+    base = base_url or spec.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    url = base.rstrip("/") + "/models"
+    var = spec.api_key_env
+    key = (os.environ.get(var) if var else None) or "sk-no-key-required"
+    who = f"model {spec.name!r}"
+    try:
+        with httpx.Client(timeout=min(spec.timeout_s, PROBE_TIMEOUT_S)) as client:
+            response = client.get(url, headers={"Authorization": f"Bearer {key}"})
+    except httpx.HTTPError as exc:
+        raise ConfigError(
+            f"{who}: cannot reach {base}: {transport_cause(exc)}; start the server or fix"
+            " base_url (nothing was run)"
+        ) from None
+    if response.status_code in (401, 403):
+        hint = f"check ${var}" if var else "set api_key_env to the variable holding the key"
+        raise ConfigError(
+            f"{who}: {url} refused the API key (HTTP {response.status_code}: "
+            f"{excerpt(response.content)}); {hint} (nothing was run)"
+        )
 
 
 def _error_text(exc: openai.APIStatusError) -> str:

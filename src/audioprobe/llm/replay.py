@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from audioprobe.errors import ConfigError
-from audioprobe.llm.base import Completion, LLMError
+from audioprobe.llm.base import Completion, NoAnswer
 
 AnswerKey = tuple[str, int | None]  # (item id or "*", round or None for any round)
 SampleKey = tuple[str, int | None, int]  # an AnswerKey and the sample it answers
@@ -85,6 +85,13 @@ class ReplayModel:
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "kind": "replay", "model": str(self.path.resolve())}
 
+    def unanswered(self, items: list[str]) -> list[str]:
+        """The item ids among `items` that have no first answer (round 0) in the file."""
+        keys = set(self._answers) | {(item, round_) for item, round_, _ in self._by_sample}
+        if ("*", 0) in keys or ("*", None) in keys:
+            return []
+        return [i for i in items if (i, 0) not in keys and (i, None) not in keys]
+
     async def complete(
         self, messages: list[dict[str, str]], *, item_id: str, sample: int, seed: int
     ) -> Completion:
@@ -100,7 +107,7 @@ class ReplayModel:
                 return Completion(
                     text=options[sample % len(options)], model=f"replay:{self.path.name}"
                 )
-        raise LLMError(
+        raise NoAnswer(
             f"replay file {self.path} has no answer for item {item_id!r} round {round_} sample"
             f" {sample} (nor '*')"
         )

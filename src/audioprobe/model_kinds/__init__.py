@@ -38,6 +38,15 @@ class ModelKind:
     def check(self, spec: ModelSpec) -> None:
         """Raise AudioprobeError with the fix for what would fail every trial (a missing key)."""
 
+    def coverage(self, spec: ModelSpec, items: list[str]) -> str | None:
+        """Offline, before the run: a note on the `items` (ids) the model will not answer (their
+        trials end as the model's outcome), or None; raise AudioprobeError when it answers none."""
+        return None
+
+    def preflight(self, spec: ModelSpec) -> None:
+        """Just before the first trial: ask the system once whether it can answer at all (an
+        endpoint reached); raise AudioprobeError naming the URL or file and the cause."""
+
     def open(self, spec: ModelSpec, stack: ExitStack) -> Any:
         """The model for the length of a run (a CodeModel, or an AudioGenerator); `stack` owns
         whatever must be stopped afterwards (a server)."""

@@ -19,6 +19,11 @@ class OpenAIKind(ModelKind):
         if problem:
             raise ConfigError(problem)
 
+    def preflight(self, spec: ModelSpec) -> None:
+        from audioprobe.llm.openai_compat import probe_endpoint
+
+        probe_endpoint(spec)
+
     def open(self, spec: ModelSpec, stack: ExitStack) -> Any:
         from audioprobe.llm.openai_compat import OpenAICompatModel
 

@@ -33,6 +33,23 @@ class ReplayKind(ModelKind):
     def check(self, spec: ModelSpec) -> None:
         self.open(spec, ExitStack())
 
+    def coverage(self, spec: ModelSpec, items: list[str]) -> str | None:
+        model = self.open(spec, ExitStack())
+        missing = model.unanswered(items)
+        if not missing:
+            return None
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        where = f"replay file {model.path} (model {spec.name!r})"
+        if len(missing) == len(items):
+            raise ConfigError(
+                f"{where} answers none of the {len(items)} planned items ({shown}); check the"
+                " file, or pick its tier with --tier"
+            )
+        return (
+            f"{where} has no answer for {len(missing)} of {len(items)} items ({shown}): their"
+            " trials will end no_code"
+        )
+
     def open(self, spec: ModelSpec, stack: ExitStack) -> Any:
         from audioprobe.llm.replay import ReplayModel
 

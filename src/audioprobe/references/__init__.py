@@ -11,6 +11,8 @@ recipes under scoring/references/ on first use; corpora on disk are added with `
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from audioprobe.errors import ConfigError
 from audioprobe.references import builtin, store
 from audioprobe.references.model import RefClip, ReferenceSet
@@ -37,10 +39,11 @@ def resolve_reference_name(tier: str, name: str) -> str:
     return name
 
 
-def load_reference_set(name: str) -> ReferenceSet:
-    """A built set by name; a built-in one is built first (offline) where absent or stale."""
+def load_reference_set(name: str, log: Callable[[str], None] | None = None) -> ReferenceSet:
+    """A built set by name; a built-in one is built first (offline) where absent or stale,
+    telling `log` how the build goes."""
     if name in BUILTIN_NAMES:
-        return builtin.ensure(name)
+        return builtin.ensure(name, log=log or (lambda _m: None))
     if name.startswith("builtin"):
         raise ConfigError(
             f"no built-in reference set {name!r}; built-in: {', '.join(BUILTIN_NAMES)}"

@@ -68,7 +68,8 @@ def _build_locked(
     started: float,
     log: Callable[[str], None],
 ) -> ReferenceSet:
-    with store.writing(name) as writer:
+    log(f"{name}: building from its recipe (first use; later runs reuse it) ...")
+    with store.writing(name, log=log) as writer:
         fingerprint_now = fingerprint(name, module.fingerprint_extra(recipe))
         result = module.build(recipe, writer)
         rules = recipe.get("self_check", {}).get("octave_rules", {})

@@ -11,7 +11,8 @@ import fcntl
 import os
 import re
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from audioprobe.paths import cache_dir
 from audioprobe.references.audio import ANALYSIS_RATE, write_clip
 from audioprobe.references.model import MANIFEST, RefClip
 
+PROGRESS_EVERY_S = 5.0
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -68,9 +70,16 @@ def build_lock(name: str) -> Iterator[None]:
 class SetWriter:
     """Collects clips into a temporary folder; `commit` writes the manifest and swaps it in."""
 
-    def __init__(self, name: str, sample_rate: int = ANALYSIS_RATE) -> None:
+    def __init__(
+        self,
+        name: str,
+        sample_rate: int = ANALYSIS_RATE,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
         self.name = name
         self.sample_rate = sample_rate
+        self._log = log
+        self._said = time.monotonic()
         self.final = set_dir(name)
         root = references_root()
         for stale in root.glob(f".{name}.tmp-*"):
@@ -110,7 +119,16 @@ class SetWriter:
             meta=dict(meta or {}),
         )
         self.clips.append(clip)
+        self._progress()
         return clip
+
+    def _progress(self) -> None:
+        """A line every PROGRESS_EVERY_S while clips are made: a first build takes a minute and
+        must not look hung (in a terminal, a log or a notebook)."""
+        now = time.monotonic()
+        if self._log is not None and now - self._said >= PROGRESS_EVERY_S:
+            self._said = now
+            self._log(f"{self.name}: building, {len(self.clips)} clips so far ...")
 
     def commit(
         self,
@@ -146,9 +164,12 @@ class SetWriter:
 
 
 @contextmanager
-def writing(name: str, sample_rate: int = ANALYSIS_RATE) -> Iterator[SetWriter]:
-    """A SetWriter whose temporary folder is removed if the build fails before commit."""
-    writer = SetWriter(name, sample_rate)
+def writing(
+    name: str, sample_rate: int = ANALYSIS_RATE, log: Callable[[str], None] | None = None
+) -> Iterator[SetWriter]:
+    """A SetWriter whose temporary folder is removed if the build fails before commit; `log`
+    hears how the build goes."""
+    writer = SetWriter(name, sample_rate, log)
     try:
         yield writer
     except BaseException:

@@ -45,6 +45,7 @@ from audioprobe.report.plots import overview_plots
 from audioprobe.report.rounds import rounds_section
 from audioprobe.report.scores import numeric_series
 from audioprobe.report.source import SOURCE_FILE
+from audioprobe.results.coverage import stale_note
 from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.store import RunStore
 
@@ -330,6 +331,7 @@ def build_report(
             section=rounds,
             n_trials=len(views),
             scored=bool(metrics or series.cells),
+            stale_scores=stale_note(store),
             generated=time.strftime("%Y-%m-%d %H:%M:%S"),
         )
     )

@@ -6,18 +6,22 @@ what FAD compared it with.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from audioprobe.errors import AudioprobeError
 from audioprobe.references import ReferenceSet
 from audioprobe.results.run import Run
 
 
-def run_reference_sets(run: Run, tiers: list[str]) -> dict[str, ReferenceSet | str]:
-    """Per tier: its loaded set (a built-in one is built offline on first use), or the reason
-    it cannot be had, which the page shows as "unavailable"."""
+def run_reference_sets(
+    run: Run, tiers: list[str], log: Callable[[str], None] | None = None
+) -> dict[str, ReferenceSet | str]:
+    """Per tier: its loaded set (a built-in one is built offline on first use, telling `log`),
+    or the reason it cannot be had, which the page shows as "unavailable"."""
     out: dict[str, ReferenceSet | str] = {}
     for tier in tiers:
         try:
-            out[tier] = run.reference_set(tier)
+            out[tier] = run.reference_set(tier, log)
         except AudioprobeError as exc:
             out[tier] = f"reference set {run.reference_choice(tier)!r} of tier {tier}: {exc}"
     return out

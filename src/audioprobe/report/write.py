@@ -32,7 +32,7 @@ def write_run_report(
     tiers = list(results.run.tiers)
     if refs_per_trial:
         say("loading reference sets")
-        references = run_reference_sets(results.run, tiers)
+        references = run_reference_sets(results.run, tiers, say)
     else:
         references = {t: "switched off (--refs-per-trial 0)" for t in tiers}
     result = build_report(

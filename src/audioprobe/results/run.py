@@ -8,6 +8,7 @@ manifest dict in each of them.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,14 +110,14 @@ class Run:
                 return choice.references or BUILTIN
         return BUILTIN
 
-    def reference_set(self, tier: str) -> Any:
-        """The reference set `tier` is compared with (a built-in one is built on first use);
-        AudioprobeError with the reason when it cannot be had."""
+    def reference_set(self, tier: str, log: Callable[[str], None] | None = None) -> Any:
+        """The reference set `tier` is compared with (a built-in one is built on first use,
+        with progress lines to `log`); AudioprobeError with the reason when it cannot be had."""
         from audioprobe.references import load_reference_set, resolve_reference_name
 
         choice = self.reference_choice(tier)
         try:
-            return load_reference_set(resolve_reference_name(tier, choice))
+            return load_reference_set(resolve_reference_name(tier, choice), log)
         except OSError as exc:
             raise AudioprobeError(f"reference set {choice!r} of tier {tier}: {exc}") from exc
 

@@ -305,6 +305,8 @@ class ScoreContext:
             emb.embed,
             map_batches=there.mapper(emb) if there else None,
             wave=there.wave if there else 1,
+            progress=self.progress,
+            label=f"{tier}: {emb.name}" if tier else emb.name,
         )
 
     # -- references -------------------------------------------------------------------------
@@ -312,7 +314,7 @@ class ScoreContext:
         if tier not in self._refs:
             try:
                 self.progress(f"{tier}: loading reference set {self.run.reference_choice(tier)!r}")
-                rs = self.run.reference_set(tier)
+                rs = self.run.reference_set(tier, self.progress)
                 self._refs[tier] = (rs, "") if rs.clips() else (None, f"{rs.name} has no clips")
             except AudioprobeError as exc:
                 self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +24,8 @@ import numpy as np
 from audioprobe import atomic
 from audioprobe.paths import cache_dir
 
+#: Seconds between "n/N clips embedded" lines while a long embedding runs.
+PROGRESS_EVERY_S = 5.0
 #: embeds several batches (lists of clips), returning one (n, D) array per batch, in order
 BatchMap = Callable[[list[list[np.ndarray]]], list[np.ndarray]]
 LOG = logging.getLogger(__name__)
@@ -73,12 +76,15 @@ class EmbeddingCache:
         batch_size: int = 16,
         map_batches: BatchMap | None = None,
         wave: int = 1,
+        progress: Callable[[str], None] | None = None,
+        label: str = "",
     ) -> np.ndarray:
         """(N, D) embeddings for clips `keys` (sha256s); `load(i)` gives clip i's audio.
 
         Missing vectors are computed `wave` batches at a time by `map_batches` (by default one
         `embed_batch` call after another): an executor may embed a wave's batches on several
-        machines at once, while at most a wave of clips is held in memory.
+        machines at once, while at most a wave of clips is held in memory. `progress` hears
+        `label`, how many clips are computed, and every PROGRESS_EVERY_S how far it has got.
         """
         found: dict[int, np.ndarray] = {}
         for i, key in enumerate(keys):
@@ -89,7 +95,8 @@ class EmbeddingCache:
         todo = [i for i in range(len(keys)) if i not in found]
         self.hits += len(found)
         self.misses += len(todo)
-        self._compute(card, keys, todo, found, load, mapper, batch_size, wave)
+        say = progress or (lambda _m: None)
+        self._compute(card, keys, todo, found, load, mapper, batch_size, wave, say, label)
         # A cached vector of another length than the rest (computed now, or else most of the
         # cache) was written by something else: recompute it rather than fail the whole set.
         usual = _usual_shape(found, todo)
@@ -98,7 +105,7 @@ class EmbeddingCache:
             self._damaged(self.path(card, keys[i]), f"of shape {found[i].shape}, not {usual}")
         self.hits -= len(odd)
         self.misses += len(odd)
-        self._compute(card, keys, odd, found, load, mapper, batch_size, wave)
+        self._compute(card, keys, odd, found, load, mapper, batch_size, wave, say, label)
         return np.stack([found[i] for i in range(len(keys))]) if keys else np.zeros((0, 0))
 
     def _compute(
@@ -111,10 +118,18 @@ class EmbeddingCache:
         mapper: BatchMap,
         batch_size: int,
         wave: int,
+        say: Callable[[str], None],
+        label: str,
     ) -> None:
         """Embed clips `todo`, `wave` batches at a time; store each vector and cache it."""
         step = batch_size * max(1, wave)
+        if todo:
+            say(f"{label}: embedding {len(todo)} clips ({len(found)} cached)")
+        said = time.monotonic()
         for start in range(0, len(todo), step):
+            if start and time.monotonic() - said >= PROGRESS_EVERY_S:
+                said = time.monotonic()
+                say(f"{label}: {start}/{len(todo)} clips embedded")
             group = todo[start : start + step]
             chunks = [group[i : i + batch_size] for i in range(0, len(group), batch_size)]
             results = mapper([[load(i) for i in chunk] for chunk in chunks])

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 from audioprobe.scoring.fad import fad_between, gaussian_stats
 
@@ -91,6 +90,8 @@ def bootstrap_interval_on_indices(
         ri = rng.integers(0, n_ref, n_ref)
         values[i] = statistic(gi, ri)
     se = float(values.std(ddof=1))
+    from scipy.stats import norm  # here: scipy.stats costs seconds at every CLI start
+
     z = float(norm.ppf(0.5 + confidence / 2.0))
     low, high = clip_to_range(estimate - z * se, estimate + z * se, estimate, bounds)
     return Interval(low, high, se, confidence, n_boot, seed)

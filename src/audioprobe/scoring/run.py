@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from audioprobe.errors import ConfigError
 from audioprobe.outcomes import FINAL_OUTCOMES
 from audioprobe.results import tables
+from audioprobe.results.coverage import record_scored
 from audioprobe.results.records import ClipValue, SetValue, Status
 from audioprobe.results.run import Run
 from audioprobe.scoring.config import ScoringConfig, load_config
@@ -236,6 +237,7 @@ def score_run(
         scorer.score_clips(trials)
         scorer.score_sets(trials)
     tables.record_cards(store, run.run_id, ctx.cards)
+    record_scored(store, (t.trial_id for t in trials))  # what `show` & co. call covered
     report.cache_hits = ctx.cache.hits
     report.cache_misses = ctx.cache.misses
     pending = len(store.trials()) - len(trials)

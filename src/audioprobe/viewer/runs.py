@@ -17,6 +17,7 @@ from pathlib import Path
 from audioprobe import runpath
 from audioprobe.outcomes import PENDING
 from audioprobe.report.source import is_current
+from audioprobe.results.coverage import Coverage, coverage_of
 from audioprobe.store import connect_read_only
 
 RECENT_S = 120.0
@@ -37,6 +38,16 @@ class RunSummary:
     status: str  # finished | running | incomplete
     report: str  # missing | stale | current
     scored: bool = False  # `audioprobe score` has stored metric values
+    coverage: Coverage | None = None  # which finished trials those values cover (if known)
+
+    @property
+    def scored_text(self) -> str:
+        """yes, no, or "partial k/n" when trials were added or changed after scoring."""
+        if not self.scored:
+            return "no"
+        if self.coverage is not None and not self.coverage.complete:
+            return f"partial {self.coverage.covered}/{self.coverage.finished}"
+        return "yes"
 
     @property
     def pending(self) -> int:
@@ -57,12 +68,12 @@ def report_state(root: Path) -> str:
     return "current" if is_current(root, root / REPORT.parent) else "stale"
 
 
-def _index_facts(root: Path) -> tuple[dict[str, int], bool]:
-    """Status counts, and whether metric cards are stored, straight from the index, read-only
-    (a running run keeps writing to it)."""
+def _index_facts(root: Path) -> tuple[dict[str, int], bool, Coverage | None]:
+    """Status counts, whether metric cards are stored and what they cover, straight from the
+    index, read-only (a running run keeps writing to it)."""
     db = connect_read_only(root)
     if db is None:
-        return {}, False
+        return {}, False, None
     try:
         rows = db.execute("SELECT status, COUNT(*) FROM trials GROUP BY status").fetchall()
         scored = bool(
@@ -71,11 +82,12 @@ def _index_facts(root: Path) -> tuple[dict[str, int], bool]:
             ).fetchone()[0]
             and db.execute("SELECT COUNT(*) FROM score_card WHERE current=1").fetchone()[0]
         )
+        covered = coverage_of(db) if scored else None
     except sqlite3.DatabaseError:
-        return {}, False
+        return {}, False, None
     finally:
         db.close()
-    return {str(status): int(n) for status, n in rows}, scored
+    return {str(status): int(n) for status, n in rows}, scored, covered
 
 
 def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | None:
@@ -84,7 +96,7 @@ def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | No
         manifest = json.loads((root / "run.json").read_text())
     except (OSError, ValueError):
         return None
-    outcomes, scored = _index_facts(root)
+    outcomes, scored, covered = _index_facts(root)
     pending = outcomes.get(PENDING, 0)
     recent = (now or time.time()) - changed_at(root) < RECENT_S
     status = "finished" if not pending else ("running" if recent else "incomplete")
@@ -100,6 +112,7 @@ def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | No
         status=status,
         report=report_state(root),
         scored=scored,
+        coverage=covered,
     )
 
 
