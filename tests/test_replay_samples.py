@@ -45,10 +45,10 @@ def test_lines_without_sample_cycle_as_before_and_fill_the_samples_not_listed(tm
 
 
 def test_a_sample_missing_from_a_published_file_is_an_error_naming_it(tmp_path):
-    from audioprobe.llm.base import LLMError
+    from audioprobe.llm.base import NoAnswer  # the model's outcome (no_code), not infrastructure
 
     model = ReplayModel("m", _file(tmp_path, [{"item": "rain", "sample": 0, "completion": "x"}]))
-    with pytest.raises(LLMError, match="no answer for item 'rain' round 0 sample 1"):
+    with pytest.raises(NoAnswer, match="no answer for item 'rain' round 0 sample 1"):
         _answers(model, "rain", 2)
 
 
