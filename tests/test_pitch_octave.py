@@ -92,3 +92,48 @@ def test_samples_within_items_are_resampled_within_their_item() -> None:
     assert clustered.high - clustered.low > independent.high - independent.low
     again = summarise_clips(values, list("aaabbb"), key=("c",))
     assert (again.low, again.high) == (clustered.low, clustered.high)
+
+
+def test_every_note_item_rendered_by_the_reference_soundfont_reads_at_its_pitch() -> None:
+    """The built-in references' soundfont at each note item's program and pitch: the church
+    organ's sub-octave rank (as loud as the note) once read an octave low; no item may."""
+    from audioprobe.references.build_notes import _synth, render_note, soundfont_path
+    from audioprobe.references.recipes import load_recipe
+    from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
+
+    synth = _synth(soundfont_path(load_recipe("builtin-notes")), 16000)
+    off = {}
+    for item in load_tier("notes").items:
+        note = item.note
+        if note.gm_program is None:
+            continue
+        preset = synth.get_preset_index(0, note.gm_program)
+        audio = render_note(synth, preset, note.midi, 0.8, 1.5, 0.5, 16000)
+        est = estimate_f0(audio.astype(np.float32), PitchSettings())
+        error = cents(est.f0_hz, note.f0_hz) if est.f0_hz else float("inf")
+        if abs(error) > 50:
+            off[item.id] = round(error)
+    assert off == {}
+
+
+def test_a_tone_truly_an_octave_low_stays_low() -> None:
+    """Sawtooth, square, sine and a decaying harmonic tone at C3 are C3, not C4: the
+    sub-octave check moves only a lone partial under a note's own harmonic series."""
+    from scipy.signal import sawtooth, square
+
+    from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
+
+    t = np.arange(32000) / 16000
+    w = 2 * np.pi * 130.81 * t
+    tones = {
+        "sawtooth": sawtooth(w),
+        "square": square(w),
+        "sine": np.sin(w),
+        "harmonic": sum(np.sin(k * w) / k**1.5 for k in range(1, 9)) * np.exp(-t),
+    }
+    for name, signal in tones.items():
+        est = estimate_f0((0.5 * signal).astype(np.float32), PitchSettings())
+        assert abs(cents(est.f0_hz, 130.81)) < 10, name
+    organ_like = 0.5 * np.sin(w) + sum(0.5 / k * np.sin(2 * k * w) for k in range(1, 6))
+    est = estimate_f0(organ_like.astype(np.float32), PitchSettings())
+    assert abs(cents(est.f0_hz, 261.63)) < 10  # a sub-octave rank under C4 is C4
