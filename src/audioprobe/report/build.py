@@ -46,6 +46,7 @@ from audioprobe.report.plots import overview_plots
 from audioprobe.report.rounds import rounds_section
 from audioprobe.report.scores import numeric_series
 from audioprobe.results.measures import RunResults, tier_rank
+from audioprobe.results.verdicts import scored_verdicts
 from audioprobe.store import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -229,7 +230,7 @@ def build_report(
 
     say(f"plots for {len(rows)} model × tier rows")
     plots = overview_plots(rows, series, folder)
-    rounds = rounds_section(results.trials, folder)
+    rounds = rounds_section(results.trials, folder, scored_verdicts(results.sets))
     lap("plots")
 
     say(f"clips and spectrograms for {sum(v.trial.status == 'ok' for v in views)} ok trials")

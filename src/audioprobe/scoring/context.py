@@ -120,8 +120,16 @@ class SetGroup:
     model: str
     tier: str
     trials: list[TrialRecord]
-    members: list[Member]
+    members: list[Member]  # without `excluded`: what every set metric compares
     rule: str
+    excluded: list[str] = field(default_factory=list)  # items whose class has no reference clips
+
+    def exclusion_flags(self) -> list[str]:
+        """The flag a set value shows when items were left out for want of reference clips."""
+        if not self.excluded:
+            return []
+        shown = ", ".join(self.excluded)
+        return [f"{len(self.excluded)} item(s) out, no reference clips of their class: {shown}"]
 
     @property
     def n_answered(self) -> int:
@@ -294,6 +302,11 @@ class ScoreContext:
             except AudioprobeError as exc:
                 self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")
         return self._refs[tier]
+
+    def reference_classes(self, tier: str) -> set[str]:
+        """The classes the tier's reference set has clips of (empty when it has none)."""
+        rs, _ = self.reference_set(tier)
+        return {c.class_key for c in rs.clips()} if rs is not None else set()
 
     def reference_clips(self, tier: str) -> list[Any]:
         """The reference clips a set metric compares against, chosen by the [sets] settings.
