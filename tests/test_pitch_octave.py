@@ -79,18 +79,20 @@ def test_interval_of_a_skewed_non_negative_measure_stays_non_negative() -> None:
     assert mean - 1.96 * sd / np.sqrt(6) < 0  # the old normal interval went below zero
     assert 0.0 <= s.low <= s.value <= s.high
     assert s.median == 1.75 and (s.q1, s.q3) == (1.125, 2.75)
-    rate = summarise_clips([1, 1, 1, 0], list("abcd"), statistic="rate", bounds=(0.0, 1.0))
-    assert 0.0 <= rate.low <= 0.75 <= rate.high <= 1.0
+    rate = summarise_clips([1, 1, 1, 0, 1], list("abcde"), statistic="rate", bounds=(0.0, 1.0))
+    assert 0.0 <= rate.low <= 0.8 <= rate.high <= 1.0
+    few = summarise_clips([1, 1, 1, 0], list("abcd"), statistic="rate", bounds=(0.0, 1.0))
+    assert few.low is None and few.note == "too few items for a verdict (n=4)"
 
 
 def test_samples_within_items_are_resampled_within_their_item() -> None:
-    # two items, three samples each: the interval of the mean is wider than if the six values
+    # five items, two samples each: the interval of the mean is wider than if the ten values
     # were independent items (the items differ, the samples of one item agree)
-    values = [0.0, 0.1, 0.0, 10.0, 10.1, 10.0]
-    clustered = summarise_clips(values, list("aaabbb"), key=("c",))
-    independent = summarise_clips(values, list("abcdef"), key=("c",))
+    values = [0.0, 0.1, 10.0, 10.1, 0.0, 0.1, 10.0, 10.1, 5.0, 5.1]
+    clustered = summarise_clips(values, list("aabbccddee"), key=("c",))
+    independent = summarise_clips(values, list("abcdefghij"), key=("c",))
     assert clustered.high - clustered.low > independent.high - independent.low
-    again = summarise_clips(values, list("aaabbb"), key=("c",))
+    again = summarise_clips(values, list("aabbccddee"), key=("c",))
     assert (again.low, again.high) == (clustered.low, clustered.high)
 
 

@@ -89,7 +89,7 @@ def test_task_success_of_notes_counts_failed_renders_as_failures(
     assert octave["facts"]["octaves"] == 1 and "+1 octave" in octave["reason"]
     in_tune = {v.trial_id: v.value for v in clip_values(store) if v.column == "in_tune"}
     assert in_tune["half/notes/keyboard-c4/0"] == 1.0  # the pitch-class measure keeps it
-    assert 0.0 <= got["half"].ci_low <= 0.25 <= got["half"].ci_high <= 1.0
+    assert got["half"].ci_low is None and "too few items for a verdict (n=4)" in got["half"].flags
 
 
 def test_environmental_task_success_is_recognition_by_nearest_references(

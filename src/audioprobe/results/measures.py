@@ -150,6 +150,7 @@ def clip_mean(
             low=s.low,
             high=s.high,
             n=s.n,
+            flags=(s.note,) if s.note else (),
             statistic=s.statistic,
             median=s.median,
             q1=s.q1,

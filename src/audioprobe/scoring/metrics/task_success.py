@@ -122,6 +122,8 @@ class TaskSuccess(SetMetric):
             bounds=UNIT,
             key=(group.model, group.tier, self.name),
         )
+        if s.note:
+            extra["flags"] = [*extra.get("flags", []), s.note]
         return [
             group.value(
                 self.name,
@@ -226,7 +228,13 @@ def _environmental(
     model, _ = ctx.embedding(emb)
     clips = _all_class_clips(refs, ctx.cfg.sets.max_ref_clips_per_class)
     classes = sorted({c.class_key for c in clips})
-    fields: dict[str, Any] = {"embedding": ctx.embedding_card(emb, group.tier), "classes": classes}
+    # the card is the tier's, the same for every system's set (a card per group would retire
+    # the others': one current card per metric and tier)
+    fields: dict[str, Any] = {
+        "embedding": ctx.embedding_card(emb, group.tier),
+        "classes": classes,
+        "clap": "kNN alone (CLAP zero-shot is its own metric, clap_zeroshot)",
+    }
     if len(classes) < 2:
         return f"the reference set has {len(classes)} class; recognition needs 2 or more", fields
     items = {i.id: i for i in ctx.run.items(group.tier)}
@@ -246,7 +254,6 @@ def _environmental(
         )
         for m, p, n in zip(members, predicted, near, strict=True)
     }
-    fields["clap"] = "kNN alone (CLAP zero-shot is its own metric, clap_zeroshot)"
     return out, fields
 
 
