@@ -34,6 +34,7 @@ from audioprobe.report.assets import (
     ReferenceChoice,
     ReferenceSet,
     first_references,
+    item_clips,
     place,
     place_picks,
 )
@@ -170,7 +171,9 @@ def _nearest_references(
     count: int,
 ) -> dict[str, dict[str, Any]]:
     """Per ok trial ("trial:<id>"): the reference clips of its class nearest to it, in the
-    embedding scoring used for its tier; trials without cached vectors keep the class list."""
+    embedding scoring used for its tier, among those of its own sentence where the set labels
+    clips by sentence (a speech trial is never offered another sentence's recording); trials
+    without cached vectors keep the class list, or their sentence's first clips."""
     if count <= 0:
         return {}
     finder = NearestFinder(store)
@@ -180,14 +183,20 @@ def _nearest_references(
         key = view.row.get("class_key")
         if view.trial.status != "ok" or isinstance(source, str) or source is None or not key:
             continue
-        ranked = finder.rank(view.trial, list(source.clips(key)), count)
+        clips, same = item_clips(list(source.clips(key)), view.trial.item)
+        ranked = finder.rank(view.trial, clips, count)
+        where = f"reference clips of class {key!r}" + (f" {same}" if same else "")
         if ranked is None:
-            continue
-        picks = place_picks(ranked.clips, key, folder)
-        how = (
-            f"the {len(picks)} of {ranked.total} reference clips of class {key!r} nearest to this"
-            f" clip (cosine similarity of {ranked.embedding} embeddings, as scored)"
-        )
+            if not same:
+                continue  # the class's first clips (refs[tier/class]) serve every trial
+            picks = place_picks(clips[:count], key, folder)
+            how = f"the first {len(picks)} of {len(clips)} {where} (not ranked by similarity)"
+        else:
+            picks = place_picks(ranked.clips, key, folder)
+            how = (
+                f"the {len(picks)} of {ranked.total} {where} nearest to this clip"
+                f" (cosine similarity of {ranked.embedding} embeddings, as scored)"
+            )
         out[f"trial:{view.trial.trial_id}"] = {"how": how, "clips": [p.__dict__ for p in picks]}
     return out
 

@@ -107,6 +107,14 @@ class TaskSuccess(SetMetric):
         if excluded:
             extra["excluded_items"] = sorted(excluded)
             extra["flags"] = group.exclusion_flags()
+        off = sorted(k for k, v in trials.items() if (v["facts"] or {}).get("deviations"))
+        if off:
+            extra["off_contract"] = off
+            rule = "failed" if settings.contract == "fail" else "flagged, not failed"
+            extra["flags"] = [
+                *extra.get("flags", []),
+                f"{len(off)} clip(s) off the prompt's rate/channels/duration ({rule})",
+            ]
         if not judged:
             why = "no trial the model answered" if not answered else "no trial has a verdict"
             return [
