@@ -54,6 +54,9 @@ def cli(*args: str) -> str:
     return result.output
 
 
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]  # builds and embeds every set
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, str, str]:
     root = tmp_path_factory.mktemp("study")
@@ -74,7 +77,6 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, str, str]
         return RunStore.open(out), scored, shown
 
 
-@pytest.mark.slow
 def test_normalised_fad_for_both_code_systems_on_every_tier(study) -> None:
     store, _, shown = study
     results = RunResults.of(store)
@@ -95,7 +97,6 @@ def test_normalised_fad_for_both_code_systems_on_every_tier(study) -> None:
     assert "not applicable" in shown
 
 
-@pytest.mark.slow
 def test_trials_export_task_success_agrees_with_the_set_value(study) -> None:
     store, _, _ = study
     rows = list(csv.DictReader(io.StringIO(cli("export", str(store.root), "--format", "csv"))))
@@ -119,7 +120,6 @@ def test_trials_export_task_success_agrees_with_the_set_value(study) -> None:
     assert "2 channels, asked mono" in stereo["contract_deviations"]
 
 
-@pytest.mark.slow
 def test_a_note_an_octave_low_is_in_tune_by_pitch_class_but_not_a_success(study) -> None:
     store, _, shown = study
     rows = list(csv.DictReader(io.StringIO(cli("export", str(store.root), "--format", "csv"))))
@@ -133,7 +133,6 @@ def test_a_note_an_octave_low_is_in_tune_by_pitch_class_but_not_a_success(study)
     assert "octave off" in index
 
 
-@pytest.mark.slow
 def test_score_prints_no_verdict_from_too_few_items(study) -> None:
     _, scored, _ = study
     claim = scored[scored.index("the claim") :]

@@ -89,8 +89,8 @@ def test_speech_feedback_and_scoring_agree_on_real_speech(
     assert scored["m/speech/harvard-02/0"] is False  # another sentence
     (value,) = [v for v in set_values(store) if v.metric == "task_success" and not v.class_key]
     heard = value.extra["trials"]["m/speech/harvard-01/0"]
-    assert heard["facts"]["wer"] is not None  # espeak-ng's voice: judged on Whisper's WER
-    assert heard["success"] == (heard["facts"]["wer"] <= 0.25)
+    assert heard["facts"]["word_error"] is not None  # espeak-ng's voice: judged on Whisper's WER
+    assert heard["success"] == (heard["facts"]["word_error"] <= 0.25)
 
 
 def test_environmental_rounds_never_contradict_the_scored_class(tmp_path: Path) -> None:

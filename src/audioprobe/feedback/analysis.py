@@ -79,7 +79,7 @@ class AudioAnalysis:
             f0_hz=self.f0_hz,
             cents_error=cents,
             octaves=None if cents is None else octaves_of(cents),
-            wer=self.transcript_wer,
+            word_error=self.transcript_wer,
             deviations=contract_deviations(audio, sample_rate, self.target_duration_s),
             missing="; ".join(self.notes) or None,
         )

@@ -70,7 +70,7 @@ class Facts:
     recognised: str | None = None  # the class the reference neighbours vote for
     target_class: str | None = None
     neighbours: tuple[str, ...] = ()  # the classes of the nearest reference clips, nearest first
-    wer: float | None = None
+    word_error: float | None = None  # Whisper's WER against the sentence
     deviations: tuple[str, ...] = ()  # contract deviations ("44100 Hz, asked 16000")
     missing: str | None = None  # why a measurement the rule needs is absent
 
@@ -120,9 +120,10 @@ def _judge(tier: str, facts: Facts, s: SuccessSettings) -> TaskSuccess:
         ok = facts.recognised == facts.target_class
         return TaskSuccess(ok, f"recognised as {facts.recognised} (asked {facts.target_class})")
     if tier == "speech":
-        if facts.wer is None:
+        if facts.word_error is None:
             return TaskSuccess(None, f"unknown: {facts.missing or 'no transcript'}")
-        return TaskSuccess(facts.wer <= s.wer_threshold + 1e-12, f"WER {facts.wer:.2f}")
+        ok = facts.word_error <= s.wer_threshold + 1e-12
+        return TaskSuccess(ok, f"WER {facts.word_error:.2f}")
     return TaskSuccess(True, "it rendered valid, non-silent audio")
 
 
@@ -152,5 +153,6 @@ def contract_deviations(
 def success_settings(scoring_overrides: dict[str, Any] | None = None) -> SuccessSettings:
     """The [task_success] settings of the scoring configuration with a spec's overrides."""
     from audioprobe.scoring.config import load_config
+    from audioprobe.scoring.metrics.task_success import METRIC
 
-    return load_config(scoring_overrides).metric_settings("task_success", SuccessSettings)
+    return load_config(scoring_overrides).metric_settings(METRIC.name, SuccessSettings)

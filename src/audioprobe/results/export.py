@@ -23,6 +23,7 @@ from audioprobe.results.measures import RunResults, is_text
 from audioprobe.results.rates import Rate
 from audioprobe.results.records import ClipValue
 from audioprobe.results.verdicts import Verdicts, final_verdict, scored_verdicts
+from audioprobe.scoring.metrics.task_success import METRIC as TASK_SUCCESS
 from audioprobe.store import TrialRecord
 from audioprobe.summary import EXPORT_COLUMNS, ExportType, export_row
 
@@ -49,10 +50,11 @@ def _clip_prefixes(v: ClipValue, text: bool) -> dict[str, str]:
     }
 
 
+VERDICT = TASK_SUCCESS.name  # the export's per-trial column is named after the metric
 #: Each trial's task-success verdict and the facts it rests on (feedback/success.py), after the
 #: outcome columns: 1/0 (empty: no verdict, or the item is excluded), why, and what was measured.
 TASK_SUCCESS_COLUMNS: dict[str, ExportType] = {
-    "task_success": "int64", "task_success_reason": "string",
+    VERDICT: "int64", "task_success_reason": "string",
     "task_success.f0_hz": "float64", "task_success.cents_error": "float64",
     "task_success.octaves": "int64", "task_success.recognised": "string",
     "task_success.neighbours": "string", "task_success.wer": "float64",
@@ -68,14 +70,14 @@ def task_success_facts(trial: TrialRecord, verdicts: Verdicts) -> dict[str, Any]
         "round_success_reason"
     )
     return {
-        "task_success": None if success is None else int(success is True),
+        VERDICT: None if success is None else int(success is True),
         "task_success_reason": reason,
         "task_success.f0_hz": facts.get("f0_hz"),
         "task_success.cents_error": facts.get("cents_error"),
         "task_success.octaves": facts.get("octaves"),
         "task_success.recognised": facts.get("recognised"),
         "task_success.neighbours": " ".join(facts.get("neighbours") or []) or None,
-        "task_success.wer": facts.get("wer"),
+        "task_success.wer": facts.get("word_error"),
         "contract_deviations": "; ".join(facts.get("deviations") or []) or None,
     }
 

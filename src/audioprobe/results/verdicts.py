@@ -18,9 +18,11 @@ Verdicts = Mapping[str, Mapping[str, Any]]  # trial id -> {"success", "reason", 
 
 def scored_verdicts(sets: Iterable[SetValue]) -> dict[str, dict[str, Any]]:
     """{trial id: {success, reason, facts}} of every tier-level task_success value."""
+    from audioprobe.scoring.metrics.task_success import METRIC
+
     out: dict[str, dict[str, Any]] = {}
     for v in sets:
-        if v.metric == "task_success" and not v.class_key:
+        if v.metric == METRIC.name and not v.class_key:
             out.update(v.extra.get("trials") or {})
     return out
 

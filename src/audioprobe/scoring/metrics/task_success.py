@@ -220,7 +220,9 @@ def _speech(ctx: ScoreContext, group: SetGroup, settings: SuccessSettings) -> tu
     for t in rendered:
         wer = values[WER.name].get(t.trial_id)
         out[t.trial_id] = Facts(
-            status=t.status, wer=wer, missing=None if wer is not None else "no WER for this clip"
+            status=t.status,
+            word_error=wer,
+            missing=None if wer is not None else "no WER for this clip",
         )
     return out, fields
 
