@@ -91,3 +91,20 @@ def test_trials_export_has_each_verdict_and_agrees_with_the_set(scored: RunStore
     assert sets["llm-a"].value == 1.0 and sets["llm-b"].value == pytest.approx(2 / 3)
     assert sets["silent"].value == 0.0  # silent clips did not render: failures, counted
     assert sets["piper"].status == Status.NOT_APPLICABLE
+
+
+def test_a_speech_trial_is_offered_references_of_its_own_sentence() -> None:
+    from types import SimpleNamespace
+
+    from audioprobe.report.assets import item_clips
+
+    clips = [
+        SimpleNamespace(path=f"{sid}-{voice}.wav", meta={"sentence_id": sid})
+        for sid in ("harvard-07", "harvard-01", "harvard-02")
+        for voice in ("piper", "espeak")
+    ]
+    mine, how = item_clips(clips, "harvard-01")
+    assert [c.path for c in mine] == ["harvard-01-piper.wav", "harvard-01-espeak.wav"]
+    assert how == "of the same sentence (harvard-01)"
+    unlabelled = [SimpleNamespace(path="dog.wav", meta={})]
+    assert item_clips(unlabelled, "dog") == (unlabelled, "")  # classes without sentences: all
