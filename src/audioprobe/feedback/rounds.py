@@ -139,6 +139,7 @@ async def run_feedback_trial(
             success=TaskSuccess(
                 record.get("round_success"), record.get("round_success_reason", "")
             ),
+            rules=rules,
         )
         conversation = conversation.then(answer.text if answer else "", turn)
     final = dict(record)

@@ -85,8 +85,21 @@ class TaskSuccess:
     facts: Facts | None = field(default=None, compare=False)
 
 
-def rule_of(tier: str) -> str:
-    return CRITERIA.get(tier, "rendered valid, non-silent audio")
+def rule_of(tier: str, settings: SuccessSettings | None = None) -> str:
+    """The tier's rule in words with its numbers, as the feedback turn tells the model."""
+    s = settings or SuccessSettings()
+    words = {
+        "notes": f"it renders, and its pitch is within {s.note_cents:g} cents of the requested"
+        " frequency (in the requested octave)",
+        "environmental": "it renders, and it is recognised as the requested sound by its nearest"
+        " reference recordings (judged when the run is scored)",
+        "speech": f"it renders, and a speech recogniser's transcript of it has a word error rate"
+        f" of at most {s.wer_threshold:g} against the sentence",
+    }
+    rule = words.get(tier, "it renders valid, non-silent audio")
+    if s.contract == "fail":
+        rule += "; and it is mono, at the requested sample rate and duration"
+    return rule
 
 
 def octaves_of(cents_error: float) -> int:
