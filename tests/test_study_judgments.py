@@ -22,10 +22,10 @@ F0 = {"dog": 200.0, "rooster": 900.0, "pig": 420.0}
 ITEMS = ["dog", "rooster", "pig", "clapping"]  # clapping: a class with no reference clips
 
 
-def _set_status(store: RunStore, model: str, status: str, error: str) -> None:
+def _set_status(store: RunStore, model: str, status: str, error: str, **more) -> None:
     for t in store.trials():
         if t.model == model:
-            record = dict(t.record, status=status, error=error, wav=None, audio=None)
+            record = dict(t.record, status=status, error=error, wav=None, audio=None, **more)
             store.save_trial(TrialKey(t.model, "replay", t.tier, t.item, t.sample), record)
 
 
@@ -48,7 +48,8 @@ def scored(tmp_path: Path, isolated_cache: Path, monkeypatch) -> RunStore:
     )
     _set_status(store, "silent", "invalid_audio", "audio is silent (peak 0 < 0.0001)")
     why = "piper is a speech model; not applicable to tier environmental"
-    _set_status(store, "piper", "unavailable", why)
+    generator = {"baseline": "piper", "tiers": ["speech"]}  # as its trials record it
+    _set_status(store, "piper", "unavailable", why, generator=generator)
     over = {"tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}}}
     score_run(store, ["fad_norm", "task_success"], config=load_config(over))
     return store
@@ -91,6 +92,24 @@ def test_trials_export_has_each_verdict_and_agrees_with_the_set(scored: RunStore
     assert sets["llm-a"].value == 1.0 and sets["llm-b"].value == pytest.approx(2 / 3)
     assert sets["silent"].value == 0.0  # silent clips did not render: failures, counted
     assert sets["piper"].status == Status.NOT_APPLICABLE
+
+
+def test_a_baseline_without_its_weights_is_unavailable_not_inapplicable(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    refs = make_refs(tmp_path / "refs", F0, per_class=10)
+    patch_models(monkeypatch, {"aisfx": FakeEmbedding("aisfx")}, {"environmental": refs})
+    items = ITEMS[:3]
+    clips = [tone(F0[i], noise=0.05, seed=k) for k, i in enumerate(items)]
+    store = make_run(tmp_path / "run", "environmental", items, {"llm": clips, "gen": [None] * 3})
+    why = "weights for audioldm2 not found; run `audioprobe models pull audioldm2`"
+    generator = {"baseline": "audioldm2", "tiers": ["environmental", "notes"]}
+    _set_status(store, "gen", "unavailable", why, generator=generator)
+    over = {"tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}}}
+    score_run(store, ["fad_norm"], config=load_config(over))
+    got = {v.model: v for v in RunResults.of(store).sets if not v.class_key}
+    assert got["gen"].status == Status.UNAVAILABLE and "models pull audioldm2" in got["gen"].reason
+    assert got["llm"].status == Status.OK and got["llm"].extra["matched_n"] == 3
 
 
 def test_a_speech_trial_is_offered_references_of_its_own_sentence() -> None:

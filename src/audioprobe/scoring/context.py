@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from audioprobe.errors import AudioprobeError
 from audioprobe.hashing import sha256_file
-from audioprobe.outcomes import is_model_outcome
+from audioprobe.outcomes import NOT_RUN_OUTCOMES, is_model_outcome
 from audioprobe.results.rates import render_rate
 from audioprobe.results.records import SetValue, Status
 from audioprobe.results.run import Run
@@ -111,6 +111,20 @@ def set_members(trials: list[TrialRecord], run: Run, rule: str) -> list[Member]:
         if rendered or (rule == "silence" and is_model_outcome(t.status)):
             members.append(Member(t, items[(t.tier, t.item)], rendered))
     return members
+
+
+def not_run(trials: list[TrialRecord]) -> tuple[Status, str] | None:
+    """Why a system has no set in a tier where none of its trials ran: `not_applicable` for a
+    baseline whose catalog tiers exclude the tier (piper on notes), else `unavailable` with
+    the trials' error (its weights are missing); None when the system ran there."""
+    if not trials or any(t.status not in NOT_RUN_OUTCOMES for t in trials):
+        return None
+    first = trials[0]
+    error = first.record.get("error") or ""
+    tiers = (first.record.get("generator") or {}).get("tiers")
+    if tiers is not None and first.tier not in tiers:
+        return Status.NOT_APPLICABLE, f"{first.model} does not apply to {first.tier}: {error}"
+    return Status.UNAVAILABLE, f"{first.model} did not run on {first.tier}: {error}"
 
 
 @dataclass

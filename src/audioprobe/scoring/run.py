@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from audioprobe.errors import ConfigError
-from audioprobe.outcomes import FINAL_OUTCOMES, NOT_RUN_OUTCOMES
+from audioprobe.outcomes import FINAL_OUTCOMES
 from audioprobe.results import tables
 from audioprobe.results.records import ClipValue, SetValue, Status
 from audioprobe.results.run import Run
@@ -28,6 +28,7 @@ from audioprobe.scoring.context import (
     ScoreContext,
     SetGroup,
     is_rendered,
+    not_run,
     set_members,
     wav_sha256,
 )
@@ -174,11 +175,11 @@ class Scorer:
             excluded = excluded_items(self.ctx.run, tier, group_trials, known)
             kept = [m for m in members if m.item.id not in excluded]
             group = SetGroup(model, tier, group_trials, kept, rule, excluded)
-            why_not = not_applicable(group_trials)
+            out = not_run(group_trials)
             for metric in self.metrics:
                 if isinstance(metric, SetMetric) and metric.applies_to(tier):
                     got = self._set_metric(metric, group)
-                    values.extend(got if why_not is None else [_out(v, why_not) for v in got])
+                    values.extend(got if out is None else [_out(v, *out) for v in got])
         tables.write_set_values(self.ctx.run.store, values)
         self.report.set_values += len(values)
 
@@ -201,19 +202,8 @@ def excluded_items(run: Run, tier: str, trials: list[TrialRecord], known: set[st
     return sorted({t.item for t in trials if known and classes.get(t.item) not in known})
 
 
-def not_applicable(trials: list[TrialRecord]) -> str | None:
-    """Why a system does not apply to a tier (every trial `unavailable` as not applicable, a
-    baseline of other tiers), or None when it does."""
-    if trials and all(t.status in NOT_RUN_OUTCOMES for t in trials):
-        first = trials[0]
-        return f"{first.model} does not apply to {first.tier}: {first.record.get('error') or ''}"
-    return None
-
-
-def _out(v: SetValue, why: str) -> SetValue:
-    return replace(
-        v, status=Status.NOT_APPLICABLE, value=None, ci_low=None, ci_high=None, reason=why
-    )
+def _out(v: SetValue, status: Status, why: str) -> SetValue:
+    return replace(v, status=status, value=None, ci_low=None, ci_high=None, reason=why)
 
 
 def chosen_metrics(cfg: ScoringConfig, names: list[str] | None) -> list[Metric]:

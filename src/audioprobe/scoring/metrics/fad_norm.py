@@ -34,7 +34,7 @@ from audioprobe.outcomes import FINAL_OUTCOMES, is_model_outcome
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import audio as A
 from audioprobe.scoring import sets
-from audioprobe.scoring.context import ScoreContext, SetGroup, set_members
+from audioprobe.scoring.context import ScoreContext, SetGroup, not_run, set_members
 from audioprobe.scoring.fad import fad_between, gaussian_stats
 from audioprobe.scoring.intervals import set_rng
 from audioprobe.scoring.registry import Column, SetMetric
@@ -188,7 +188,9 @@ def matched_n(ctx: ScoreContext, tier: str, cap: int) -> MatchedN:
     not_applicable = []
     for model, trials in sorted(by_model.items()):
         if not any(is_model_outcome(t.status) for t in trials):
-            not_applicable.append(model)
+            out = not_run(trials)
+            if out is not None and out[0] == Status.NOT_APPLICABLE:
+                not_applicable.append(model)
             continue
         members = set_members(trials, ctx.run, ctx.cfg.failed_renders)
         sizes[model] = sum(1 for m in members if not known or classes.get(m.item.id) in known)
