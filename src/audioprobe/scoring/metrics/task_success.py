@@ -107,6 +107,10 @@ class TaskSuccess(SetMetric):
         if excluded:
             extra["excluded_items"] = sorted(excluded)
             extra["flags"] = group.exclusion_flags()
+        unknown = [k for k in extra["unknown"] if trials[k]["facts"]]  # not the excluded ones
+        if unknown:
+            why = trials[unknown[0]]["reason"]
+            extra["flags"] = [*extra.get("flags", []), f"{len(unknown)} without a verdict ({why})"]
         off = sorted(k for k, v in trials.items() if (v["facts"] or {}).get("deviations"))
         if off:
             extra["off_contract"] = off
