@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
+from audioprobe.cli.common import console
 from audioprobe.results.measures import RunResults
 from audioprobe.results.records import Status
 from audioprobe.store import RunStore
@@ -66,6 +67,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, str, str]
         shutil.copytree(shared, cache / "references" / "debs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AUDIOPROBE_CACHE", str(cache))
+        mp.setattr(console, "width", 400)  # `show` as on a wide terminal: headings on one line
         spec = root / "study.toml"
         spec.write_text(SPEC)
         out = root / "run"
