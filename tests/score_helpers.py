@@ -149,6 +149,11 @@ def patch_models(monkeypatch, embeddings: dict[str, FakeEmbedding], refs: dict[s
             raise Unavailable(f"{name}: not installed in this test")
         return embeddings[name]
 
+    def load_reference_set(name: str, log=None):
+        if name not in refs:  # as a real set that cannot be had: an AudioprobeError
+            raise Unavailable(f"no reference set {name} in this test")
+        return refs[name]
+
     monkeypatch.setattr(emb_mod, "get_embedding", get_embedding)
-    monkeypatch.setattr(references, "load_reference_set", lambda name, log=None: refs[name])
+    monkeypatch.setattr(references, "load_reference_set", load_reference_set)
     monkeypatch.setattr(references, "resolve_reference_name", lambda tier, name: tier)

@@ -62,6 +62,7 @@ def test_run_inside_a_running_event_loop_then_score_gives_a_row_per_trial_with_n
     assert len(df) == 4 == len(run.trials())
     assert set(df["status"]) == {"ok"}
     assert sorted(df["item"]) == ["rain", "rain", "sine-a4", "sine-a4"]
+    assert list(df["tier"]) == ["notes"] * 2 + ["environmental"] * 2  # by complexity
     metric_cols = [c for c in df.columns if c.startswith("metric.")]
     assert metric_cols and all(df[c].dtype == "float64" for c in metric_cols)
     # The duration metric measures the clip: its error agrees with the WAV's length and target.

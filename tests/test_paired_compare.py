@@ -16,6 +16,7 @@ from audioprobe.results.measures import RunResults
 from audioprobe.results.paired import claim_steps, claim_summary, model_pairs
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring.config import load_config
+from audioprobe.scoring.intervals import CLIP_BOOTSTRAP
 from audioprobe.scoring.run import score_run
 from audioprobe.store import RunStore
 from audioprobe.tiers import load_tier
@@ -48,13 +49,35 @@ def test_compare_prints_paired_differences_with_intervals_and_p_values(
     assert "paired differences on shared items" in out.output
     line = next(x for x in out.output.splitlines() if "median |pitch-class cents|" in x)
     cells = line.split()
-    # every difference has one sign: the exact two-sided sign-flip p is 2 / 2^6
-    assert cells[-1] == f"{2 / 2**6:.3g}" and " a " in f" {line} " and " 6 " in line
+    # every difference has one sign: no bootstrap replicate reaches 0, the smallest p there is
+    assert cells[-1] == f"{2 / (CLIP_BOOTSTRAP + 1):.3g}" and " a " in f" {line} " and " 6 " in line
     diffs = {d.measure: d for d in model_pairs(RunResults.of(RunStore.open(root)))}
     pc = diffs["median |pitch-class cents|"]
     assert pc.n == 6 and pc.diff < -5 and pc.low <= pc.diff <= pc.high < 0
     ts = diffs["task success"]  # b's 80-cent clip is out of tune: 1 of 6
-    assert ts.diff == 1 / 6 and ts.p_value == 1.0
+    assert ts.diff == 1 / 6 and ts.low <= 0 and ts.p_value > 0.05
+    for d in diffs.values():  # interval and p-value agree, whatever the measure
+        if d.p_value is not None:
+            assert (d.p_value < 0.05) == (d.low > 0 or d.high < 0), d
+
+
+def test_no_verdict_from_too_few_items(tmp_path: Path, isolated_cache: Path, monkeypatch) -> None:
+    patch_models(monkeypatch, {}, {})
+    notes = load_tier("notes")
+    items = ITEMS[:2]
+    f0 = [notes.item(i).note.f0_hz for i in items]
+    clips = {"a": [tone(f) for f in f0], "b": [tone(f * 2 ** (40 / 1200)) for f in f0]}
+    store = make_run(tmp_path / "run", "notes", items, clips)
+    score_run(store, ["pitch", "task_success"], config=load_config({}))
+    out = CliRunner().invoke(app, ["compare", str(store.root)])
+    assert out.exit_code == 0, out.output
+    rows = [x for x in out.output.splitlines() if "median |pitch-class cents|" in x]
+    assert rows and all("too few items for a verdict (n=2)" in x for x in rows), out.output
+    for d in model_pairs(RunResults.of(store)):
+        assert d.low is None and d.high is None and d.p_value is None
+    measures = {m.column: m for m in RunResults.of(store).measures if m.model == "a"}
+    assert measures["in_tune"].low is None
+    assert "too few items for a verdict (n=2)" in measures["in_tune"].flags
 
 
 def _set(model: str, tier: str, column: str, value: float, **extra) -> SetValue:
@@ -76,7 +99,7 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
                 outcomes[tid] = float(i < rate * 40)
             sets.append(_set(model, tier, "task_success", rate, outcomes=outcomes))
             draws = list(fad + 0.02 * rng.standard_normal(20))
-            sets.append(_set(model, tier, "fad_norm", fad, draws=draws))
+            sets.append(_set(model, tier, "fad_norm", fad, draws=draws, matched_n=40))
     results = RunResults(run=None, trials=trials, sets=sets)  # type: ignore[arg-type]
     steps = claim_steps(results)
     assert len(steps) == 8
@@ -93,6 +116,19 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
     assert summary[("flat", "fad_norm")].startswith("not shown")
     text = claim_text(steps)
     assert "falls, task_success: falls at every step: the claim holds" in text
+
+
+def test_a_tier_step_over_one_item_has_no_verdict() -> None:
+    trials, sets = [], []
+    for tier, rate in (("notes", 1.0), ("environmental", 0.0), ("speech", 0.0)):
+        tid = f"m/{tier}/only/0"
+        trials.append(SimpleNamespace(trial_id=tid, item="only", model="m"))
+        sets.append(_set("m", tier, "task_success", rate, outcomes={tid: rate}))
+    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets))  # type: ignore[arg-type]
+    assert steps and all(s.verdict == "too few items for a verdict (n=1)" for s in steps)
+    assert all(s.low is None and s.high is None for s in steps)
+    text = claim_text(steps)
+    assert "falls" not in text.split("\n", 1)[1] and "[-1, -1]" not in text
 
 
 def test_rank_agreement_between_embeddings_is_kendall_tau() -> None:

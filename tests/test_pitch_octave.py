@@ -79,16 +79,63 @@ def test_interval_of_a_skewed_non_negative_measure_stays_non_negative() -> None:
     assert mean - 1.96 * sd / np.sqrt(6) < 0  # the old normal interval went below zero
     assert 0.0 <= s.low <= s.value <= s.high
     assert s.median == 1.75 and (s.q1, s.q3) == (1.125, 2.75)
-    rate = summarise_clips([1, 1, 1, 0], list("abcd"), statistic="rate", bounds=(0.0, 1.0))
-    assert 0.0 <= rate.low <= 0.75 <= rate.high <= 1.0
+    rate = summarise_clips([1, 1, 1, 0, 1], list("abcde"), statistic="rate", bounds=(0.0, 1.0))
+    assert 0.0 <= rate.low <= 0.8 <= rate.high <= 1.0
+    few = summarise_clips([1, 1, 1, 0], list("abcd"), statistic="rate", bounds=(0.0, 1.0))
+    assert few.low is None and few.note == "too few items for a verdict (n=4)"
 
 
 def test_samples_within_items_are_resampled_within_their_item() -> None:
-    # two items, three samples each: the interval of the mean is wider than if the six values
+    # five items, two samples each: the interval of the mean is wider than if the ten values
     # were independent items (the items differ, the samples of one item agree)
-    values = [0.0, 0.1, 0.0, 10.0, 10.1, 10.0]
-    clustered = summarise_clips(values, list("aaabbb"), key=("c",))
-    independent = summarise_clips(values, list("abcdef"), key=("c",))
+    values = [0.0, 0.1, 10.0, 10.1, 0.0, 0.1, 10.0, 10.1, 5.0, 5.1]
+    clustered = summarise_clips(values, list("aabbccddee"), key=("c",))
+    independent = summarise_clips(values, list("abcdefghij"), key=("c",))
     assert clustered.high - clustered.low > independent.high - independent.low
-    again = summarise_clips(values, list("aaabbb"), key=("c",))
+    again = summarise_clips(values, list("aabbccddee"), key=("c",))
     assert (again.low, again.high) == (clustered.low, clustered.high)
+
+
+def test_every_note_item_rendered_by_the_reference_soundfont_reads_at_its_pitch() -> None:
+    """The built-in references' soundfont at each note item's program and pitch: the church
+    organ's sub-octave rank (as loud as the note) once read an octave low; no item may."""
+    from audioprobe.references.build_notes import _synth, render_note, soundfont_path
+    from audioprobe.references.recipes import load_recipe
+    from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
+
+    synth = _synth(soundfont_path(load_recipe("builtin-notes")), 16000)
+    off = {}
+    for item in load_tier("notes").items:
+        note = item.note
+        if note.gm_program is None:
+            continue
+        preset = synth.get_preset_index(0, note.gm_program)
+        audio = render_note(synth, preset, note.midi, 0.8, 1.5, 0.5, 16000)
+        est = estimate_f0(audio.astype(np.float32), PitchSettings())
+        error = cents(est.f0_hz, note.f0_hz) if est.f0_hz else float("inf")
+        if abs(error) > 50:
+            off[item.id] = round(error)
+    assert off == {}
+
+
+def test_a_tone_truly_an_octave_low_stays_low() -> None:
+    """Sawtooth, square, sine and a decaying harmonic tone at C3 are C3, not C4: the
+    sub-octave check moves only a lone partial under a note's own harmonic series."""
+    from scipy.signal import sawtooth, square
+
+    from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
+
+    t = np.arange(32000) / 16000
+    w = 2 * np.pi * 130.81 * t
+    tones = {
+        "sawtooth": sawtooth(w),
+        "square": square(w),
+        "sine": np.sin(w),
+        "harmonic": sum(np.sin(k * w) / k**1.5 for k in range(1, 9)) * np.exp(-t),
+    }
+    for name, signal in tones.items():
+        est = estimate_f0((0.5 * signal).astype(np.float32), PitchSettings())
+        assert abs(cents(est.f0_hz, 130.81)) < 10, name
+    organ_like = 0.5 * np.sin(w) + sum(0.5 / k * np.sin(2 * k * w) for k in range(1, 6))
+    est = estimate_f0(organ_like.astype(np.float32), PitchSettings())
+    assert abs(cents(est.f0_hz, 261.63)) < 10  # a sub-octave rank under C4 is C4

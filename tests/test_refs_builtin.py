@@ -62,9 +62,13 @@ def _self_check_is_reported(rs) -> None:
         else:
             assert f["verdict"] == "in tune", name
         assert f["median_abs_pitch_class"] <= 20, name
-    assert families["organ"]["median_cents"] < -1150 and families["organ"]["octave_shifted"] > 0
+    # the estimator reads the Church Organ's sub-octave rank as the note it sits under (its
+    # octave rule in the recipe is no longer needed); at most its highest neighbour keys stay low
+    organ = families["organ"]
+    assert organ["verdict"] == "in tune" and abs(organ["median_cents"]) <= 20
+    assert organ["octave_shifted"] <= organ["measured"] // 4, organ
     out = CliRunner().invoke(app, ["refs", "show", "builtin-notes"]).output
-    assert "pitch self-check" in out and "rule for organ (Church Organ): TimGM6mb" in out
+    assert "pitch self-check" in out
     for name, f in families.items():
         line = [x for x in out.splitlines() if x.startswith(f"│ {name} ")][-1]  # 2nd table
         assert f"{f['median_cents']:+.1f}" in line and f["verdict"] in line, line

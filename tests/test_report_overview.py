@@ -57,13 +57,14 @@ def test_overview_tables_cards_plots_and_paired_comparison(scored_report: Path) 
         rows = table.locator("tr.overview-row")
         assert rows.count() == 2
         in_tune = rows.filter(has_text="in-tune").locator("td").nth(4).inner_text()
-        assert in_tune.startswith("1 [1, 1]")  # task success 1: every note in tune
+        # task success 1: every note at its pitch; all six equal, so no (zero-width) interval
+        assert in_tune.startswith("1 (n 6") and "no interval" in in_tune
 
         card = page.locator("#card-task_success-x-notes")
         assert card.get_attribute("open") is None
         table.locator("th.metric-col a", has_text="task success").click()  # one click
         page.wait_for_function("document.querySelector('#card-task_success-x-notes').open")
-        assert "rendered and in tune" in card.locator("pre").inner_text()
+        assert "rendered and |cents error| <= note_cents" in card.locator("pre").inner_text()
 
         plots = page.locator("#plots img")
         alts = [plots.nth(k).get_attribute("alt").split(" (")[0] for k in range(plots.count())]
@@ -75,7 +76,10 @@ def test_overview_tables_cards_plots_and_paired_comparison(scored_report: Path) 
         agreement = page.locator("#agreement tbody tr", has_text="fad_norm").inner_text()
         assert "aisfx vs vggish" in agreement and "+1.00" in agreement  # the same fake twice
         paired = page.locator("#paired tbody tr", has_text="task success").inner_text()
-        assert "detuned" in paired and "in-tune" in paired and "[" in paired
+        # the detuned system fails all six: one value, so no interval and no p (not "[-1, -1]")
+        assert "detuned" in paired and "in-tune" in paired and "no interval (n=6)" in paired
+        spread = page.locator("#paired tbody tr", has_text="pitch-class").inner_text()
+        assert "[" in spread  # differences that vary get their bootstrap interval
 
         page.evaluate("window.scrollTo(0, 0)")
         shot = scored_report.parent / "overview.png"

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audioprobe.results.tables import set_values
+from audioprobe.results.tables import clip_values, set_values
 from audioprobe.scoring.config import load_config
-from audioprobe.scoring.metrics.task_success import knn_classes
+from audioprobe.scoring.metrics.task_success import knn_vote
 from audioprobe.scoring.run import score_run
 from audioprobe.tiers import load_tier
 from tests.score_helpers import FakeEmbedding, make_refs, make_run, patch_models, tone
@@ -57,8 +57,8 @@ def test_references_score_near_zero_and_noise_near_one(
 def test_knn_recognises_the_class_of_the_nearest_references() -> None:
     ref = np.array([[1, 0], [0.9, 0.1], [0.8, 0.2], [0, 1], [0.1, 0.9]], dtype=float)
     labels = ["dog", "dog", "dog", "cat", "cat"]
-    assert knn_classes(np.array([[1, 0.05], [0.05, 1]]), ref, labels, 3) == ["dog", "cat"]
-    assert knn_classes(np.array([[0.05, 1]]), ref, labels, 1) == ["cat"]
+    assert knn_vote(np.array([[1, 0.05], [0.05, 1]]), ref, labels, 3)[0] == ["dog", "cat"]
+    assert knn_vote(np.array([[0.05, 1]]), ref, labels, 1)[0] == ["cat"]
 
 
 def test_task_success_of_notes_counts_failed_renders_as_failures(
@@ -76,15 +76,20 @@ def test_task_success_of_notes_counts_failed_renders_as_failures(
     score_run(store, ["pitch", "task_success"], config=load_config({}))
     got = {v.model: v for v in set_values(store) if v.column == "task_success"}
     assert got["good"].value == 1.0 and got["good"].n_generated == 4
-    # in tune; 3 semitones off; not rendered; an octave up (in tune by pitch class)
-    assert got["half"].value == 0.5
+    # in tune; 3 semitones off; not rendered; an octave up (in tune by pitch class, but not
+    # what the item asked: task success is octave-exact)
+    assert got["half"].value == 0.25
     assert got["half"].extra["outcomes"] == {
         "half/notes/keyboard-a4/0": 1.0,
         "half/notes/sine-a4/0": 0.0,
         "half/notes/guitar-a3/0": 0.0,
-        "half/notes/keyboard-c4/0": 1.0,
+        "half/notes/keyboard-c4/0": 0.0,
     }
-    assert 0.0 <= got["half"].ci_low <= 0.5 <= got["half"].ci_high <= 1.0
+    octave = got["half"].extra["trials"]["half/notes/keyboard-c4/0"]
+    assert octave["facts"]["octaves"] == 1 and "+1 octave" in octave["reason"]
+    in_tune = {v.trial_id: v.value for v in clip_values(store) if v.column == "in_tune"}
+    assert in_tune["half/notes/keyboard-c4/0"] == 1.0  # the pitch-class measure keeps it
+    assert got["half"].ci_low is None and "too few items for a verdict (n=4)" in got["half"].flags
 
 
 def test_environmental_task_success_is_recognition_by_nearest_references(

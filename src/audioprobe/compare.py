@@ -298,7 +298,7 @@ PAIRED_COLUMNS = ("tier", "measure", "a", "b", "n", "mean a", "mean b", "a − b
 def paired_rows(diffs: list[PairedDifference]) -> list[list[str]]:
     out = []
     for d in diffs:
-        ci = "—" if d.low is None or d.high is None else _interval(d.low, d.high)
+        ci = d.note or ("—" if d.low is None or d.high is None else _interval(d.low, d.high))
         p = "—" if d.p_value is None else f"{d.p_value:.3g}"
         out.append(
             [
@@ -315,7 +315,7 @@ def paired_text(diffs: list[PairedDifference]) -> str:
         return "no two systems share an item with a number\n"
     head = (
         "paired differences on shared items (a − b; 95% percentile bootstrap over items;"
-        " p: two-sided sign-flip permutation test)\n"
+        " p: two-sided, from the same bootstrap)\n"
     )
     return head + aligned(list(PAIRED_COLUMNS), paired_rows(diffs), {4, 5, 6, 7, 9})
 
@@ -344,7 +344,8 @@ CLAIM_COLUMNS = ("model", "measure", "step", "before", "after", "change", "95% C
 def claim_rows(steps: list[Step]) -> list[list[str]]:
     return [
         [s.model, s.measure, f"{s.before} → {s.after}", fmt_number(s.value_before),
-         fmt_number(s.value_after), f"{s.diff:+.3g}", _interval(s.low, s.high), s.verdict]
+         fmt_number(s.value_after), f"{s.diff:+.3g}",
+         "—" if s.low is None or s.high is None else _interval(s.low, s.high), s.verdict]
         for s in steps
     ]  # fmt: skip
 

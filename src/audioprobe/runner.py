@@ -21,6 +21,7 @@ from audioprobe import __version__
 from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.executors import ExecutorChoice, ScriptRunner, open_runner
 from audioprobe.feedback.rounds import run_feedback_trial
+from audioprobe.feedback.success import success_settings
 from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
@@ -227,6 +228,7 @@ async def _run_all(
         base_seed=spec.seed,
     )
     tiers: dict[str, Tier] = {name: load_tier(name) for name in {k.tier for k in keys}}
+    rules = success_settings(spec.scoring.model_dump()) if spec.feedback is not None else None
 
     def item_of(key: TrialKey) -> Item:
         return store.item(key.tier, key.item)
@@ -237,8 +239,10 @@ async def _run_all(
         if not model_kind(specs[key.model].kind).writes_code:
             return await run_audio_trial(ctx, key, handle, tier, item)
         prompt = render_prompt(tier, item, spec.system_prompt)
-        if spec.feedback is not None:
-            return await run_feedback_trial(ctx, key, handle, tier, item, prompt, spec.feedback)
+        if spec.feedback is not None and rules is not None:
+            return await run_feedback_trial(
+                ctx, key, handle, tier, item, prompt, spec.feedback, rules
+            )
         return await run_code_trial(ctx, key, handle, tier, item, prompt)
 
     async def one(key: TrialKey) -> None:

@@ -25,6 +25,8 @@ from audioprobe.outcomes import (
 )
 from audioprobe.results.coverage import stale_note
 from audioprobe.results.run import Run
+from audioprobe.results.tables import set_values
+from audioprobe.results.verdicts import scored_verdicts
 from audioprobe.runner import RunPlan
 from audioprobe.shard import Shard
 from audioprobe.store import RunStore
@@ -254,7 +256,9 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     if runtime:
         console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
     trials = store.trials()
-    for table in round_tables(trials, int(store.manifest["spec"].get("samples", 1))):
+    samples = int(store.manifest["spec"].get("samples", 1))
+    verdicts = scored_verdicts(set_values(store))
+    for table in round_tables(trials, samples, verdicts):
         console.print(table)
     tables, notes = summary_tables(store)
     stale = stale_note(store) if tables else None

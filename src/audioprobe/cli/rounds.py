@@ -6,8 +6,9 @@ from __future__ import annotations
 from rich.table import Table
 
 from audioprobe.cli.common import safe
-from audioprobe.feedback.success import RULES
+from audioprobe.feedback.success import CRITERIA
 from audioprobe.results.rounds import RoundCurve, has_feedback, round_curves
+from audioprobe.results.verdicts import Verdicts
 from audioprobe.store import TrialRecord
 
 
@@ -26,7 +27,7 @@ def rounds_table(curves: list[RoundCurve]) -> Table:
         title="render rate and task success by round",
         title_justify="left",
         caption="a trial that stopped early keeps its last round's result; task success: "
-        + "; ".join(f"{tier}: {rule}" for tier, rule in RULES.items()),
+        + "; ".join(f"{tier}: {rule}" for tier, rule in CRITERIA.items()),
     )
     for col in ("model", "tier", "measure", *(f"round {r}" for r in range(most)), "gain"):
         table.add_column(col, no_wrap=col in ("model", "tier"), justify="left")
@@ -62,9 +63,12 @@ def pass_at_k_table(curves: list[RoundCurve]) -> Table:
     return table
 
 
-def round_tables(trials: list[TrialRecord], samples: int) -> list[Table]:
-    """The by-round table for a run with feedback, pass@k when it has feedback or samples."""
-    curves = round_curves(trials)
+def round_tables(
+    trials: list[TrialRecord], samples: int, verdicts: Verdicts | None = None
+) -> list[Table]:
+    """The by-round table for a run with feedback, pass@k when it has feedback or samples;
+    `verdicts`: the scored task success (results/verdicts.py)."""
+    curves = round_curves(trials, verdicts)
     if not curves:
         return []
     tables = [rounds_table(curves)] if has_feedback(trials) else []

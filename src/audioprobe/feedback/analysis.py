@@ -18,6 +18,7 @@ import numpy as np
 import soundfile as sf
 
 from audioprobe.audio_check import SILENCE_PEAK
+from audioprobe.feedback.success import Facts, contract_deviations, octaves_of
 from audioprobe.tiers import Item
 
 #: A sample at or above this magnitude (of full scale) counts as clipped.
@@ -66,6 +67,22 @@ class AudioAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def facts(self, status: str, sample_rate: int | None) -> Facts:
+        """What the task-success rule reads of this clip (feedback/success.py), with the
+        contract checked against `sample_rate`, mono and the item's duration."""
+        audio = {"sample_rate": self.sample_rate, "channels": self.channels}
+        audio["duration_s"] = self.duration_s
+        cents = self.cents_error
+        return Facts(
+            status=status,
+            f0_hz=self.f0_hz,
+            cents_error=cents,
+            octaves=None if cents is None else octaves_of(cents),
+            word_error=self.transcript_wer,
+            deviations=contract_deviations(audio, sample_rate, self.target_duration_s),
+            missing="; ".join(self.notes) or None,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AudioAnalysis:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from audioprobe.feedback.analysis import AudioAnalysis
-from audioprobe.feedback.success import TaskSuccess, rule_of
+from audioprobe.feedback.success import SuccessSettings, TaskSuccess, rule_of
 from audioprobe.prompts import fill, item_fields, read_template
 from audioprobe.tiers import Item, Tier
 
@@ -104,6 +104,7 @@ def feedback_text(
     stderr_lines: int,
     analysis: AudioAnalysis | None,
     success: TaskSuccess,
+    rules: SuccessSettings | None = None,
 ) -> str:
     """The feedback turn after round `round_` (0-based; the template sees it 1-based)."""
     verdict = {True: "met", False: "not met", None: "unknown"}[success.value]
@@ -115,7 +116,7 @@ def feedback_text(
         error=f"Error: {error}" if error else "",
         stderr=_stderr_tail(stderr, stderr_lines),
         analysis=analysis_lines(analysis),
-        success_rule=rule_of(tier.name),
+        success_rule=rule_of(tier.name, rules),
         success=f"{verdict} ({success.reason})",
     )
     return fill(read_template(template), fields, template)

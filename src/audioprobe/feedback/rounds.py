@@ -20,7 +20,7 @@ from typing import Any
 from audioprobe import atomic
 from audioprobe.feedback.analysis import AudioAnalysis, analyse
 from audioprobe.feedback.message import Conversation, feedback_text
-from audioprobe.feedback.success import TaskSuccess, task_success
+from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess, judge
 from audioprobe.llm.base import CodeModel
 from audioprobe.outcomes import is_model_outcome
 from audioprobe.prompts import RenderedPrompt
@@ -61,7 +61,12 @@ def round_summary(record: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _judge(
-    ctx: TrialContext, record: dict[str, Any], stage: Path, tier: Tier, item: Item
+    ctx: TrialContext,
+    record: dict[str, Any],
+    stage: Path,
+    tier: Tier,
+    item: Item,
+    rules: SuccessSettings,
 ) -> None:
     """Measure the round's clip (a silent or otherwise invalid one too) and check the task."""
     wav = stage / OUTPUT_NAME
@@ -70,7 +75,11 @@ async def _judge(
         async with ctx.exec_slots:
             analysis = await asyncio.to_thread(analyse, wav, tier.name, item)
         record["analysis"] = analysis.to_dict()
-    verdict = task_success(tier.name, record["status"], analysis)
+    facts = (analysis or AudioAnalysis()).facts(record["status"], tier.sample_rate)
+    if tier.name == "environmental" and facts.recognised is None:
+        why = "recognising the class needs the scoring embeddings: `audioprobe score` decides"
+        facts = Facts(**{**facts.__dict__, "missing": why})
+    verdict = judge(tier.name, facts, rules)
     record["round_success"] = verdict.value
     record["round_success_reason"] = verdict.reason
 
@@ -90,6 +99,7 @@ async def run_feedback_trial(
     item: Item,
     prompt: RenderedPrompt,
     feedback: FeedbackSpec,
+    rules: SuccessSettings,
 ) -> dict[str, Any]:
     folder = ctx.store.trial_dir(key)
     conversation = Conversation(tuple(prompt.messages()))
@@ -105,7 +115,7 @@ async def run_feedback_trial(
                 stopped = "infrastructure"  # resume runs this round again; earlier ones stay
                 summaries.append(round_summary(record))
                 break
-            await _judge(ctx, record, stage, tier, item)
+            await _judge(ctx, record, stage, tier, item, rules)
             atomic.write_json(stage / ROUND_FILE, record)
         summaries.append(round_summary(record))
         if feedback.stop_on_success and record.get("round_success") is True:
@@ -129,6 +139,7 @@ async def run_feedback_trial(
             success=TaskSuccess(
                 record.get("round_success"), record.get("round_success_reason", "")
             ),
+            rules=rules,
         )
         conversation = conversation.then(answer.text if answer else "", turn)
     final = dict(record)

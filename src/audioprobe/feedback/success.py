@@ -1,61 +1,171 @@
 """Task success: did a trial do what its item asked, beyond rendering some audio?
 
-This is the one predicate the feedback loop stops on and every by-round view (show, export,
-report, pass@k) counts, so that "succeeded at round 1" means the same everywhere. The rules, per
-tier, are declared in RULES and applied to a round's outcome and its audio analysis:
+The one rule per tier. Scoring's `task_success` metric, the feedback loop's stop condition, the
+by-round views, pass@k and the technique table all call `judge`, so "succeeded" means the same
+clip-for-clip everywhere (tests/test_task_success_rule.py). The rule reads a trial's `Facts`
+(what was measured of its clip) and the [task_success] settings of the scoring configuration
+(scoring/metrics.toml, overridable by a spec's [scoring.task_success]):
 
-  notes          rendered, and the measured f0 within NOTE_CENTS_MAX cents of the target
-  environmental  rendered (valid, non-silent audio); the sound's class is not checked, because
-                 recognising it needs the scoring embeddings, which a run does not load
-  speech         rendered, and Whisper's transcript within SPEECH_WER_MAX word error rate of
-                 the sentence; without the recogniser the success is unknown (None)
+  notes          rendered, and the measured f0 within `note_cents` cents of the item's f0_hz
+                 (octave-exact: a note an octave off did not do what was asked; the pitch metric's
+                 pitch-class measure `in_tune` stays beside it)
+  environmental  rendered, and its class recognised: the majority class of its `knn_k` nearest
+                 reference clips is the item's class (needs the scoring embeddings: the feedback
+                 loop, which does not load them, leaves it unknown)
+  speech         rendered, and Whisper's transcript within `wer_threshold` word error rate
 
-A round that did not render never succeeded. An unknown success (None) is neither counted as a
-success nor as a failure in rates, and never stops the loop.
+Every tier: a clip that deviates from the contract the prompt stated (sample rate, channels,
+duration) fails when `contract = "fail"`; under "flag" the deviation is recorded and shown only.
+
+A trial that did not render never succeeded. An unknown verdict (None: a measurement was
+unavailable) is neither a success nor a failure in any rate, and never stops the loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
-from audioprobe.feedback.analysis import AudioAnalysis
+from pydantic import BaseModel, ConfigDict, Field
+
 from audioprobe.outcomes import OK
 
-NOTE_CENTS_MAX = 50.0
-SPEECH_WER_MAX = 0.5
+#: Duration deviations within this share of the requested length (or 0.1 s) are no deviation.
+DURATION_TOLERANCE = 0.1
+DURATION_FLOOR_S = 0.1
 
-RULES: dict[str, str] = {
-    "notes": f"rendered and |cents error| <= {NOTE_CENTS_MAX:g} against the target f0",
-    "environmental": "rendered valid, non-silent audio (the sound's class is not checked)",
-    "speech": f"rendered and Whisper's transcript has WER <= {SPEECH_WER_MAX:g}",
+
+class SuccessSettings(BaseModel):
+    """The [task_success] table: the thresholds of the rule, one set for every caller."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note_cents: float = Field(
+        50.0, gt=0, le=600, description="notes: |cents error| against f0_hz at most this"
+    )
+    wer_threshold: float = Field(0.25, ge=0, description="speech: WER at most this is a success")
+    knn_k: int = Field(5, ge=1, description="environmental: neighbours that vote on the class")
+    contract: Literal["flag", "fail"] = Field(
+        "flag", description="a clip off the prompt's rate/channels/duration: shown, or a failure"
+    )
+
+
+CRITERIA = {
+    "notes": "rendered and |cents error| <= note_cents against the item's f0_hz (octave-exact)",
+    "environmental": "rendered and its class recognised: the majority class of its knn_k nearest"
+    " reference clips (cosine, the tier's first available embedding, all reference classes)",
+    "speech": "rendered and Whisper's transcript has WER <= wer_threshold",
 }
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a trial's clip measured, as far as the rule of its tier needs it."""
+
+    status: str
+    f0_hz: float | None = None
+    cents_error: float | None = None  # signed, against the item's f0_hz (plain, not folded)
+    octaves: int | None = None  # the octave shift of f0 from the target (0: the right octave)
+    recognised: str | None = None  # the class the reference neighbours vote for
+    target_class: str | None = None
+    neighbours: tuple[str, ...] = ()  # the classes of the nearest reference clips, nearest first
+    word_error: float | None = None  # Whisper's WER against the sentence
+    deviations: tuple[str, ...] = ()  # contract deviations ("44100 Hz, asked 16000")
+    missing: str | None = None  # why a measurement the rule needs is absent
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
 class TaskSuccess:
     value: bool | None  # None: could not be decided (a measurement was unavailable)
     reason: str
+    facts: Facts | None = field(default=None, compare=False)
 
 
-def rule_of(tier: str) -> str:
-    return RULES.get(tier, "rendered valid, non-silent audio")
+def rule_of(tier: str, settings: SuccessSettings | None = None) -> str:
+    """The tier's rule in words with its numbers, as the feedback turn tells the model."""
+    s = settings or SuccessSettings()
+    words = {
+        "notes": f"it renders, and its pitch is within {s.note_cents:g} cents of the requested"
+        " frequency (in the requested octave)",
+        "environmental": "it renders, and it is recognised as the requested sound by its nearest"
+        " reference recordings (judged when the run is scored)",
+        "speech": f"it renders, and a speech recogniser's transcript of it has a word error rate"
+        f" of at most {s.wer_threshold:g} against the sentence",
+    }
+    rule = words.get(tier, "it renders valid, non-silent audio")
+    if s.contract == "fail":
+        rule += "; and it is mono, at the requested sample rate and duration"
+    return rule
 
 
-def task_success(tier: str, status: str, analysis: AudioAnalysis | None) -> TaskSuccess:
-    """Whether a round with outcome `status` and measurements `analysis` met its task."""
-    if status != OK:
-        return TaskSuccess(False, f"it did not render ({status})")
+def octaves_of(cents_error: float) -> int:
+    return round(cents_error / 1200.0)
+
+
+def judge(tier: str, facts: Facts, settings: SuccessSettings | None = None) -> TaskSuccess:
+    """Whether a trial with these facts met its task, and why (the one rule)."""
+    s = settings or SuccessSettings()
+    verdict = _judge(tier, facts, s)
+    return TaskSuccess(verdict.value, verdict.reason, facts)
+
+
+def _judge(tier: str, facts: Facts, s: SuccessSettings) -> TaskSuccess:
+    if facts.status != OK:
+        return TaskSuccess(False, f"it did not render ({facts.status})")
+    if facts.deviations and s.contract == "fail":
+        return TaskSuccess(False, f"off the contract: {'; '.join(facts.deviations)}")
     if tier == "notes":
-        if analysis is None or analysis.cents_error is None:
-            return TaskSuccess(False, "no pitch could be measured")
-        off = abs(analysis.cents_error)
-        verdict = off <= NOTE_CENTS_MAX
-        return TaskSuccess(verdict, f"{off:.0f} cents from the target f0")
-    if tier == "speech":
-        if analysis is None or analysis.transcript_wer is None:
-            why = "; ".join(analysis.notes) if analysis and analysis.notes else "no transcript"
-            return TaskSuccess(None, f"unknown: {why}")
-        return TaskSuccess(
-            analysis.transcript_wer <= SPEECH_WER_MAX, f"WER {analysis.transcript_wer:.2f}"
+        if facts.cents_error is None:
+            return TaskSuccess(False, facts.missing or "no pitch could be measured")
+        off = abs(facts.cents_error)
+        octaves = octaves_of(facts.cents_error)
+        where = f"{off:.0f} cents from the target f0" + (
+            f" ({octaves:+d} octave{'s' if abs(octaves) != 1 else ''})" if octaves else ""
         )
+        return TaskSuccess(off <= s.note_cents, where)
+    if tier == "environmental":
+        if facts.recognised is None:
+            return TaskSuccess(None, f"unknown: {facts.missing or 'the class was not recognised'}")
+        ok = facts.recognised == facts.target_class
+        return TaskSuccess(ok, f"recognised as {facts.recognised} (asked {facts.target_class})")
+    if tier == "speech":
+        if facts.word_error is None:
+            return TaskSuccess(None, f"unknown: {facts.missing or 'no transcript'}")
+        ok = facts.word_error <= s.wer_threshold + 1e-12
+        return TaskSuccess(ok, f"WER {facts.word_error:.2f}")
     return TaskSuccess(True, "it rendered valid, non-silent audio")
+
+
+def contract_deviations(
+    audio: Mapping[str, Any] | None, sample_rate: int | None, duration_s: float | None
+) -> tuple[str, ...]:
+    """How a rendered clip departs from what the prompt asked: mono, `sample_rate` Hz,
+    `duration_s` seconds (within DURATION_TOLERANCE of it). `audio` is the trial record's
+    audio facts (audio_check.AudioInfo); baselines, which are asked for no rate, pass None."""
+    if not audio:
+        return ()
+    out = []
+    rate = audio.get("sample_rate")
+    if sample_rate and rate and int(rate) != int(sample_rate):
+        out.append(f"{int(rate)} Hz, asked {int(sample_rate)}")
+    channels = audio.get("channels")
+    if channels and int(channels) != 1:
+        out.append(f"{int(channels)} channels, asked mono")
+    got = audio.get("duration_s")
+    if duration_s and got is not None:
+        allowed = max(DURATION_TOLERANCE * duration_s, DURATION_FLOOR_S)
+        if abs(float(got) - duration_s) > allowed:
+            out.append(f"{float(got):.2f} s, asked {duration_s:g}")
+    return tuple(out)
+
+
+def success_settings(scoring_overrides: dict[str, Any] | None = None) -> SuccessSettings:
+    """The [task_success] settings of the scoring configuration with a spec's overrides."""
+    from audioprobe.scoring.config import load_config
+    from audioprobe.scoring.metrics.task_success import METRIC
+
+    return load_config(scoring_overrides).metric_settings(METRIC.name, SuccessSettings)

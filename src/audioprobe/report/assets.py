@@ -85,6 +85,15 @@ def first_references(
     return ReferenceChoice(picks=picks, how=how + " (not ranked by similarity)")
 
 
+def item_clips(clips: list[Any], item: str) -> tuple[list[Any], str]:
+    """The clips of `clips` made for `item` where the set labels its clips by item (speech:
+    each sentence's recordings carry its `sentence_id`), with how they were chosen; else all."""
+    mine = [c for c in clips if (getattr(c, "meta", None) or {}).get("sentence_id") == item]
+    if mine:
+        return mine, f"of the same sentence ({item})"
+    return clips, ""
+
+
 def place_picks(clips: list[Any], class_key: str, folder: Path) -> list[ReferencePick]:
     """Place reference clips as browser-safe copies (report.media): sets hold any format."""
     return [

@@ -33,6 +33,7 @@ from audioprobe.report.assets import (
     ReferenceChoice,
     ReferenceSet,
     first_references,
+    item_clips,
     place,
     place_picks,
 )
@@ -47,6 +48,7 @@ from audioprobe.report.scores import numeric_series
 from audioprobe.report.source import SOURCE_FILE
 from audioprobe.results.coverage import stale_note
 from audioprobe.results.measures import RunResults, tier_rank
+from audioprobe.results.verdicts import scored_verdicts
 from audioprobe.store import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -205,7 +207,9 @@ def _nearest_references(
     count: int,
 ) -> dict[str, dict[str, Any]]:
     """Per ok trial ("trial:<id>"): the reference clips of its class nearest to it, in the
-    embedding scoring used for its tier; trials without cached vectors keep the class list."""
+    embedding scoring used for its tier, among those of its own sentence where the set labels
+    clips by sentence (a speech trial is never offered another sentence's recording); trials
+    without cached vectors keep the class list, or their sentence's first clips."""
     if count <= 0:
         return {}
     finder = NearestFinder(store)
@@ -215,14 +219,20 @@ def _nearest_references(
         key = view.row.get("class_key")
         if view.trial.status != "ok" or isinstance(source, str) or source is None or not key:
             continue
-        ranked = finder.rank(view.trial, list(source.clips(key)), count)
+        clips, same = item_clips(list(source.clips(key)), view.trial.item)
+        ranked = finder.rank(view.trial, clips, count)
+        where = f"reference clips of class {key!r}" + (f" {same}" if same else "")
         if ranked is None:
-            continue
-        picks = place_picks(ranked.clips, key, folder)
-        how = (
-            f"the {len(picks)} of {ranked.total} reference clips of class {key!r} nearest to this"
-            f" clip (cosine similarity of {ranked.embedding} embeddings, as scored)"
-        )
+            if not same:
+                continue  # the class's first clips (refs[tier/class]) serve every trial
+            picks = place_picks(clips[:count], key, folder)
+            how = f"the first {len(picks)} of {len(clips)} {where} (not ranked by similarity)"
+        else:
+            picks = place_picks(ranked.clips, key, folder)
+            how = (
+                f"the {len(picks)} of {ranked.total} {where} nearest to this clip"
+                f" (cosine similarity of {ranked.embedding} embeddings, as scored)"
+            )
         out[f"trial:{view.trial.trial_id}"] = {"how": how, "clips": [p.__dict__ for p in picks]}
     return out
 
@@ -264,7 +274,7 @@ def build_report(
 
     say(f"plots for {len(rows)} model × tier rows")
     plots = overview_plots(rows, series, folder)
-    rounds = rounds_section(results.trials, folder)
+    rounds = rounds_section(results.trials, folder, scored_verdicts(results.sets))
     lap("plots")
 
     say(f"clips and spectrograms for {sum(v.trial.status == 'ok' for v in views)} ok trials")

@@ -17,9 +17,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from audioprobe.feedback.success import RULES
+from audioprobe.feedback.success import CRITERIA
 from audioprobe.results.measures import tier_rank
 from audioprobe.results.rounds import RoundCurve, has_feedback, round_curves
+from audioprobe.results.verdicts import Verdicts
 from audioprobe.store import TrialRecord
 from audioprobe.techniques import TechniqueRow, load_rules, technique_summary
 
@@ -64,16 +65,19 @@ def _draw(tier: str, curves: list[RoundCurve], path: Path) -> None:
     plt.close(fig)
 
 
-def rounds_section(trials: list[TrialRecord], folder: Path) -> RoundsSection:
-    """Gather the section and draw its curves under folder/img/rounds-<tier>.png."""
-    curves = round_curves(trials)
+def rounds_section(
+    trials: list[TrialRecord], folder: Path, verdicts: Verdicts | None = None
+) -> RoundsSection:
+    """Gather the section and draw its curves under folder/img/rounds-<tier>.png; `verdicts`
+    are the scored task success (results/verdicts.py)."""
+    curves = round_curves(trials, verdicts)
     feedback = has_feedback(trials)
     plots = []
     if feedback:
         for tier in sorted({c.tier for c in curves}, key=tier_rank):
             file = f"img/rounds-{tier}.png"
             _draw(tier, [c for c in curves if c.tier == tier], folder / file)
-            plots.append(RoundPlot(tier, file, RULES.get(tier, "")))
+            plots.append(RoundPlot(tier, file, CRITERIA.get(tier, "")))
     ks = sorted({p.k for c in curves for p in c.pass_at})
     families = {f.name: f.description for f in load_rules().family}
-    return RoundsSection(feedback, curves, plots, ks, technique_summary(trials), families)
+    return RoundsSection(feedback, curves, plots, ks, technique_summary(trials, verdicts), families)

@@ -1,7 +1,8 @@
 """The two tables `export` writes, with a fixed schema (docs/scoring.md, "Export schema").
 
 trials  one row per trial (its final round's result): the outcome columns (summary.EXPORT_COLUMNS,
-        with `round`, task success and the script's techniques), then per metric column
+        with `round`, the feedback round's verdict and the script's techniques), the trial's task
+        success with the facts it rests on (TASK_SUCCESS_COLUMNS), then per metric column
         scored in this run, `metric.<column>[<embedding>]` (a float; empty where there is no
         number), `status.<...>` (ok, unavailable, not_applicable, error), `reason.<...>` (why
         there is no number) and `card.<...>` (the metric card's hash). Text results (an ASR
@@ -21,6 +22,9 @@ from typing import Any, Literal
 from audioprobe.results.measures import RunResults, is_text
 from audioprobe.results.rates import Rate
 from audioprobe.results.records import ClipValue
+from audioprobe.results.verdicts import Verdicts, final_verdict, scored_verdicts
+from audioprobe.scoring.metrics.task_success import METRIC as TASK_SUCCESS
+from audioprobe.store import TrialRecord
 from audioprobe.summary import EXPORT_COLUMNS, ExportType, export_row
 
 Table = Literal["trials", "rounds", "sets"]
@@ -46,13 +50,46 @@ def _clip_prefixes(v: ClipValue, text: bool) -> dict[str, str]:
     }
 
 
+VERDICT = TASK_SUCCESS.name  # the export's per-trial column is named after the metric
+#: Each trial's task-success verdict and the facts it rests on (feedback/success.py), after the
+#: outcome columns: 1/0 (empty: no verdict, or the item is excluded), why, and what was measured.
+TASK_SUCCESS_COLUMNS: dict[str, ExportType] = {
+    VERDICT: "int64", "task_success_reason": "string",
+    "task_success.f0_hz": "float64", "task_success.cents_error": "float64",
+    "task_success.octaves": "int64", "task_success.recognised": "string",
+    "task_success.neighbours": "string", "task_success.wer": "float64",
+    "contract_deviations": "string",
+}  # fmt: skip
+
+
+def task_success_facts(trial: TrialRecord, verdicts: Verdicts) -> dict[str, Any]:
+    """The TASK_SUCCESS_COLUMNS of one trial (the scored verdict, else its final round's)."""
+    facts = (verdicts.get(trial.trial_id) or {}).get("facts") or {}
+    success = final_verdict(trial, verdicts)
+    reason = (verdicts.get(trial.trial_id) or {}).get("reason") or trial.record.get(
+        "round_success_reason"
+    )
+    return {
+        VERDICT: None if success is None else int(success is True),
+        "task_success_reason": reason,
+        "task_success.f0_hz": facts.get("f0_hz"),
+        "task_success.cents_error": facts.get("cents_error"),
+        "task_success.octaves": facts.get("octaves"),
+        "task_success.recognised": facts.get("recognised"),
+        "task_success.neighbours": " ".join(facts.get("neighbours") or []) or None,
+        "task_success.wer": facts.get("word_error"),
+        "contract_deviations": "; ".join(facts.get("deviations") or []) or None,
+    }
+
+
 def trials_table(results: RunResults) -> tuple[dict[str, ExportType], list[dict[str, Any]]]:
     """(schema, rows) of the trials table."""
-    schema: dict[str, ExportType] = dict(EXPORT_COLUMNS)
+    schema: dict[str, ExportType] = dict(EXPORT_COLUMNS) | TASK_SUCCESS_COLUMNS
     metric_cols: dict[str, ExportType] = {}
+    verdicts = scored_verdicts(results.sets)
     rows = []
     for trial in results.trials:
-        row = export_row(results.run, trial)
+        row = export_row(results.run, trial) | task_success_facts(trial, verdicts)
         for v in results.clip_values_of(trial.trial_id):
             text = is_text(v)
             names = _clip_prefixes(v, text)

@@ -150,6 +150,7 @@ def clip_mean(
             low=s.low,
             high=s.high,
             n=s.n,
+            flags=(s.note,) if s.note else (),
             statistic=s.statistic,
             median=s.median,
             q1=s.q1,
@@ -185,12 +186,15 @@ class RunResults:
 
     @classmethod
     def of(cls, store: RunStore) -> RunResults:
-        return cls(
-            run=Run(store),
-            trials=store.trials(),
-            clips=tables.clip_values(store),
-            sets=tables.set_values(store, class_level=True),
+        """The run's records, trials and set values in model then tier order (notes,
+        environmental, speech: the study's order of complexity), as every export shows them."""
+        trials = sorted(
+            store.trials(), key=lambda t: (t.model, tier_rank(t.tier), t.item, t.sample)
         )
+        sets = sorted(
+            tables.set_values(store, class_level=True), key=lambda v: (v.model, tier_rank(v.tier))
+        )
+        return cls(run=Run(store), trials=trials, clips=tables.clip_values(store), sets=sets)
 
     @property
     def scored(self) -> bool:

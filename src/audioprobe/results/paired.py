@@ -3,11 +3,16 @@ tier for one model (the study's claim), and rank agreement between embeddings.
 
 Two systems are compared only on the trials both have a number for (same tier, item and
 sample), so a difference is never one of item mix. Each difference comes with a percentile
-bootstrap interval over items and a two-sided sign-flip permutation p-value
-(scipy.stats.permutation_test, exact when 2^n is within its budget). Tier steps are not paired
-by item (the tiers ask different things) but by model and resample: each tier's statistic is
-bootstrapped over its own items (or its own reference draws, for normalised FAD), and the step's
-interval is the percentile interval of the replicate differences.
+bootstrap interval over items and the p-value of that same bootstrap (twice the share of
+replicates on the far side of zero), so the interval excludes 0 exactly when p < 0.05: the two
+never disagree in method. Tier steps are not paired by item (the tiers ask different things) but
+by model and resample: each tier's statistic is bootstrapped over its own items (or its own
+reference draws, for normalised FAD), and the step's interval is the percentile interval of the
+replicate differences.
+
+No verdict without evidence: over fewer than intervals.MIN_ITEMS items (either tier of a step,
+or the shared items of a pair), or when every item differs by the same amount, there is no
+interval, no p-value and no verdict, and views print "too few items for a verdict (n=…)".
 """
 
 from __future__ import annotations
@@ -18,13 +23,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import kendalltau, permutation_test
+from scipy.stats import kendalltau
 
 from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.results.records import Direction, Status
-from audioprobe.scoring.intervals import CLIP_BOOTSTRAP, set_rng, summarise_clips
+from audioprobe.scoring.intervals import (
+    CLIP_BOOTSTRAP,
+    MIN_ITEMS,
+    set_rng,
+    too_few_items,
+    too_little_evidence,
+)
 
-PERMUTATIONS = 9999
 CLAIM_TIERS = ("notes", "environmental", "speech")
 
 
@@ -51,6 +61,7 @@ class PairedDifference:
     high: float | None
     p_value: float | None
     direction: str | None  # "higher" / "lower" is better, where the column says
+    note: str | None = None  # why there is no interval and p-value (too few items)
 
 
 Values = dict[tuple[str, str, str], dict[tuple[str, int], float]]  # (model, tier, measure) -> ...
@@ -94,24 +105,33 @@ def paired(
     x = np.array([va[k] for k in shared])
     y = np.array([vb[k] for k in shared])
     d = x - y
-    summary = summarise_clips(list(d), [k[0] for k in shared], key=("paired", a, b, tier, measure))
-    p = None
-    if len(shared) >= 2 and np.any(d != 0):
-        res = permutation_test(
-            (x, y),
-            lambda u, w: np.mean(u - w),
-            permutation_type="samples",
-            n_resamples=PERMUTATIONS,
-            alternative="two-sided",
-            rng=set_rng(0, "permutation", a, b, tier, measure),
-        )
-        p = float(res.pvalue)
-    elif len(shared) >= 2:
-        p = 1.0
-    return PairedDifference(
-        tier, measure, a, b, len(shared), float(x.mean()), float(y.mean()), float(d.mean()),
-        summary.low, summary.high, p, direction,
-    )  # fmt: skip
+    items = sorted({k[0] for k in shared})
+    common = (tier, measure, a, b, len(shared), float(x.mean()), float(y.mean()), float(d.mean()))
+    note = too_little_evidence(len(items), int(np.unique(d).size))
+    if note:
+        return PairedDifference(*common, None, None, None, direction, note)
+    reps = _item_bootstrap(d, [k[0] for k in shared], ("paired", a, b, tier, measure))
+    low, high = (float(v) for v in np.percentile(reps, [2.5, 97.5]))
+    return PairedDifference(*common, low, high, bootstrap_p(reps), direction)
+
+
+def _item_bootstrap(values: np.ndarray, items: list[str], key: tuple[str, ...]) -> np.ndarray:
+    """Replicates of the mean over items drawn with replacement (each with its samples)."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for v, item in zip(values, items, strict=True):
+        groups[item].append(float(v))
+    sums = np.array([sum(v) for _, v in sorted(groups.items())])
+    sizes = np.array([len(v) for _, v in sorted(groups.items())])
+    pick = set_rng(0, *key).integers(0, len(sums), (CLIP_BOOTSTRAP, len(sums)))
+    return sums[pick].sum(1) / sizes[pick].sum(1)
+
+
+def bootstrap_p(reps: np.ndarray) -> float:
+    """Two-sided p-value of "no difference" from bootstrap replicates: twice the smaller share
+    on either side of zero (with the +1 of a resampling test), at most 1."""
+    below = (np.sum(reps <= 0) + 1) / (reps.size + 1)
+    above = (np.sum(reps >= 0) + 1) / (reps.size + 1)
+    return float(min(1.0, 2 * min(below, above)))
 
 
 def model_pairs(results: RunResults) -> list[PairedDifference]:
@@ -194,21 +214,25 @@ class Step:
     value_before: float
     value_after: float
     diff: float  # after − before
-    low: float
-    high: float
+    low: float | None
+    high: float | None
     direction: Direction | None  # which way is better, as the column declares
+    items: int = 0  # the fewer items of the two tiers (clips, for normalised FAD's matched n)
 
     @property
     def verdict(self) -> str:
         """Performance "falls" when the measure moves the worse way with its interval clear
-        of zero, "rises" when the better way."""
+        of zero, "rises" when the better way; no verdict over fewer than MIN_ITEMS items."""
+        if self.low is None or self.high is None:
+            return too_few_items(self.items)
         down, up = self.high < 0, self.low > 0
         worse, better = (down, up) if self.direction == "higher" else (up, down)
         return "falls" if worse else "rises" if better else "no clear change"
 
 
 def _replicates(results: RunResults, model: str, tier: str, measure: str):
-    """(the tier's value, its bootstrap replicates) or None."""
+    """(the tier's value, its bootstrap replicates, its items) or None; items are the tier's
+    items with an outcome (task success) or the matched clips (normalised FAD)."""
     rows = [
         s for s in results.sets
         if (s.model, s.tier, s.column) == (model, tier, measure)
@@ -229,13 +253,14 @@ def _replicates(results: RunResults, model: str, tier: str, measure: str):
         rng = set_rng(0, "claim", model, tier, measure)
         pick = rng.integers(0, len(means), (CLIP_BOOTSTRAP, len(means)))
         reps = (means[pick] * sizes[pick]).sum(1) / sizes[pick].sum(1)
-        return rows[0].value, reps
+        return rows[0].value, reps, len(groups)
     # per-draw values (normalised FAD), averaged over the tier's embeddings
     draws = [np.asarray(r.extra.get("draws") or [], dtype=float) for r in rows]
     draws = [d for d in draws if d.size]
     if not draws or len({d.size for d in draws}) != 1:
         return None
-    return float(np.mean([r.value for r in rows])), np.mean(draws, axis=0)
+    n = min(int(r.extra.get("matched_n") or r.n_generated or 0) for r in rows)
+    return float(np.mean([r.value for r in rows])), np.mean(draws, axis=0), n
 
 
 def claim_steps(results: RunResults) -> list[Step]:
@@ -250,13 +275,20 @@ def claim_steps(results: RunResults) -> list[Step]:
             b = _replicates(results, model, after, measure)
             if a is None or b is None:
                 continue
+            diff = float(b[0] - a[0])
+            items = min(a[2], b[2])
+            if items < MIN_ITEMS:
+                out.append(
+                    Step(model, measure, before, after, a[0], b[0], diff, None, None,
+                         direction, items)
+                )  # fmt: skip
+                continue
             n = min(a[1].size, b[1].size)
             diffs = b[1][:n] - a[1][:n]
             low, high = (float(v) for v in np.percentile(diffs, [2.5, 97.5]))
-            diff = float(b[0] - a[0])
             out.append(
                 Step(model, measure, before, after, a[0], b[0], diff,
-                     min(low, diff), max(high, diff), direction)
+                     min(low, diff), max(high, diff), direction, items)
             )  # fmt: skip
     return out
 

@@ -18,6 +18,7 @@ from typing import Any
 from audioprobe.outcomes import OK, Rate, is_model_outcome
 from audioprobe.results.measures import tier_rank
 from audioprobe.results.passk import ks_for, mean_pass_at_k
+from audioprobe.results.verdicts import Verdicts, final_verdict
 from audioprobe.store import TrialRecord
 
 
@@ -31,9 +32,14 @@ def rounds_of(trial: TrialRecord) -> list[dict[str, Any]]:
     ]
 
 
-def state_at(trial: TrialRecord, number: int) -> dict[str, Any]:
+def state_at(trial: TrialRecord, number: int, verdicts: Verdicts | None = None) -> dict[str, Any]:
+    """The trial's round `number` (its last when it stopped earlier); the final round's task
+    success is the scored verdict where there is one (results/verdicts.py)."""
     listed = rounds_of(trial)
-    return listed[min(number, len(listed) - 1)]
+    state = listed[min(number, len(listed) - 1)]
+    if number >= len(listed) - 1:
+        state = {**state, "round_success": final_verdict(trial, verdicts)}
+    return state
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def _allowed(trials: list[TrialRecord]) -> int:
     return max([*declared, *(len(rounds_of(t)) for t in trials)], default=1)
 
 
-def _pass_at(trials: list[TrialRecord]) -> list[PassAtK]:
+def _pass_at(trials: list[TrialRecord], verdicts: Verdicts | None) -> list[PassAtK]:
     per_item: dict[str, list[TrialRecord]] = defaultdict(list)
     for t in trials:
         per_item[t.item].append(t)
@@ -91,19 +97,20 @@ def _pass_at(trials: list[TrialRecord]) -> list[PassAtK]:
             if what == "render":
                 counts.append((len(ts), sum(t.status == OK for t in ts)))
             else:
-                known = [t for t in ts if t.record.get("round_success") is not None]
+                known = [v for t in ts if (v := final_verdict(t, verdicts)) is not None]
                 if known:
-                    counts.append(
-                        (len(known), sum(t.record["round_success"] is True for t in known))
-                    )
+                    counts.append((len(known), sum(v is True for v in known)))
         for k in ks_for(samples):
             value, items = mean_pass_at_k(counts, k)
             out.append(PassAtK(k, what, value, items))
     return out
 
 
-def round_curves(trials: Iterable[TrialRecord]) -> list[RoundCurve]:
-    """One curve per model × tier with trials whose outcome is the model's."""
+def round_curves(
+    trials: Iterable[TrialRecord], verdicts: Verdicts | None = None
+) -> list[RoundCurve]:
+    """One curve per model × tier with trials whose outcome is the model's; `verdicts` (the
+    scored task success, results/verdicts.py) decide each trial's final round."""
     cells: dict[tuple[str, str], list[TrialRecord]] = defaultdict(list)
     for t in trials:
         if is_model_outcome(t.status):
@@ -113,13 +120,15 @@ def round_curves(trials: Iterable[TrialRecord]) -> list[RoundCurve]:
         allowed = _allowed(ts)
         points = []
         for r in range(allowed):
-            states = [state_at(t, r) for t in ts]
+            states = [state_at(t, r, verdicts) for t in ts]
             rendered = Rate(sum(s.get("status") == OK for s in states), len(states))
             points.append(RoundPoint(r, rendered, _success_rate(states)))
-        failed_first = [t for t in ts if state_at(t, 0).get("round_success") is False]
-        fixed = sum(rounds_of(t)[-1].get("round_success") is True for t in failed_first)
+        failed_first = [t for t in ts if state_at(t, 0, verdicts).get("round_success") is False]
+        fixed = sum(final_verdict(t, verdicts) is True for t in failed_first)
         curves.append(
-            RoundCurve(model, tier, allowed, points, Rate(fixed, len(failed_first)), _pass_at(ts))
+            RoundCurve(
+                model, tier, allowed, points, Rate(fixed, len(failed_first)), _pass_at(ts, verdicts)
+            )
         )
     return curves
 

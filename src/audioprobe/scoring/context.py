@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from audioprobe.errors import AudioprobeError
 from audioprobe.hashing import sha256_file
-from audioprobe.outcomes import is_model_outcome
+from audioprobe.outcomes import NOT_RUN_OUTCOMES, is_model_outcome
 from audioprobe.results.rates import render_rate
 from audioprobe.results.records import SetValue, Status
 from audioprobe.results.run import Run
@@ -136,6 +136,20 @@ def set_members(trials: list[TrialRecord], run: Run, rule: str) -> list[Member]:
     return members
 
 
+def not_run(trials: list[TrialRecord]) -> tuple[Status, str] | None:
+    """Why a system has no set in a tier where none of its trials ran: `not_applicable` for a
+    baseline whose catalog tiers exclude the tier (piper on notes), else `unavailable` with
+    the trials' error (its weights are missing); None when the system ran there."""
+    if not trials or any(t.status not in NOT_RUN_OUTCOMES for t in trials):
+        return None
+    first = trials[0]
+    error = first.record.get("error") or ""
+    tiers = (first.record.get("generator") or {}).get("tiers")
+    if tiers is not None and first.tier not in tiers:
+        return Status.NOT_APPLICABLE, f"{first.model} does not apply to {first.tier}: {error}"
+    return Status.UNAVAILABLE, f"{first.model} did not run on {first.tier}: {error}"
+
+
 @dataclass
 class SetGroup:
     """One model × tier set, and a builder for its values (counts and rule filled in)."""
@@ -143,8 +157,16 @@ class SetGroup:
     model: str
     tier: str
     trials: list[TrialRecord]
-    members: list[Member]
+    members: list[Member]  # without `excluded`: what every set metric compares
     rule: str
+    excluded: list[str] = field(default_factory=list)  # items whose class has no reference clips
+
+    def exclusion_flags(self) -> list[str]:
+        """The flag a set value shows when items were left out for want of reference clips."""
+        if not self.excluded:
+            return []
+        shown = ", ".join(self.excluded)
+        return [f"{len(self.excluded)} item(s) out, no reference clips of their class: {shown}"]
 
     @property
     def n_answered(self) -> int:
@@ -319,6 +341,11 @@ class ScoreContext:
             except AudioprobeError as exc:
                 self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")
         return self._refs[tier]
+
+    def reference_classes(self, tier: str) -> set[str]:
+        """The classes the tier's reference set has clips of (empty when it has none)."""
+        rs, _ = self.reference_set(tier)
+        return {c.class_key for c in rs.clips()} if rs is not None else set()
 
     def reference_clips(self, tier: str) -> list[Any]:
         """The reference clips a set metric compares against, chosen by the [sets] settings.

@@ -170,6 +170,27 @@ CLIP_INTERVAL = (
 )
 
 
+#: The declared evidence floor: a summary over fewer items has no interval, and a comparison
+#: (paired difference, tier step) over fewer has no verdict, no interval and no p-value; views
+#: print `too_few_items(n)` instead.
+MIN_ITEMS = 5
+
+
+def too_few_items(n: int) -> str:
+    return f"too few items for a verdict (n={n})"
+
+
+def too_little_evidence(items: int, distinct: int) -> str | None:
+    """Why `items` items whose values take `distinct` distinct values give no interval: fewer
+    than MIN_ITEMS items, or all values equal (a percentile interval of one value has zero
+    width and says nothing of the spread); None when they suffice."""
+    if items < MIN_ITEMS:
+        return too_few_items(items)
+    if distinct < 2:
+        return f"every item has the same value: no interval (n={items})"
+    return None
+
+
 @dataclass(frozen=True)
 class ClipSummary:
     """A clip column summarised over a model × tier: the statistic and its percentile interval,
@@ -183,6 +204,7 @@ class ClipSummary:
     median: float
     q1: float
     q3: float
+    note: str | None = None  # why there is no interval (too_little_evidence)
 
 
 def summarise_clips(
@@ -201,17 +223,19 @@ def summarise_clips(
     items with replacement and, within each drawn item, its samples with replacement. A
     percentile interval of a mean or median of values inside a range stays inside it, and is
     clipped to `bounds` besides; a normal interval (mean ± 1.96 SE) of a skewed, bounded measure
-    crosses its bounds (|cents| below 0). With one value there is no interval.
+    crosses its bounds (|cents| below 0). Over fewer than MIN_ITEMS items, or values all equal,
+    there is no interval, and `note` says why.
     """
     x = np.asarray(values, dtype=float)
     stat = np.median if statistic == "median" else np.mean
     q1, median, q3 = (float(v) for v in np.percentile(x, [25, 50, 75]))
     estimate = float(stat(x))
-    if x.size < 2:
-        return ClipSummary(statistic, estimate, None, None, int(x.size), median, q1, q3)
     groups: dict[str, list[float]] = {}
     for value, item in zip(x, items, strict=True):
         groups.setdefault(item, []).append(float(value))
+    note = too_little_evidence(len(groups), int(np.unique(x).size))
+    if note:
+        return ClipSummary(statistic, estimate, None, None, int(x.size), median, q1, q3, note)
     members = [np.array(v) for _, v in sorted(groups.items())]
     rng = set_rng(CLIP_SEED, "clip-summary", *key)
     chosen = rng.integers(0, len(members), (n_boot, len(members)))

@@ -6,7 +6,10 @@ cents). So the coarse value is refined in the spectrum: in each voiced analysis 
 nearest the first few harmonics of the coarse f0 are located by quadratic interpolation of the
 log magnitude (Hann window, 4x zero padding), each gives f_k / k, and their magnitude-weighted
 mean is the frame's f0; the clip's f0 is the median over voiced frames. A pure tone comes out
-within a fraction of a cent. Settings come from the metric card.
+within a fraction of a cent. Before refining, a coarse f0 that is a lone sub-octave partial
+(the built-in church and drawbar organs carry a 16' rank as loud as the note, and pYIN reads
+it) is moved up an octave when the partials above it are the harmonic series of twice its
+frequency (see _is_sub_octave). Settings come from the metric card.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ESTIMATOR = "pyin-voicing+harmonic-peak-refine-v1"
+ESTIMATOR = "pyin-voicing+sub-octave-check+harmonic-peak-refine-v2"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,14 @@ def estimate_f0(audio: np.ndarray, settings: PitchSettings) -> PitchEstimate:
         return PitchEstimate(None, voiced_fraction, frames)
     coarse = float(np.nanmedian(f0[voiced]))
     centres = np.flatnonzero(voiced) * settings.hop_length
+    # pYIN may land under an organ note: one octave on its sub-octave rank, or two where the
+    # lower one holds no partial at all (an organ of octave ranks only stays ambiguous above)
+    if _is_sub_octave(y, coarse, centres, settings, rank=True):
+        coarse *= 2.0
+    elif _is_sub_octave(y, coarse, centres, settings, rank=False):
+        coarse *= 2.0
+        if _is_sub_octave(y, coarse, centres, settings, rank=True):
+            coarse *= 2.0
     refined = _refine(y, coarse, centres, settings)
     return PitchEstimate(refined if refined is not None else coarse, voiced_fraction, frames)
 
@@ -113,6 +124,52 @@ def _peak_near(spectrum: np.ndarray, bin_hz: float, freq: float) -> tuple[float,
     denom = a - 2 * b + c
     offset = 0.5 * (a - c) / denom if denom < 0 else 0.0
     return (k + offset) * bin_hz, float(spectrum[k])
+
+
+#: A coarse f0 whose odd partials above the first (3, 5, 7 x f0) hold less than this share of
+#: the energy of its even ones (2, 4, 6 x f0) has the partials of a note at 2 x f0; measured on
+#: the built-in soundfont (tests/test_pitch_sine.py): the organs' sub-octave readings lie below
+#: 0.008, every other instrument whose first two partials are alike above 0.025.
+SUB_OCTAVE_ODD_SHARE = 0.012
+#: ...and its own partial is a rank as loud as the note (energy ratio to 2 x f0 in this range),
+#: or no partial at all (pYIN's own subharmonic error).
+SUB_OCTAVE_RANK = (0.5, 2.0)
+SUB_OCTAVE_ABSENT = 1e-3
+
+
+def _is_sub_octave(
+    y: np.ndarray, coarse: float, centres: np.ndarray, settings: PitchSettings, *, rank: bool
+) -> bool:
+    """Whether pYIN's f0 is a sub-octave partial (an organ's 16' rank, as loud as the note)
+    rather than the note: the partials above it form the harmonic series of 2 x f0 (strong
+    even multiples) with almost nothing at its odd multiples. A tone truly an octave low has
+    its odd partials (a sawtooth's 1/3, 1/5, ...) or no partials at all (a sine): it stays.
+    `rank`: the partial at f0 is as loud as the one at 2 x f0 (else: no partial at f0).
+    Checked where 7 x f0 lies below Nyquist."""
+    win = settings.refine_window
+    n_fft = 4 * win
+    bin_hz = settings.sample_rate / n_fft
+    if 7 * coarse * 2 ** (40 / 1200) >= settings.sample_rate / 2:
+        return False
+    padded = np.pad(y, (win // 2, win // 2))
+    frames = [padded[c : c + win] for c in centres[:: max(1, len(centres) // 8)]]
+    frames = [f for f in frames if f.size == win]
+    if not frames:
+        return False
+    window = np.hanning(win)
+    spectrum = np.mean([np.abs(np.fft.rfft(f * window, n_fft)) for f in frames], axis=0)
+
+    def energy(k: int) -> float:
+        peak = _peak_near(spectrum, bin_hz, k * coarse)
+        return peak[1] ** 2 if peak else 0.0
+
+    first, second = energy(1), energy(2)
+    even = sum(energy(k) for k in (2, 4, 6))
+    odd = sum(energy(k) for k in (3, 5, 7))
+    if second <= 0 or odd >= SUB_OCTAVE_ODD_SHARE * even:
+        return False
+    low, high = SUB_OCTAVE_RANK
+    return low <= first / second <= high if rank else first < SUB_OCTAVE_ABSENT * second
 
 
 def _refine(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from audioprobe.errors import ConfigError
@@ -30,6 +30,7 @@ from audioprobe.scoring.context import (
     SetGroup,
     changed_since_run,
     is_rendered,
+    not_run,
     set_members,
     wav_sha256,
 )
@@ -175,10 +176,15 @@ class Scorer:
         values: list[SetValue] = []
         for (model, tier), group_trials in sorted(groups.items()):
             members = set_members(group_trials, self.ctx.run, rule)
-            group = SetGroup(model, tier, group_trials, members, rule)
+            known = self.ctx.reference_classes(tier)
+            excluded = excluded_items(self.ctx.run, tier, group_trials, known)
+            kept = [m for m in members if m.item.id not in excluded]
+            group = SetGroup(model, tier, group_trials, kept, rule, excluded)
+            out = not_run(group_trials)
             for metric in self.metrics:
                 if isinstance(metric, SetMetric) and metric.applies_to(tier):
-                    values.extend(self._set_metric(metric, group))
+                    got = self._set_metric(metric, group)
+                    values.extend(got if out is None else [_out(v, *out) for v in got])
         tables.write_set_values(self.ctx.run.store, values)
         self.report.set_values += len(values)
 
@@ -193,6 +199,16 @@ class Scorer:
                 group.value(metric.name, c.name, card, status=Status.ERROR, reason=_reason(exc))
                 for c in metric.columns
             ]
+
+
+def excluded_items(run: Run, tier: str, trials: list[TrialRecord], known: set[str]) -> list[str]:
+    """The trials' items whose class has no reference clips (none when nothing is known)."""
+    classes = {i.id: i.class_key for i in run.items(tier)}
+    return sorted({t.item for t in trials if known and classes.get(t.item) not in known})
+
+
+def _out(v: SetValue, status: Status, why: str) -> SetValue:
+    return replace(v, status=status, value=None, ci_low=None, ci_high=None, reason=why)
 
 
 def chosen_metrics(cfg: ScoringConfig, names: list[str] | None) -> list[Metric]:

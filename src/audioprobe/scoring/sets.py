@@ -46,25 +46,32 @@ def unavailable(ctx: ScoreContext, tier: str, embedding: str) -> str | None:
 
 
 def subsets(ctx: ScoreContext, group: SetGroup, embedding: str) -> list[Subset]:
-    """The whole tier, then each class of the run (when [sets].per_class)."""
+    """The whole tier, then each class of the run (when [sets].per_class); the group's members
+    leave out items whose class has no reference clips, and the tier's value says so."""
     emb, _ = ctx.embedding(embedding)
     clips = ctx.reference_clips(group.tier)
     members = group.members
     gen = ctx.embed_members(emb, members, group.tier) if members else np.zeros((0, 1))
     ref = ctx.embed_references(emb, clips, group.tier)
-    out = [_subset(ctx, "", members, gen, ref)]
+    excluded = group.exclusion_flags()
+    out = [_subset(ctx, "", members, gen, ref, excluded)]
     if ctx.cfg.sets.per_class:
         ref_classes = np.array([c.class_key for c in clips])
         for cls in sorted({m.item.class_key for m in members}):
             idx = [i for i, m in enumerate(members) if m.item.class_key == cls]
             out.append(
-                _subset(ctx, cls, [members[i] for i in idx], gen[idx], ref[ref_classes == cls])
+                _subset(ctx, cls, [members[i] for i in idx], gen[idx], ref[ref_classes == cls], [])
             )
     return out
 
 
 def _subset(
-    ctx: ScoreContext, cls: str, members: list[Member], gen: np.ndarray, ref: np.ndarray
+    ctx: ScoreContext,
+    cls: str,
+    members: list[Member],
+    gen: np.ndarray,
+    ref: np.ndarray,
+    flags: list[str],
 ) -> Subset:
     s = ctx.cfg.sets
     n_gen, n_ref = len(members), len(ref)
@@ -73,7 +80,7 @@ def _subset(
         short = f"{n_gen} generated clips < {s.min_clips} (sets.min_clips)"
     elif n_ref < s.min_ref_clips:
         short = f"{n_ref} reference clips < {s.min_ref_clips} (sets.min_ref_clips)"
-    flags = ["small set"] if n_gen < s.small_set else []
+    flags = [*flags, "small set"] if n_gen < s.small_set else list(flags)
     silent = sum(not m.rendered for m in members)
     if ctx.cfg.failed_renders == "silence" and silent:
         flags.append(f"{silent} silent stand-ins")

@@ -13,8 +13,10 @@ at n = 6) nor across set sizes (FAD falls steeply with n). So, per draw:
 
 normalised = (mean system − mean floor) / (mean ceiling − mean floor) over `draws` draws: 0 is
 "as close as real references", 1 "as far as noise"; below 0 and above 1 are possible. n is the
-smallest rendered set of any system of the tier in this run (at most half the reference clips
-and `max_n`), recorded with the value. The interval is the 2.5-97.5 percentiles of the
+smallest set among the systems of the tier in this run that apply to it (a baseline of other
+tiers does not) and have at least sets.min_clips clips (one with fewer is "too few" itself and
+limits no one), at most half the reference clips and `max_n`; the value records n and names
+the system that set it. The interval is the 2.5-97.5 percentiles of the
 per-draw ratios (reference split and subsample vary together).
 """
 
@@ -22,16 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from audioprobe.outcomes import FINAL_OUTCOMES
+from audioprobe.outcomes import FINAL_OUTCOMES, is_model_outcome
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import audio as A
 from audioprobe.scoring import sets
-from audioprobe.scoring.context import ScoreContext, SetGroup, set_members
+from audioprobe.scoring.context import ScoreContext, SetGroup, not_run, set_members
 from audioprobe.scoring.fad import fad_between, gaussian_stats
 from audioprobe.scoring.intervals import set_rng
 from audioprobe.scoring.registry import Column, SetMetric
@@ -58,7 +61,7 @@ class FadNorm(SetMetric):
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
         settings = ctx.metric_settings(self.name, Settings)
         out: list[SetValue] = []
-        n_match = matched_n(ctx, group.tier, settings.max_n)
+        match = matched_n(ctx, group.tier, settings.max_n)
         for emb_name in ctx.cfg.tier(group.tier).embeddings:
             card = ctx.make_card(
                 self,
@@ -69,7 +72,8 @@ class FadNorm(SetMetric):
                     "also": "silence",
                     "duration_s": anchor_duration(ctx, group.tier),
                 },
-                matched_n="smallest rendered set of the tier's systems, <= half the references",
+                matched_n="smallest set of the tier's systems that apply and have sets.min_clips,"
+                " <= half the references",
             )
             digest = ctx.use_card(card, self.name, emb_name, group.tier)
 
@@ -80,7 +84,7 @@ class FadNorm(SetMetric):
             if why:
                 out.append(value(status=Status.UNAVAILABLE, reason=why))
                 continue
-            out.append(self._one(ctx, group, settings, emb_name, n_match, value))
+            out.append(self._one(ctx, group, settings, emb_name, match, value))
         return out
 
     def _one(
@@ -89,15 +93,19 @@ class FadNorm(SetMetric):
         group: SetGroup,
         settings: Settings,
         emb_name: str,
-        n: int,
+        match: MatchedN,
         value: Any,
     ) -> SetValue:
         emb, _ = ctx.embedding(emb_name)
         members = group.members
         clips = ctx.reference_clips(group.tier)
         min_clips = ctx.cfg.sets.min_clips
-        if n < min_clips or len(members) < n:
-            why = f"matched n {n} < {min_clips} (sets.min_clips): a system of the tier has too few"
+        n = match.n
+        if len(members) < min_clips:
+            why = f"{len(members)} clips < {min_clips} (sets.min_clips)"
+            return value(status=Status.TOO_FEW, reason=why, n_generated=len(members))
+        if n < min_clips:
+            why = f"matched n {n} < {min_clips} (sets.min_clips): {match.note()}"
             return value(status=Status.TOO_FEW, reason=why, n_generated=len(members))
         if len(clips) < 2 * n:
             why = f"{len(clips)} reference clips: a floor at n = {n} needs {2 * n}"
@@ -129,7 +137,9 @@ class FadNorm(SetMetric):
         low, high = (float(v) for v in np.percentile(per_draw, [2.5, 97.5]))
         low, high = min(low, estimate), max(high, estimate)  # the ratio of means may lie out
         extra = {
+            "flags": [match.note(), *group.exclusion_flags()],
             "matched_n": n,
+            "limited_by": match.limited_by,
             "floor_fad": float(floor.mean()),
             "ceiling_fad": float(ceiling.mean()),
             "silence": float((quiet.mean() - floor.mean()) / span),
@@ -145,18 +155,54 @@ class FadNorm(SetMetric):
         )
 
 
-def matched_n(ctx: ScoreContext, tier: str, cap: int) -> int:
-    """The smallest set any system of `tier` has in this run (so every system is measured at
-    the same n), at most `cap` and half the reference clips."""
+@dataclass(frozen=True)
+class MatchedN:
+    """The set size every system of a tier is measured at, and what set it."""
+
+    n: int
+    limited_by: str  # the system with the smallest set ("" when the cap or references set n)
+    too_small: tuple[str, ...]  # systems below sets.min_clips: too few themselves, not limiting
+    not_applicable: tuple[str, ...]  # systems that do not apply to the tier (no answered trial)
+
+    def note(self) -> str:
+        parts = [f"matched n {self.n}" + (f", set by {self.limited_by}" if self.limited_by else "")]
+        if self.too_small:
+            parts.append(f"below sets.min_clips, not matched: {', '.join(self.too_small)}")
+        if self.not_applicable:
+            parts.append(f"not applicable: {', '.join(self.not_applicable)}")
+        return "; ".join(parts)
+
+
+def matched_n(ctx: ScoreContext, tier: str, cap: int) -> MatchedN:
+    """The smallest set among the systems that apply to `tier` (a trial the model answered)
+    and have at least sets.min_clips clips (so every system is measured at the same n, and a
+    system with too few clips, which gets no value itself, does not erase the others'), at most
+    `cap` and half the reference clips."""
     by_model: dict[str, list[Any]] = {}
     for t in ctx.run.store.trials():
         if t.tier == tier and t.status in FINAL_OUTCOMES:
             by_model.setdefault(t.model, []).append(t)
-    sizes = [
-        len(set_members(trials, ctx.run, ctx.cfg.failed_renders)) for trials in by_model.values()
-    ]
+    known = ctx.reference_classes(tier)
+    classes = {i.id: i.class_key for i in ctx.run.items(tier)}
+    sizes: dict[str, int] = {}
+    not_applicable = []
+    for model, trials in sorted(by_model.items()):
+        if not any(is_model_outcome(t.status) for t in trials):
+            out = not_run(trials)
+            if out is not None and out[0] == Status.NOT_APPLICABLE:
+                not_applicable.append(model)
+            continue
+        members = set_members(trials, ctx.run, ctx.cfg.failed_renders)
+        sizes[model] = sum(1 for m in members if not known or classes.get(m.item.id) in known)
+    min_clips = ctx.cfg.sets.min_clips
+    usable = {m: k for m, k in sizes.items() if k >= min_clips}
+    small = tuple(m for m, k in sizes.items() if k < min_clips)
     n_ref = len(ctx.reference_clips(tier))
-    return min([*sizes, cap, n_ref // 2]) if sizes else 0
+    if not usable:
+        return MatchedN(0, "", small, tuple(not_applicable))
+    smallest = min(usable, key=lambda m: (usable[m], m))
+    n = min(usable[smallest], cap, n_ref // 2)
+    return MatchedN(n, smallest if n == usable[smallest] else "", small, tuple(not_applicable))
 
 
 def anchor_duration(ctx: ScoreContext, tier: str) -> float:

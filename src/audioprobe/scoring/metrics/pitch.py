@@ -2,8 +2,11 @@
 octave), the octave and in-tune flags, and the voiced share (pYIN refined in the spectrum; see
 scoring/pitch.py). Notes only.
 
-Summaries are the in-tune rate and the median |pitch-class error|: the mean of plain |cents|
-is kept as a fact of each clip, never summarised, since one octave error dominates it."""
+Summaries are the in-tune rate by pitch class (the note's name right, in any octave), the
+octave-off rate and the median |pitch-class error|: the mean of plain |cents| is kept as a fact
+of each clip, never summarised, since one octave error dominates it. Task success (feedback/
+success.py) is octave-exact: it reads the plain cents error, so a clip an octave off is in tune
+by pitch class, counted in the octave-off rate, and not a success."""
 
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ class Settings(BaseModel):
 
 class Pitch(ClipMetric):
     name = "pitch"
-    version = 2
+    version = 3
     rank = 20
     tiers = ("notes",)
     description = (
@@ -53,7 +56,7 @@ class Pitch(ClipMetric):
         Column("pitch_class_error", unit="cents", range=(-600.0, 600.0)),
         Column(
             "in_tune",
-            label="in tune",
+            label="in tune (pitch class)",
             direction="higher",
             range=(0.0, 1.0),
             quality=True,
@@ -68,7 +71,14 @@ class Pitch(ClipMetric):
             quality=True,
             summary="median",
         ),
-        Column("octave_error", label="octave off", range=(0.0, 1.0), summary="rate"),
+        Column(
+            "octave_error",
+            label="octave off",
+            direction="lower",
+            range=(0.0, 1.0),
+            quality=True,
+            summary="rate",
+        ),
         Column("voiced_fraction", range=(0.0, 1.0)),
     )
 

@@ -1,18 +1,17 @@
-"""Task success: the share of the trials a model answered whose clip does what the item asked,
-by a criterion declared per tier. A rate in [0, 1] with the same meaning in every tier, so it
-can be compared across tiers (raw FAD cannot: each tier has its own reference set and
-embedding; see docs/science.md).
+"""Task success: the share of the trials a model answered whose clip does what the item asked.
 
-- notes: the clip rendered and is in tune (the pitch metric's |pitch-class error| <= its
-  declared tolerance);
-- environmental: the clip rendered and its class is recognised: the majority class of its k
-  nearest reference clips (cosine, in the tier's first available embedding, among every class
-  of the reference set) is the item's class, and, where the tier's CLAP model has weights, CLAP
-  zero-shot among the same classes agrees;
-- speech: the clip rendered and its WER is at most the declared threshold.
+The rule is feedback/success.py's `judge`, the one every view and the feedback loop use; this
+metric gathers each trial's facts (the pitch metric's f0 and cents error, the environmental
+clip's nearest reference classes, the WER metric's value, the clip's contract deviations) and
+records every trial's verdict, its reason and its facts in the set value (`extra["trials"]`),
+so the trials export and every view read the same verdict the rate counts.
 
-A trial the model answered that did not render counts as a failure (the render rate's
-denominator); infrastructure failures are not the model's and are left out. The interval is a
+A rate in [0, 1] with the same meaning in every tier, so it can be compared across tiers (raw
+FAD cannot: each tier has its own reference set and embedding; see docs/science.md). A trial the
+model answered that did not render counts as a failure (the render rate's denominator);
+infrastructure failures are not the model's and are left out; an unknown verdict (a measurement
+unavailable) is left out and counted. Environmental items whose class has no reference clips can
+never be recognised: they are out of the rate, and the value names them. The interval is a
 percentile bootstrap over items (samples within items), inside [0, 1].
 """
 
@@ -22,44 +21,38 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from audioprobe.feedback.success import (
+    CRITERIA,
+    Facts,
+    SuccessSettings,
+    contract_deviations,
+    judge,
+    octaves_of,
+)
 from audioprobe.outcomes import is_model_outcome
 from audioprobe.results.records import SetValue, Status
 from audioprobe.results.tables import clip_column
-from audioprobe.scoring.context import ScoreContext, SetGroup, is_readable, is_rendered
+from audioprobe.scoring.context import Member, ScoreContext, SetGroup, is_readable, is_rendered
 from audioprobe.scoring.intervals import summarise_clips
 from audioprobe.scoring.metrics.pitch import METRIC as PITCH
 from audioprobe.scoring.metrics.wer import METRIC as WER
 from audioprobe.scoring.registry import Column, SetMetric
+from audioprobe.store import TrialRecord
 
 UNIT = (0.0, 1.0)
-
-
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    wer_threshold: float = Field(0.25, ge=0, description="speech: WER at most this is a success")
-    knn_k: int = Field(5, ge=1, description="environmental: neighbours that vote on the class")
-
-
-CRITERIA = {
-    "notes": "rendered and in tune (pitch: |pitch-class error| <= pitch.in_tune_cents)",
-    "environmental": "rendered and its class recognised: k-nearest reference clips' majority"
-    " class (cosine, tier's first available embedding, all reference classes), and CLAP"
-    " zero-shot among the same classes where the tier's CLAP model has weights",
-    "speech": "rendered and WER <= wer_threshold",
-}
+#: Nearest reference classes kept as a trial's facts (the export's `task_success.neighbours`).
+NEIGHBOURS_SHOWN = 5
 
 
 class TaskSuccess(SetMetric):
     name = "task_success"
-    version = 1
+    version = 2
     rank = 1
     comparable = True
     tiers = tuple(CRITERIA)
     description = "share of answered trials whose clip does what was asked (per-tier criterion)"
-    Settings = Settings
+    Settings = SuccessSettings
     columns = (
         Column(
             "task_success",
@@ -71,9 +64,8 @@ class TaskSuccess(SetMetric):
     )
 
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
-        settings = ctx.metric_settings(self.name, Settings)
-        how = _TIER[group.tier]
-        found, card_fields = how(ctx, group, settings)
+        settings = ctx.metric_settings(self.name, SuccessSettings)
+        facts, card_fields = _TIER[group.tier](ctx, group, settings)
         card = ctx.use_card(
             ctx.make_card(
                 self,
@@ -86,23 +78,64 @@ class TaskSuccess(SetMetric):
             "",
             group.tier,
         )
-        if isinstance(found, str):
+        if isinstance(facts, str):
             return [
-                group.value(self.name, self.name, card, status=Status.UNAVAILABLE, reason=found)
+                group.value(self.name, self.name, card, status=Status.UNAVAILABLE, reason=facts)
             ]
         answered = [t for t in group.trials if is_model_outcome(t.status)]
-        if not answered:
-            why = "no trial the model answered"
-            return [group.value(self.name, self.name, card, status=Status.TOO_FEW, reason=why)]
-        outcomes = {t.trial_id: float(found.get(t.trial_id, False)) for t in answered}
+        excluded = _excluded(ctx, group)
+        trials: dict[str, dict[str, Any]] = {}
+        for t in answered:
+            if t.item in excluded:
+                trials[t.trial_id] = {"success": None, "reason": excluded[t.item], "facts": {}}
+                continue
+            fact = facts.get(t.trial_id) or Facts(status=t.status)
+            fact = _with_contract(ctx, t, fact)
+            verdict = judge(group.tier, fact, settings)
+            trials[t.trial_id] = {
+                "success": verdict.value,
+                "reason": verdict.reason,
+                "facts": fact.to_dict(),
+            }
+        judged = {k: v for k, v in trials.items() if v["success"] is not None}
+        extra: dict[str, Any] = {
+            "trials": trials,
+            "outcomes": {k: float(v["success"]) for k, v in judged.items()},
+            "criterion": CRITERIA[group.tier],
+            "unknown": sorted(k for k, v in trials.items() if v["success"] is None),
+        }
+        if excluded:
+            extra["excluded_items"] = sorted(excluded)
+            extra["flags"] = group.exclusion_flags()
+        unknown = [k for k in extra["unknown"] if trials[k]["facts"]]  # not the excluded ones
+        if unknown:
+            why = trials[unknown[0]]["reason"]
+            extra["flags"] = [*extra.get("flags", []), f"{len(unknown)} without a verdict ({why})"]
+        off = sorted(k for k, v in trials.items() if (v["facts"] or {}).get("deviations"))
+        if off:
+            extra["off_contract"] = off
+            rule = "failed" if settings.contract == "fail" else "flagged, not failed"
+            extra["flags"] = [
+                *extra.get("flags", []),
+                f"{len(off)} clip(s) off the prompt's rate/channels/duration ({rule})",
+            ]
+        if not judged:
+            why = "no trial the model answered" if not answered else "no trial has a verdict"
+            return [
+                group.value(
+                    self.name, self.name, card, status=Status.TOO_FEW, reason=why, extra=extra
+                )
+            ]
+        item_of = {t.trial_id: t.item for t in answered}
         s = summarise_clips(
-            list(outcomes.values()),
-            [t.item for t in answered],
+            [v["success"] * 1.0 for v in judged.values()],
+            [item_of[k] for k in judged],
             statistic="rate",
             bounds=UNIT,
             key=(group.model, group.tier, self.name),
         )
-        extra = {"outcomes": outcomes, "criterion": CRITERIA[group.tier]}
+        if s.note:
+            extra["flags"] = [*extra.get("flags", []), s.note]
         return [
             group.value(
                 self.name,
@@ -111,52 +144,96 @@ class TaskSuccess(SetMetric):
                 value=s.value,
                 ci_low=s.low,
                 ci_high=s.high,
-                n_generated=len(answered),
+                n_generated=len(judged),
                 extra=extra,
             )
         ]
 
 
-Found = dict[str, bool] | str  # trial id -> success, or why it cannot be judged
+Found = dict[str, Facts] | str  # trial id -> facts, or why no trial can be judged
 
 
-def _rendered(group: SetGroup) -> list[Any]:
+def _excluded(ctx: ScoreContext, group: SetGroup) -> dict[str, str]:
+    """{item: why} of the items left out: those whose class has no reference clips, where the
+    tier's rule needs one (environmental; notes and speech are judged without references)."""
+    if group.tier != "environmental":
+        return {}
+    classes = {i.id: i.class_key for i in ctx.run.items(group.tier)}
+    return {
+        item: f"excluded: the reference set has no clips of class {classes.get(item)}"
+        for item in group.excluded
+    }
+
+
+def _with_contract(ctx: ScoreContext, trial: TrialRecord, facts: Facts) -> Facts:
+    """The trial's facts with the prompt's contract checked (code trials: a baseline is asked
+    for no sample rate or layout)."""
+    if trial.record.get("generator"):
+        return facts
+    info = ctx.run.tiers.get(trial.tier)
+    deviations = contract_deviations(
+        trial.record.get("audio"),
+        info.sample_rate if info else None,
+        trial.record.get("target_duration_s"),
+    )
+    return Facts(**{**facts.__dict__, "deviations": deviations}) if deviations else facts
+
+
+def _rendered(group: SetGroup) -> list[TrialRecord]:
     return [t for t in group.trials if is_rendered(t) and is_readable(t)]
 
 
-def _from_clip_column(
-    ctx: ScoreContext, group: SetGroup, metric: str, column: str, ok: Any
-) -> tuple[Found, dict]:
+def _clip_values(
+    ctx: ScoreContext, group: SetGroup, metric: str, columns: tuple[str, ...]
+) -> tuple[dict[str, dict[str, float | None]] | str, dict]:
     digest = ctx.clip_card(metric, group.tier)
     if digest is None:
         return (
             f"needs the {metric} metric scored for this tier (score -m {metric},task_success)",
             {},
         )
-    values = clip_column(ctx.run.store, digest, column)
+    values = {c: clip_column(ctx.run.store, digest, c) for c in columns}
+    return values, {"from": {"metric": metric, "columns": list(columns), "card": digest}}
+
+
+def _notes(ctx: ScoreContext, group: SetGroup, settings: SuccessSettings) -> tuple[Found, dict]:
+    values, fields = _clip_values(ctx, group, PITCH.name, ("f0_hz", "cents_error"))
+    if isinstance(values, str):
+        return values, fields
+    out = {}
+    for t in _rendered(group):
+        cents = values["cents_error"].get(t.trial_id)
+        out[t.trial_id] = Facts(
+            status=t.status,
+            f0_hz=values["f0_hz"].get(t.trial_id),
+            cents_error=cents,
+            octaves=None if cents is None else octaves_of(cents),
+            missing=None if cents is not None else "no pitch could be measured",
+        )
+    return out, fields
+
+
+def _speech(ctx: ScoreContext, group: SetGroup, settings: SuccessSettings) -> tuple[Found, dict]:
+    values, fields = _clip_values(ctx, group, WER.name, (WER.name,))  # the column is the metric
+    if isinstance(values, str):
+        return values, fields
     rendered = _rendered(group)
-    if rendered and all(values.get(t.trial_id) is None for t in rendered):
-        return f"no clip has a {column} value (see the {metric} column's reason)", {}
-    found = {
-        t.trial_id: values.get(t.trial_id) is not None and ok(values[t.trial_id]) for t in rendered
-    }
-    return found, {"from": {"metric": metric, "column": column, "card": digest}}
+    if rendered and all(values[WER.name].get(t.trial_id) is None for t in rendered):
+        return f"no clip has a {WER.name} value (see the {WER.name} column's reason)", fields
+    out = {}
+    for t in rendered:
+        wer = values[WER.name].get(t.trial_id)
+        out[t.trial_id] = Facts(
+            status=t.status,
+            word_error=wer,
+            missing=None if wer is not None else "no WER for this clip",
+        )
+    return out, fields
 
 
-def _notes(ctx: ScoreContext, group: SetGroup, settings: Settings) -> tuple[Found, dict]:
-    return _from_clip_column(ctx, group, PITCH.name, "in_tune", lambda v: v >= 1.0)
-
-
-def _speech(ctx: ScoreContext, group: SetGroup, settings: Settings) -> tuple[Found, dict]:
-    # the WER column is named after its metric
-    return _from_clip_column(
-        ctx, group, WER.name, WER.name, lambda v: v <= settings.wer_threshold + 1e-12
-    )
-
-
-def _environmental(ctx: ScoreContext, group: SetGroup, settings: Settings) -> tuple[Found, dict]:
-    from audioprobe.scoring.context import Member
-
+def _environmental(
+    ctx: ScoreContext, group: SetGroup, settings: SuccessSettings
+) -> tuple[Found, dict]:
     tier = ctx.cfg.tier(group.tier)
     emb = next((e for e in tier.embeddings if ctx.embedding(e)[0] is not None), None)
     refs, ref_why = ctx.reference_set(group.tier)
@@ -165,35 +242,33 @@ def _environmental(ctx: ScoreContext, group: SetGroup, settings: Settings) -> tu
     model, _ = ctx.embedding(emb)
     clips = _all_class_clips(refs, ctx.cfg.sets.max_ref_clips_per_class)
     classes = sorted({c.class_key for c in clips})
-    fields: dict[str, Any] = {"embedding": ctx.embedding_card(emb, group.tier), "classes": classes}
+    # the card is the tier's, the same for every system's set (a card per group would retire
+    # the others': one current card per metric and tier)
+    fields: dict[str, Any] = {
+        "embedding": ctx.embedding_card(emb, group.tier),
+        "classes": classes,
+        "clap": "kNN alone (CLAP zero-shot is its own metric, clap_zeroshot)",
+    }
     if len(classes) < 2:
         return f"the reference set has {len(classes)} class; recognition needs 2 or more", fields
-    items = {(t.tier, i.id): i for t in group.trials for i in ctx.run.items(t.tier)}
-    members = [Member(t, items[(t.tier, t.item)], True) for t in _rendered(group)]
+    items = {i.id: i for i in ctx.run.items(group.tier)}
+    members = [Member(t, items[t.item], True) for t in _rendered(group)]
     if not members:
         return {}, fields
     gen = ctx.embed_members(model, members, group.tier)
     ref = ctx.embed_references(model, clips, group.tier)
     labels = [c.class_key for c in clips]
-    predicted = knn_classes(gen, ref, labels, settings.knn_k)
-    found = {
-        m.trial.trial_id: p == m.item.class_key for m, p in zip(members, predicted, strict=True)
+    predicted, near = knn_vote(gen, ref, labels, settings.knn_k)
+    out = {
+        m.trial.trial_id: Facts(
+            status=m.trial.status,
+            recognised=p,
+            target_class=m.item.class_key,
+            neighbours=tuple(n[:NEIGHBOURS_SHOWN]),
+        )
+        for m, p, n in zip(members, predicted, near, strict=True)
     }
-    clap_name = tier.clap
-    clap, _ = ctx.embedding(clap_name) if clap_name else (None, "")
-    if clap is not None:
-        from audioprobe.scoring.clap_text import class_prompts, classify
-
-        audio = ctx.embed_members(clap, members)
-        prompts = np.asarray(clap.embed_text(class_prompts(classes)))
-        known = [m.item.class_key if m.item.class_key in classes else classes[0] for m in members]
-        zero_shot, _ = classify(audio, prompts, known, classes)
-        for m, p in zip(members, zero_shot, strict=True):
-            found[m.trial.trial_id] = found[m.trial.trial_id] and p == m.item.class_key
-        fields["clap"] = ctx.embedding_card(clap_name)
-    else:
-        fields["clap"] = "no CLAP weights here: kNN alone"
-    return found, fields
+    return out, fields
 
 
 def _all_class_clips(refs: Any, cap: int) -> list[Any]:
@@ -203,18 +278,22 @@ def _all_class_clips(refs: Any, cap: int) -> list[Any]:
     return [c for k in sorted(by_class) for c in sorted(by_class[k], key=lambda c: c.sha256)[:cap]]
 
 
-def knn_classes(gen: np.ndarray, ref: np.ndarray, labels: list[str], k: int) -> list[str]:
-    """The majority class of each generated row's k nearest reference rows (cosine); a tie goes
-    to the tied class whose nearest member is closest."""
+def knn_vote(
+    gen: np.ndarray, ref: np.ndarray, labels: list[str], k: int
+) -> tuple[list[str], list[list[str]]]:
+    """The majority class of each generated row's k nearest reference rows (cosine; a tie goes
+    to the tied class whose nearest member is closest), and those k rows' classes, nearest
+    first."""
     a = gen / np.maximum(np.linalg.norm(gen, axis=1, keepdims=True), 1e-12)
     b = ref / np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-12)
     order = np.argsort(-(a @ b.T), axis=1, kind="stable")[:, : min(k, len(labels))]
-    out = []
+    winners, near = [], []
     for row in order:
         votes = Counter(labels[j] for j in row)
         top = max(votes.values())
-        out.append(next(labels[j] for j in row if votes[labels[j]] == top))
-    return out
+        winners.append(next(labels[j] for j in row if votes[labels[j]] == top))
+        near.append([labels[j] for j in row])
+    return winners, near
 
 
 _TIER = {"notes": _notes, "environmental": _environmental, "speech": _speech}
