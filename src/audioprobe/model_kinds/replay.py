@@ -21,9 +21,14 @@ SUFFIX = ".jsonl"
 
 
 def shipped_replays() -> dict[str, Path]:
-    """The replays shipped with audioprobe, by name (the file's name without .jsonl)."""
+    """The replays shipped with audioprobe, by name: the file's path under experiments/replays
+    without .jsonl (`smoke-ok`; `demo/qwen2.5-coder-1.5b`, whose model is named after the file,
+    so its tables read as the recorded model's)."""
     folder = data_dir("experiments") / "replays"
-    return {path.stem: path for path in sorted(folder.glob(f"*{SUFFIX}"))}
+    return {
+        path.relative_to(folder).with_suffix("").as_posix(): path
+        for path in sorted(folder.rglob(f"*{SUFFIX}"))
+    }
 
 
 def resolve_replay(value: str) -> Path:
@@ -31,12 +36,12 @@ def resolve_replay(value: str) -> Path:
     path = Path(value).expanduser()
     if path.is_file():
         return path
-    shipped = shipped_replays()
-    if path.name == value and value.removesuffix(SUFFIX) in shipped:
-        return shipped[value.removesuffix(SUFFIX)]
+    shipped = shipped_replays().get(value.removesuffix(SUFFIX))
+    if shipped is not None:
+        return shipped
     raise ConfigError(
         f"replay file {value} does not exist, and no shipped replay has that name"
-        f" (shipped: {', '.join(shipped) or 'none'}; use one as replay:NAME)"
+        f" (shipped: {', '.join(shipped_replays()) or 'none'}; use one as replay:NAME)"
     )
 
 
