@@ -70,9 +70,14 @@ def table_rows(lines: list[str]) -> list[str]:
     return [line.strip() for line in lines if line.strip().startswith(("│", "┃"))]
 
 
+def cells(row: str) -> list[str]:
+    """A table row's cells, without the padding that depends on the widest cell shown."""
+    return [cell.strip() for cell in row.strip().strip("│┃").split("│" if "│" in row else "┃")]
+
+
 def tier_table(lines: list[str], tier: str) -> list[str]:
     """The rows of the `tier N: <tier>` metrics table in `lines` (header rows included)."""
-    start = next(i for i, line in enumerate(lines) if re.match(rf"tier \d+: {tier}$", line))
+    start = next(i for i, line in enumerate(lines) if re.match(rf"tier \d+: {tier}$", line.strip()))
     end = next(
         (
             i
@@ -93,7 +98,7 @@ def run_from(folder: Path, command: str) -> str:
         env=dict(os.environ, PATH=path, COLUMNS="150"),
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1500,
     )
     assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
     assert "error" not in done.stderr.lower(), f"{command}\n{done.stderr}"

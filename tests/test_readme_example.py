@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from readme_helpers import commands, run_from, section, shown_output, table_rows
 
 
+# The first scoring of a session builds the three reference sets (a few minutes here).
+@pytest.mark.timeout(1800)
 def test_every_worked_example_command_passes_from_an_empty_folder_outside_the_clone(
     tmp_path: Path,
 ) -> None:
