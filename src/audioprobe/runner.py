@@ -12,7 +12,7 @@ import subprocess
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
 from audioprobe.prompts import RenderedPrompt, read_template, render_prompt
-from audioprobe.sandbox import SandboxBackend, get_backend, runtime_hash
+from audioprobe.sandbox import SandboxBackend, SandboxUnavailable, get_backend, runtime_hash
 from audioprobe.shard import Shard
 from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
@@ -72,6 +72,9 @@ class RunPlan:
     keys: list[TrialKey]
     #: What the user should know before the run (a replay file without some items' answers).
     notes: tuple[str, ...] = ()
+    # for a dry run only: what a real run would still need (a model's weights, a sandbox), by
+    # the model's name or "sandbox"; a real run is planned only when nothing is missing
+    needs: dict[str, str] = field(default_factory=dict)
 
     @property
     def models(self) -> list[ModelSpec]:
@@ -117,6 +120,17 @@ def preflight(models: list[ModelSpec]) -> None:
         model_kind(spec.kind).preflight(spec)
 
 
+def missing_for_run(spec: ExperimentSpec, models: list[ModelSpec]) -> dict[str, str]:
+    """What a real run would still need, by model name (and "sandbox"), found without side
+    effects: a dry run reports it instead of failing. Input errors still raise."""
+    needs = {m.name: why for m in models if (why := model_kind(m.kind).needs(m))}
+    try:
+        sandbox_for(spec, models)
+    except SandboxUnavailable as exc:
+        needs["sandbox"] = str(exc)
+    return needs
+
+
 def plan_run(
     spec: ExperimentSpec,
     spec_path: Path,
@@ -127,8 +141,12 @@ def plan_run(
     out: Path | None = None,
     overrides: Overrides | None = None,
     shard: Shard | None = None,
+    dry_run: bool = False,
 ) -> RunPlan:
     """Everything `run` needs, checked before the run folder exists (so an error leaves none).
+
+    With `dry_run`, what is missing for a real run (weights, a sandbox) is listed in the plan's
+    `needs` instead of stopping it, and nothing is joined or built.
 
     With `shard`, the run holds only that shard's part of the plan (see shard.py); run.json still
     records the whole plan, so `audioprobe merge` can check that the shards join into it.
@@ -155,11 +173,16 @@ def plan_run(
     planned = len(keys)
     if shard is not None:
         keys = [k for k in keys if shard.holds(k.trial_id)]
-    check_models(models)
+    if dry_run:
+        needs = missing_for_run(spec, models)
+    else:
+        check_models(models)
+        needs = {}
     notes = coverage_notes(models, keys)
     if spec.feedback is not None:  # a missing feedback template fails now, not after round 0
         read_template(spec.feedback.template)
-    sandbox_for(spec, models)
+    if not dry_run:
+        sandbox_for(spec, models)
     suffix = f"-shard{shard.index}of{shard.count}" if shard else ""
     root = out or Path(spec.output_dir) / (new_run_id(spec) + suffix)
     manifest = {
@@ -186,7 +209,7 @@ def plan_run(
     }
     if shard is not None:
         manifest["shard"] = shard.to_dict() | {"trials": len(keys)}
-    return RunPlan(root, manifest, keys, notes)
+    return RunPlan(root, manifest, keys, notes, needs)
 
 
 def create_run(plan: RunPlan) -> RunStore:

@@ -118,6 +118,7 @@ def run(
         max_tokens=max_tokens,
         device=device,
         shard=shard,
+        dry_run=dry_run,
     )
     if dry_run:
         print_plan(planned)
@@ -144,6 +145,8 @@ def print_plan(planned: RunPlan) -> None:
             )
         )
     console.print(table)
+    for name, why in planned.needs.items():
+        console.print(f"[yellow]a real run still needs[/], for {safe(name)}: {safe(why)}")
     samples = manifest["spec"]["samples"]
     for tier, items in manifest["items"].items():
         ids = ", ".join(i["id"] for i in items)

@@ -45,13 +45,14 @@ def build(
 def info(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """The sandbox runtime (hash, libraries, tree), which backends run here, what 'auto' picks."""
     from audioprobe.sandbox import SandboxUnavailable, backend_names, get_backend
-    from audioprobe.sandbox.bwrap import HOST_UID, BwrapBackend, as_root, find_bwrap
+    from audioprobe.sandbox.bwrap import HOST_UID, BwrapBackend, as_root, launchable_bwrap
     from audioprobe.sandbox.engine import engine_status
     from audioprobe.sandbox.image import image_tag
     from audioprobe.sandbox.rootfs import RuntimeSpec, rootfs_dir, runtime_hash
 
     spec = RuntimeSpec.load()
     bwrap_ok, bwrap_why = BwrapBackend().available()
+    bwrap = launchable_bwrap()[0]
     engine_ok, engine_why = engine_status()
     try:
         auto = get_backend("auto").name
@@ -70,7 +71,7 @@ def info(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> No
         "bwrap": {
             "available": bwrap_ok,
             "why_not": bwrap_why,
-            "binary": str(find_bwrap()[0]),
+            "binary": str(bwrap.binary) if bwrap else None,
             "host_uid": HOST_UID if as_root() else "the harness's own",
         },
         "docker": {"available": engine_ok, "why_not": engine_why, "image": image_tag()},

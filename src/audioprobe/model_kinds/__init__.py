@@ -47,6 +47,18 @@ class ModelKind:
         """Just before the first trial: ask the system once whether it can answer at all (an
         endpoint reached); raise AudioprobeError naming the URL or file and the cause."""
 
+    def needs(self, spec: ModelSpec) -> str:
+        """What a real run still needs before this model can answer ("" when nothing), for a
+        dry run; a kind whose `check` has side effects (joining weights) overrides this with a
+        look that has none. Input errors (an unknown model) still raise."""
+        from audioprobe.errors import Unavailable
+
+        try:
+            self.check(spec)
+        except Unavailable as exc:
+            return str(exc)
+        return ""
+
     def open(self, spec: ModelSpec, stack: ExitStack) -> Any:
         """The model for the length of a run (a CodeModel, or an AudioGenerator); `stack` owns
         whatever must be stopped afterwards (a server)."""

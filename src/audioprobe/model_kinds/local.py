@@ -18,6 +18,11 @@ class LocalKind(ModelKind):
 
         resolve_gguf(spec.model)
 
+    def needs(self, spec: ModelSpec) -> str:
+        from audioprobe.llm.local.weights import weights_needed
+
+        return weights_needed(spec.model)
+
     def open(self, spec: ModelSpec, stack: ExitStack) -> Any:
         from audioprobe.llm.local import LocalServer, resolve_gguf
         from audioprobe.llm.openai_compat import OpenAICompatModel

@@ -1,8 +1,10 @@
 """Debian packages as data sources: downloaded once, unpacked into the cache, never installed.
 
-`fetch` needs the network (apt); everything else runs offline from the cache, so building a set
-never touches the network. Unpacking goes through a temporary folder and a rename, so a killed
-unpack is redone rather than trusted.
+`fetch` needs the network (apt); everything else runs offline, so building a set never touches
+the network. `make install` fetches the .deb files, so they are kept with the install (the
+environment's share/audioprobe/debs) rather than in a cache a user may clear or point elsewhere
+(AUDIOPROBE_CACHE); what is unpacked from them is a cache. Unpacking goes through a temporary
+folder and a rename, so a killed unpack is redone rather than trusted.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from audioprobe.errors import AudioprobeError
@@ -19,11 +22,18 @@ APT_ARCHIVES = Path("/var/cache/apt/archives")
 
 
 def debs_dir() -> Path:
-    return cache_dir("references", "debs")
+    """Where `fetch` downloads to: beside the installed audioprobe, else (an environment that
+    is not writable, such as a system Python) in the cache."""
+    installed = Path(sys.prefix) / "share" / "audioprobe" / "debs"
+    try:
+        installed.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return cache_dir("references", "debs")
+    return installed if os.access(installed, os.W_OK) else cache_dir("references", "debs")
 
 
 def find_deb(package: str) -> Path | None:
-    """The newest downloaded .deb of `package` in the cache (or apt's own archive folder)."""
+    """The newest downloaded .deb of `package` (or one in apt's own archive folder)."""
     found: list[Path] = []
     for folder in (debs_dir(), APT_ARCHIVES):
         if folder.is_dir():

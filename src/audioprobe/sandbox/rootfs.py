@@ -249,7 +249,7 @@ def _is_elf(path: Path) -> bool:
         return False
 
 
-def _ldd(path: Path) -> set[str]:
+def linked_libraries(path: Path) -> set[str]:
     """Absolute paths of the shared libraries `path` loads (as the host resolves them)."""
     try:
         out = subprocess.run(
@@ -391,7 +391,7 @@ def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
         libs: set[str] = set()
         for elf in elves:
             if _is_elf(elf):
-                libs |= _ldd(elf)
+                libs |= linked_libraries(elf)
         bundled = (".libs/", str(base))
         for lib in sorted(libs):
             if any(part in lib for part in bundled):

@@ -157,6 +157,29 @@ def resolve_gguf(name_or_path: str | os.PathLike[str]) -> Path:
     )
 
 
+def weights_needed(name_or_path: str | os.PathLike[str]) -> str:
+    """What serving `name_or_path` still needs ("" when nothing), found without joining.
+
+    For a dry run: a catalog model already joined, or whose part packages are installed, needs
+    nothing; otherwise the reason names the missing packages and the pip command. An unknown key
+    or a bad .gguf path is still a ConfigError.
+    """
+    text = os.fspath(name_or_path)
+    models = catalog()
+    if text not in models or Path(text).is_file():
+        resolve_gguf(text)  # a path: reading its header is cheap and writes nothing
+        return ""
+    model = models[text]
+    target = cached_path(model)
+    if target.is_file() and _marker_matches(target, model):
+        return ""
+    try:
+        find_parts(model)
+    except Unavailable as exc:
+        return str(exc)
+    return ""
+
+
 def ensure_model(model: CatalogModel) -> Path:
     """Join (once) and verify the weights of `model`; the path of the verified file."""
     target = cached_path(model)
