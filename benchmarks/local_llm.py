@@ -237,8 +237,10 @@ def run_study(args: argparse.Namespace) -> dict[str, Any]:
     result = compare_settings(
         args.study, before, after, slots=slots, limit=args.limit, roofline_tps=roofline
     )
-    print(f"{'side':<7} {'trials':>6} {'s/trial':>8} {'agg t/s':>8} {'roofline':>8} {'code':>5}"
-          f" {'draft acc':>9}")
+    print(
+        f"{'side':<7} {'trials':>6} {'s/trial':>8} {'agg t/s':>8} {'roofline':>8} {'code':>5}"
+        f" {'draft acc':>9}"
+    )
     for name in ("before", "after"):
         row = result[name]
         acc = row["draft_acceptance"]

@@ -32,7 +32,8 @@ def tiny_gguf() -> Path:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    pairs = enumerate(zip(a, b, strict=False))
+    return next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))
 
 
 def _answer(gguf: Path, **settings: Any) -> tuple[str, dict[str, Any]]:
