@@ -90,3 +90,12 @@ def test_a_draft_comes_from_the_catalog_pair_and_is_recorded_in_the_spec() -> No
     assert spec.model_dump()["draft_model"] == "qwen2.5-coder-0.5b"  # what run.json keeps
     with pytest.raises(ValidationError, match="declares no draft for 'smollm2-135m'"):
         ModelSpec(name="s", kind="local", model="smollm2-135m", speculative="draft")
+
+
+def test_a_local_request_waits_longer_than_an_endpoint_unless_the_spec_says() -> None:
+    local = ModelSpec(name="l", kind="local", model="smollm2-135m")
+    assert local.timeout_s == 900
+    assert ModelSpec(name="l", kind="local", model="smollm2-135m", timeout_s=60).timeout_s == 60
+    assert ModelSpec(name="o", model="gpt", base_url="http://127.0.0.1:1/v1").timeout_s == 180
+    # a recorded spec keeps its value when a resume validates it again
+    assert ModelSpec.model_validate(local.model_dump()).timeout_s == 900

@@ -19,6 +19,7 @@ from audioprobe.sandbox.base import Limits
 from audioprobe.tiers import TIER_ORDER
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+LOCAL_TIMEOUT_S = 900.0  # kind=local's default request timeout
 SpeculativeKind = Literal["none", "draft", "ngram-simple", "ngram-mod", "ngram-map-k"]
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,7 +47,9 @@ class ModelSpec(BaseModel):
     concurrency: int | None = Field(
         None, ge=1, le=64, description="requests in flight; local: its slots, else 2"
     )
-    timeout_s: float = Field(180.0, gt=0)
+    timeout_s: float = Field(
+        180.0, gt=0, description="seconds an answer may take; kind=local default: 900"
+    )
     max_retries: int = Field(4, ge=0, le=20)
     retry_budget_s: float = Field(
         300.0, gt=0, description="the most seconds one answer may spend waiting on retries"
@@ -110,6 +113,11 @@ class ModelSpec(BaseModel):
         """
         if self.kind == "local" and self.slots is None:
             self.slots = default_local_slots()
+        if self.kind == "local" and "timeout_s" not in self.model_fields_set:
+            # A local request waits behind the other slots' requests on cores it shares with
+            # the sandbox: 180 s expired under load (make demo, load average 11), and a retry
+            # only asks the same busy server again.
+            self.timeout_s = LOCAL_TIMEOUT_S
         if self.concurrency is None:
             self.concurrency = self.slots if self.kind == "local" else 2
         return self
