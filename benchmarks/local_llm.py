@@ -15,6 +15,13 @@ started with N slots and N requests are kept in flight (as a run with concurrenc
 generated tokens of all requests over the wall time, the ratio to one slot, and the
 memory-bandwidth roofline of one sequence (GGUF bytes read per token vs measured copy bandwidth).
 `default` in the list stands for the slot count audioprobe picks on this machine.
+
+`--study SPEC` compares decoding settings on that spec's real prompts (study_prompts.py): today's
+settings (no speculative decoding, no prompt-chunk reuse) against the spec's first local model
+as declared (audioprobe's defaults unless it overrides them), or against `--after KEY=VALUE ...`
+(ModelSpec fields: speculative, draft_model, draft_max, cache_reuse, threads), with `--limit N`
+prompts. It prints seconds per trial, aggregate tokens/s and the roofline share of each side and
+their ratio; `--json` writes them (keys s_per_trial_before, s_per_trial_after, ratio).
 """
 
 from __future__ import annotations
@@ -194,6 +201,58 @@ def run_aggregate(args: argparse.Namespace, messages: list[dict[str, str]]) -> d
     return {"model": key, "roofline_tps": roofline, "bandwidth_gbs": bandwidth, "rows": rows}
 
 
+TODAY = {"speculative": "none", "cache_reuse": 0}  # what audioprobe's server ran before
+
+
+def _settings(pairs: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs as LocalServer settings (integers where they parse as such)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"expected KEY=VALUE, got {pair!r}")
+        out[key.replace("draft_model", "draft")] = int(value) if value.isdigit() else value
+    return out
+
+
+def run_study(args: argparse.Namespace) -> dict[str, Any]:
+    from study_prompts import compare_settings, study_messages
+
+    model, _ = study_messages(args.study, 1)
+    declared = {
+        "speculative": model.speculative,
+        "draft": model.draft_model,
+        "draft_max": model.draft_max,
+        "cache_reuse": model.cache_reuse,
+        "threads": model.threads,
+    }
+    before = TODAY | _settings(args.before)
+    after = _settings(args.after) if args.after is not None else declared
+    if after.get("speculative") == "draft" and not after.get("draft"):
+        after["draft"] = catalog()[model.model].draft
+    path = ensure_model(catalog()[model.model])
+    roofline = memory_bandwidth_gbs() * 1e9 / path.stat().st_size
+    slots = model.slots or default_local_slots()
+    print(f"study {args.study}: {model.model}, {slots} slots; before {before}; after {after}")
+    result = compare_settings(
+        args.study, before, after, slots=slots, limit=args.limit, roofline_tps=roofline
+    )
+    print(
+        f"{'side':<7} {'trials':>6} {'s/trial':>8} {'agg t/s':>8} {'roofline':>8} {'code':>5}"
+        f" {'draft acc':>9}"
+    )
+    for name in ("before", "after"):
+        row = result[name]
+        acc = row["draft_acceptance"]
+        print(
+            f"{name:<7} {row['trials']:>6} {row['s_per_trial']:>8.1f} {row['aggregate_tps']:>8.2f}"
+            f" {row['roofline_share']:>8.0%} {row['answers_with_code']:>5}"
+            f" {'' if acc is None else format(acc, '.0%'):>9}"
+        )
+    print(f"ratio (s/trial before / after): {result['ratio']:.2f}")
+    return result
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     header = (
         f"{'model':<20} {'params':>6} {'thr':>3} {'start s':>7} {'prompt t/s':>10}"
@@ -232,8 +291,21 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="aggregate mode: slot counts to compare (integers or 'default'), first model only",
     )
+    parser.add_argument("--study", default=None, help="study mode: a spec path or name")
+    parser.add_argument("--limit", type=int, default=None, help="study mode: first N prompts")
+    parser.add_argument(
+        "--before", nargs="*", default=[], help="study mode: KEY=VALUE decoding settings"
+    )
+    parser.add_argument(
+        "--after", nargs="*", default=None, help="study mode: KEY=VALUE decoding settings"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the rows here")
     args = parser.parse_args(argv)
+    if args.study:
+        result = run_study(args)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return 0
 
     messages = benchmark_messages()
     print(f"{usable_cpus()} usable CPUs; load average {os.getloadavg()[0]:.1f}", flush=True)

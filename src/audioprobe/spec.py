@@ -19,6 +19,8 @@ from audioprobe.sandbox.base import Limits
 from audioprobe.tiers import TIER_ORDER
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+LOCAL_TIMEOUT_S = 900.0  # kind=local's default request timeout
+SpeculativeKind = Literal["none", "draft", "ngram-simple", "ngram-mod", "ngram-map-k"]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -45,7 +47,9 @@ class ModelSpec(BaseModel):
     concurrency: int | None = Field(
         None, ge=1, le=64, description="requests in flight; local: its slots, else 2"
     )
-    timeout_s: float = Field(180.0, gt=0)
+    timeout_s: float = Field(
+        180.0, gt=0, description="seconds an answer may take; kind=local default: 900"
+    )
     max_retries: int = Field(4, ge=0, le=20)
     retry_budget_s: float = Field(
         300.0, gt=0, description="the most seconds one answer may spend waiting on retries"
@@ -53,6 +57,27 @@ class ModelSpec(BaseModel):
     ctx_size: int = Field(4096, ge=512, description="context of each slot, for kind=local")
     slots: int | None = Field(
         None, ge=1, le=64, description="kind=local: sequences decoded together; from the machine"
+    )
+    threads: int | None = Field(
+        None, ge=1, le=256, description="kind=local: decoding threads; default: usable CPUs"
+    )
+    speculative: SpeculativeKind = Field(
+        "none",
+        description="kind=local: speculative decoding: none, draft (a smaller model of the"
+        " same family proposes tokens) or a draftless n-gram lookup (ngram-simple, ngram-mod,"
+        " ngram-map-k); the target model verifies every token, so answers keep its distribution",
+    )
+    draft_model: str | None = Field(
+        None,
+        description="kind=local, speculative = draft: a catalog key or .gguf; default: the"
+        " draft the catalog declares for the model",
+    )
+    draft_max: int = Field(8, ge=1, le=64, description="kind=local: most tokens drafted a step")
+    cache_reuse: int = Field(
+        0,
+        ge=0,
+        description="kind=local: reuse cached prompt chunks of at least this many tokens by"
+        " shifting them (llama.cpp --cache-reuse); 0: only an identical prefix is reused",
     )
     price_in: float | None = Field(None, ge=0, description="USD per million prompt tokens")
     price_out: float | None = Field(None, ge=0, description="USD per million completion tokens")
@@ -88,8 +113,29 @@ class ModelSpec(BaseModel):
         """
         if self.kind == "local" and self.slots is None:
             self.slots = default_local_slots()
+        if self.kind == "local" and "timeout_s" not in self.model_fields_set:
+            # A local request waits behind the other slots' requests on cores it shares with
+            # the sandbox: 180 s expired under load (make demo, load average 11), and a retry
+            # only asks the same busy server again.
+            self.timeout_s = LOCAL_TIMEOUT_S
         if self.concurrency is None:
             self.concurrency = self.slots if self.kind == "local" else 2
+        return self
+
+    @model_validator(mode="after")
+    def _resolve_draft(self) -> ModelSpec:
+        """speculative = "draft" without a draft_model takes the catalog's pair, recorded here
+        so that run.json names the draft that decoded the run."""
+        if self.speculative == "draft" and self.draft_model is None and self.kind == "local":
+            from audioprobe.llm.local.weights import catalog
+
+            entry = catalog().get(self.model)
+            if entry is None or entry.draft is None:
+                raise ValueError(
+                    f"speculative = 'draft': the catalog declares no draft for {self.model!r};"
+                    " name one with draft_model (a catalog key or a .gguf)"
+                )
+            self.draft_model = entry.draft
         return self
 
     def sampling(self) -> dict[str, Any]:

@@ -17,6 +17,8 @@ class LocalKind(ModelKind):
         from audioprobe.llm.local import resolve_gguf
 
         resolve_gguf(spec.model)
+        if spec.speculative == "draft":
+            resolve_gguf(spec.draft_model or "")
 
     def needs(self, spec: ModelSpec) -> str:
         from audioprobe.llm.local.weights import weights_needed
@@ -29,7 +31,16 @@ class LocalKind(ModelKind):
 
         gguf = resolve_gguf(spec.model)
         server = stack.enter_context(
-            LocalServer(gguf, ctx_size=spec.ctx_size, parallel=spec.slots or 1)
+            LocalServer(
+                gguf,
+                ctx_size=spec.ctx_size,
+                parallel=spec.slots or 1,
+                threads=spec.threads,
+                speculative=spec.speculative,
+                draft=spec.draft_model,
+                draft_max=spec.draft_max,
+                cache_reuse=spec.cache_reuse,
+            )
         )
         # The port changes every run; the weights do not, so they key the answer cache.
         identity = f"local://{gguf.name}?bytes={gguf.stat().st_size}"

@@ -108,6 +108,10 @@ class LocalServer:
         stop_timeout_s: float = 10.0,
         extra_args: Sequence[str] = (),
         env: dict[str, str] | None = None,
+        speculative: str = "none",
+        draft: str | os.PathLike[str] | None = None,
+        draft_max: int = 8,
+        cache_reuse: int = 0,
     ):
         self.gguf = resolve_gguf(model)  # a catalog key, or a path checked to be GGUF
         self.ctx_size = ctx_size
@@ -123,6 +127,12 @@ class LocalServer:
         self.stop_timeout_s = stop_timeout_s
         self.extra_args = tuple(extra_args)
         self.env = env
+        if speculative == "draft" and draft is None:
+            raise LocalServerError("speculative decoding with a draft model needs the draft's GGUF")
+        self.speculative = speculative
+        self.draft = resolve_gguf(draft) if speculative == "draft" and draft else None
+        self.draft_max = draft_max
+        self.cache_reuse = cache_reuse
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_s: float | None = None
         self._log: IO[bytes] | None = None
@@ -176,7 +186,18 @@ class LocalServer:
         template = fallback_chat_template(self.gguf)
         if template:
             cmd += ["--chat-template-file", str(template)]
-        return [*cmd, *self.extra_args]
+        return [*cmd, *self.decoding_args(), *self.extra_args]
+
+    def decoding_args(self) -> list[str]:
+        """Speculative decoding and prompt reuse, as llama-server's own flags."""
+        args: list[str] = []
+        if self.draft is not None:
+            args += ["-md", str(self.draft), "--draft-max", str(self.draft_max)]
+        elif self.speculative != "none":
+            args += ["--spec-type", self.speculative, "--draft-max", str(self.draft_max)]
+        if self.cache_reuse:
+            args += ["--cache-reuse", str(self.cache_reuse)]
+        return args
 
     def start(self) -> LocalServer:
         if self.process is not None:

@@ -61,6 +61,7 @@ class CatalogModel:
     sha256: str
     parts: tuple[Part, ...]
     chat_template_file: str | None = None  # in templates/, for a GGUF that carries none
+    draft: str | None = None  # catalog key of a smaller model with the same vocabulary
 
     @property
     def requirements(self) -> list[str]:

@@ -31,7 +31,47 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--chat-template-file", default=None)
     parser.add_argument("--jinja", action="store_true", default=True)
     parser.add_argument("--no-webui", action="store_true")
+    # speculative decoding and prompt reuse, spelled as llama-server spells them
+    parser.add_argument("-md", "--model-draft", default=None)
+    parser.add_argument("--draft-max", type=int, default=None)
+    parser.add_argument("--draft-min", type=int, default=None)
+    parser.add_argument("--spec-type", choices=sorted(SPEC_TYPES), default=None)
+    parser.add_argument("--cache-reuse", type=int, default=None)
+    parser.add_argument("--cache-ram", type=int, default=None)
     return parser
+
+
+# llama-server's --spec-type names and the enum member each stands for
+SPEC_TYPES = {
+    "none": "COMMON_SPECULATIVE_TYPE_NONE",
+    "ngram-cache": "COMMON_SPECULATIVE_TYPE_NGRAM_CACHE",
+    "ngram-simple": "COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE",
+    "ngram-map-k": "COMMON_SPECULATIVE_TYPE_NGRAM_MAP_K",
+    "ngram-map-k4v": "COMMON_SPECULATIVE_TYPE_NGRAM_MAP_K4V",
+    "ngram-mod": "COMMON_SPECULATIVE_TYPE_NGRAM_MOD",
+}
+
+
+def _speculative(params: object, args: argparse.Namespace, xlc: object) -> None:
+    """Draft model and/or draftless speculation, as llama-server's flags of the same names."""
+    spec = params.speculative  # type: ignore[attr-defined]
+    kinds = xlc.common_speculative_type  # type: ignore[attr-defined]
+    types = []
+    if args.model_draft:
+        spec.draft.mparams.path = args.model_draft
+        spec.draft.cpuparams.n_threads = params.cpuparams.n_threads  # type: ignore[attr-defined]
+        spec.draft.cpuparams_batch.n_threads = params.cpuparams.n_threads  # type: ignore[attr-defined]
+        types.append(kinds.COMMON_SPECULATIVE_TYPE_DRAFT_SIMPLE)
+    if args.spec_type and args.spec_type != "none":
+        types.append(getattr(kinds, SPEC_TYPES[args.spec_type]))
+    if types:
+        spec.types = types
+    if args.draft_max is not None:
+        spec.draft.n_max = args.draft_max
+        spec.ngram_mod.n_max = args.draft_max
+    if args.draft_min is not None:
+        spec.draft.n_min = args.draft_min
+        spec.ngram_mod.n_min = args.draft_min
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     }[args.flash_attn]
     if args.alias:
         params.model_alias = {args.alias}
+    if args.cache_reuse is not None:
+        params.n_cache_reuse = args.cache_reuse
+    if args.cache_ram is not None:
+        params.cache_ram_mib = args.cache_ram
+    _speculative(params, args, xlc)
 
     # Block the stop signals before the server's threads start so that they inherit the mask
     # and only this thread receives them.

@@ -1,0 +1,161 @@
+"""A study's wall time on this machine, stage by stage, and what a large study would take.
+
+    python benchmarks/study_time.py RUN [RUN ...] [--score] [--json PATH]
+
+RUN folders are generation runs of the study spec (one model each, as the study was generated).
+From their trial records, per model:
+  generation  the seconds of decoding per trial as the run saw them: the sum of answer
+              latencies over the slots that decoded together (a run keeps every slot busy)
+  sandbox     the seconds of script execution per trial: the sum of sandbox wall times over
+              the scripts run at once
+With `--score`, scoring is timed on copies of the runs (WAVs and records, not the caches): the
+first run scored cold (reference sets embedded: a one-off of every study), the others with the
+references warm, which is the cost a further trial adds.
+Then: seconds per 100 trials per stage, and extrapolations to 100 models x 1,000 trials on one
+machine (generation and sandbox overlap in a run, so their sum is an upper bound) and on N Ray
+nodes (sandbox and scoring are Ray tasks; generation splits by model across nodes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from audioprobe.spec import ExperimentSpec, ModelSpec
+from audioprobe.store import RunStore
+
+STUDY_MODELS, STUDY_TRIALS = 100, 1_000
+RAY_NODES = (1, 4, 16)
+
+
+def run_stages(root: Path) -> dict[str, Any]:
+    """Per-trial generation and sandbox seconds of one run, from its trial records."""
+    store = RunStore.open(root)
+    spec = ExperimentSpec.model_validate(store.manifest["spec"])
+    models = [ModelSpec.model_validate(m) for m in store.manifest["models"]]
+    slots = max(m.concurrency or 1 for m in models)
+    answered = [t.record for t in store.trials() if t.record.get("response")]
+    fresh = [r for r in answered if not r["response"].get("cached")]
+    latency = sum(r["response"].get("latency_s") or 0.0 for r in fresh)
+    tokens = sum(r["response"].get("completion_tokens") or 0 for r in fresh)
+    executed = [r["exec"]["wall_s"] for r in answered if (r.get("exec") or {}).get("wall_s")]
+    parallel = spec.sandbox.parallel or 1
+    return {
+        "run": str(root),
+        "models": [m.name for m in models],
+        "trials": len(answered),
+        "generated": len(fresh),
+        "slots": slots,
+        "generation_s_per_trial": latency / slots / len(fresh) if fresh else None,
+        "completion_tokens_per_trial": tokens / len(fresh) if fresh else None,
+        "sandbox_s_per_trial": sum(executed) / parallel / len(answered) if answered else None,
+        "sandbox_parallel": parallel,
+    }
+
+
+def time_scoring(roots: list[Path]) -> list[dict[str, Any]]:
+    """Score copies of the runs in one fresh cache (reference sets reused from the user's cache
+    when present, their embeddings not): the first cold, the rest with references warm."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="study-time-") as tmp:
+        cache = Path(tmp) / "cache"
+        cache.mkdir()
+        real_refs = Path(os.environ.get("AUDIOPROBE_CACHE") or Path.home() / ".cache/audioprobe")
+        if (real_refs / "references").is_dir():
+            (cache / "references").symlink_to(real_refs / "references")
+        env = {**os.environ, "AUDIOPROBE_CACHE": str(cache)}
+        for index, root in enumerate(roots):
+            copy = Path(tmp) / f"run{index}"
+            shutil.copytree(root, copy, ignore=shutil.ignore_patterns("report", "scores*"))
+            started = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-m", "audioprobe", "score", str(copy), "--quiet"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            seconds = time.monotonic() - started
+            trials = len(RunStore.open(copy).trials())
+            rows.append(
+                {
+                    "run": str(root),
+                    "references": "cold" if index == 0 else "warm",
+                    "seconds": seconds,
+                    "trials": trials,
+                    "s_per_trial": seconds / trials if trials else None,
+                    "rc": done.returncode,
+                    "stderr_tail": done.stderr[-400:],
+                }
+            )
+    return rows
+
+
+def extrapolate(per_trial: dict[str, float]) -> list[dict[str, Any]]:
+    trials = STUDY_MODELS * STUDY_TRIALS
+    rows = []
+    for nodes in RAY_NODES:
+        hours = {k: v * trials / nodes / 3600 for k, v in per_trial.items()}
+        rows.append({"nodes": nodes, **{f"{k}_h": h for k, h in hours.items()}})
+        rows[-1]["total_h"] = sum(hours.values())
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--score", action="store_true", help="also time scoring on copies")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    stages = [run_stages(root) for root in args.runs]
+    print(f"{'model':<22} {'trials':>6} {'gen s/100':>9} {'out tok':>7} {'sandbox s/100':>13}")
+    for row in stages:
+        gen, box = row["generation_s_per_trial"], row["sandbox_s_per_trial"]
+        print(
+            f"{','.join(row['models']):<22} {row['trials']:>6}"
+            f" {'-' if gen is None else format(gen * 100, '.0f'):>9}"
+            f" {'-' if gen is None else format(row['completion_tokens_per_trial'], '.0f'):>7}"
+            f" {'-' if box is None else format(box * 100, '.1f'):>13}"
+        )
+    measured = [r for r in stages if r["generation_s_per_trial"] is not None]
+    per_trial = {
+        "generation": statistics.mean(r["generation_s_per_trial"] for r in measured),
+        "sandbox": statistics.mean(r["sandbox_s_per_trial"] or 0.0 for r in measured),
+    }
+    result: dict[str, Any] = {"runs": stages, "per_trial_s": per_trial}
+    if args.score:
+        scoring = time_scoring(args.runs)
+        result["scoring"] = scoring
+        for row in scoring:
+            print(
+                f"scoring {row['run']} (references {row['references']}):"
+                f" {row['seconds']:.0f} s for {row['trials']} trials, rc {row['rc']}"
+            )
+        warm = [r["s_per_trial"] for r in scoring if r["references"] == "warm" and r["rc"] == 0]
+        cold = [r["s_per_trial"] for r in scoring if r["rc"] == 0]
+        if warm or cold:
+            per_trial["scoring"] = statistics.mean(warm or cold)
+    print(
+        "seconds per 100 trials: " + ", ".join(f"{k} {v * 100:.0f}" for k, v in per_trial.items())
+    )
+    result["extrapolation"] = extrapolate(per_trial)
+    print(f"{STUDY_MODELS} models x {STUDY_TRIALS:,} trials (models of the sizes measured):")
+    for row in result["extrapolation"]:
+        parts = ", ".join(f"{k[:-2]} {v:,.0f} h" for k, v in row.items() if k.endswith("_h"))
+        print(f"  {row['nodes']:>3} node(s): {parts}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
