@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from audioprobe.cli import app
 from audioprobe.results import tables
 from audioprobe.store import RunStore
+from audioprobe.tiers import TIER_ORDER, load_tier
 
 _TONE = """```python
 import time
@@ -123,7 +124,11 @@ def patch_references(refs_root: Path) -> None:
 def fake_scoring(monkeypatch, refs_root: Path) -> None:
     """Every embedding the tiers name is a FakeEmbedding; every tier's references are tones."""
     names = ["vggish", "clap-music", "clap-general", "aisfx", "whisper-base"]
-    refs = make_refs(refs_root, {"a": 330.0, "b": 523.25}, per_class=4)
+    # every item's class has reference clips, else scoring leaves the item out of its tier
+    classes = sorted({i.class_key for t in TIER_ORDER for i in load_tier(t).items})
+    refs = make_refs(
+        refs_root, {c: 220.0 * 2 ** (k / 12) for k, c in enumerate(classes)}, per_class=4
+    )
     patch_models(
         monkeypatch,
         {n: FakeEmbedding(n) for n in names},

@@ -52,9 +52,9 @@ def reference_set(tmp_path: Path) -> None:
 
 
 def replay_run(tmp_path: Path) -> RunStore:
-    """2 models × 3 tiers, 16 trials: ok, syntax_error, no_output, invalid_audio, no_code,
-    runtime_error and llm_error (each replay file answers only its own items). Every tier names
-    the small reference set `reference_set` adds."""
+    """2 models × 3 tiers, 16 trials: ok, syntax_error, no_output, invalid_audio, no_code and
+    runtime_error (each replay file answers only its own items: the others end no_code). Every
+    tier names the small reference set `reference_set` adds."""
     reference_set(tmp_path)
     refs = f'references = "{REF_SET}"'
     spec = tmp_path / "mixed.toml"
@@ -92,7 +92,8 @@ wall_s = 20
     )
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["run", str(spec), "--out", str(out)])
-    assert result.exit_code == 3, result.output  # 8 of 16 llm_error: more than a run may lose
+    # the items a replay file does not answer end no_code: the model's outcome, not a fault
+    assert result.exit_code == 0, result.output
     return RunStore.open(out)
 
 

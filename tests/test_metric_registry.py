@@ -14,7 +14,7 @@ from audioprobe.scoring.registry import registry
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "audioprobe"
 # Same word, other meaning: NSynth's metadata field.
-OTHER_MEANINGS = {("pitch", "references/adapters.py")}
+OTHER_MEANINGS = {("pitch", "references/adapters.py"), ("pitch", "baselines/espeak.py")}
 
 
 def _literals(path: Path) -> set[str]:

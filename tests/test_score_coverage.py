@@ -54,7 +54,8 @@ def test_resume_after_score_marks_scores_partial_until_scored_again(
     assert "partial 1/3" in listed and partial in listed
     (summary,) = find_runs(tmp_path / "runs")
     assert summary.scored_text == "partial 1/3"
-    page = TestClient(Viewer(tmp_path / "runs").app()).get("/").text  # the viewer's runs list
+    viewer = TestClient(Viewer(tmp_path / "runs").app(), base_url="http://127.0.0.1")
+    page = viewer.get("/").text  # the viewer's runs list
     assert "<th>scored</th>" in page and ">partial 1/3</td>" in page
     cli("report", str(root), "--refs-per-trial", "0")
     report = (root / "report" / "index.html").read_text()

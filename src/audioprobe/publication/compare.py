@@ -58,11 +58,6 @@ REDRAWN_WHY = (
 )
 TOLERANCES = (EXACT, FLOAT, NEURAL)
 
-#: Metrics whose numbers pass through a neural network (their cards name its weights).
-NEURAL_METRICS = frozenset(
-    {"fad", "kad", "fad_norm", "clap_score", "clap_zeroshot", "dnsmos", "wer", "task_success"}
-)
-
 #: Columns that record the machine or the moment, not the result.
 NOT_COMPARED = {
     "trials": {
@@ -125,7 +120,11 @@ def _metric_of_column() -> dict[str, str]:
 
 
 def tolerance_of(metric: str) -> Tolerance:
-    return NEURAL if metric in NEURAL_METRICS else FLOAT
+    """NEURAL for a metric that declares its numbers pass through a network, else FLOAT."""
+    from audioprobe.scoring.registry import registry
+
+    found = registry().get(metric)
+    return NEURAL if found is not None and found.neural else FLOAT
 
 
 def _number(text: str) -> float | None:

@@ -1,5 +1,6 @@
 """The publication's figures (PNG), drawn from its own tables so they show exactly its numbers:
-render rate, task success and normalised FAD per tier, one bar per system, with intervals."""
+render rate and each cross-tier measure (task success, normalised FAD) per tier, one bar per system,
+with intervals."""
 
 from __future__ import annotations
 
@@ -76,11 +77,13 @@ def _draw(path: Path, bars: list[Bar], title: str, ylabel: str) -> None:
     plt.close(fig)
 
 
-FIGURES = (
-    ("render_rate.png", "render rate per tier (ok over answered trials)", "render rate"),
-    ("task_success.png", "task success per tier, 95% interval", "task success"),
-    ("fad_norm.png", "normalised FAD per tier and embedding (0 ≈ references, 1 ≈ noise)", "nFAD"),
-)
+RENDER_FIGURE = ("render_rate.png", "render rate per tier (ok over answered trials)", "render rate")
+
+
+def measure_columns(measures: Table) -> list[str]:
+    """The cross-tier measures the table holds (task success, normalised FAD, ...), in order:
+    one figure each, named after the measure, so a new comparable metric gets its figure."""
+    return list(dict.fromkeys(str(r["column"]) for r in measures.rows if r.get("column")))
 
 
 def draw_figures(folder: Path, cells: Table, measures: Table) -> tuple[list[str], str | None]:
@@ -90,14 +93,16 @@ def draw_figures(folder: Path, cells: Table, measures: Table) -> tuple[list[str]
     except ImportError:
         return [], "figures not drawn: matplotlib is not installed (pip install matplotlib)"
     folder.mkdir(parents=True, exist_ok=True)
-    data = {
-        "render_rate.png": render_bars(cells),
-        "task_success.png": measure_bars(measures, "task_success"),
-        "fad_norm.png": measure_bars(measures, "fad_norm"),
-    }
+    figures = [(*RENDER_FIGURE, render_bars(cells))]
+    for column in measure_columns(measures):
+        label = column.replace("_", " ")
+        figures.append(
+            (f"{column}.png", f"{label} per tier, 95% interval", label,
+             measure_bars(measures, column))
+        )  # fmt: skip
     written = []
-    for name, title, ylabel in FIGURES:
-        if data[name]:
-            _draw(folder / name, data[name], title, ylabel)
+    for name, title, ylabel, bars in figures:
+        if bars:
+            _draw(folder / name, bars, title, ylabel)
             written.append(name)
     return written, None

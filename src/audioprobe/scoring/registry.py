@@ -102,6 +102,9 @@ class Metric:
     # Means the same in every tier, so may be compared and plotted across tiers
     # (docs/science.md); such metrics come first in every table.
     comparable: ClassVar[bool] = False
+    # Its numbers pass through a neural network (an embedding, an ASR or a MOS model), so
+    # another CPU may move their last digits (a reproduction compares them with a tolerance).
+    neural: ClassVar[bool] = False
     # Its [scoring.<name>] settings; the card records them.
     Settings: ClassVar[type[BaseModel]] = NoSettings
 

@@ -12,6 +12,7 @@ from audioprobe.scoring.registry import ClipMetric, Column, Measured, Setup
 
 class ClapScore(ClipMetric):
     name = "clap_score"
+    neural = True
     version = 1
     rank = 40
     description = "cosine of the clip's CLAP audio embedding with its item's caption"

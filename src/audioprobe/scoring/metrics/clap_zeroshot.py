@@ -13,6 +13,7 @@ from audioprobe.scoring.registry import Column, SetMetric
 
 class ClapZeroShot(SetMetric):
     name = "clap_zeroshot"
+    neural = True
     version = 2
     rank = 50
     tiers = ("environmental",)

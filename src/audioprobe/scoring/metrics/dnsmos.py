@@ -28,6 +28,7 @@ def _mos(name: str, label: str, quality: bool = False) -> Column:
 
 class Dnsmos(ClipMetric):
     name = "dnsmos"
+    neural = True
     version = 1
     rank = 35
     tiers = ("speech",)

@@ -32,6 +32,7 @@ class Settings(BaseModel):
 
 class Fad(SetMetric):
     name = "fad"
+    neural = True
     version = 1
     rank = 60
     description = "set distance to the tier's reference set, per embedding (FAD∞ beside it)"

@@ -51,6 +51,7 @@ class Settings(BaseModel):
 
 class FadNorm(SetMetric):
     name = "fad_norm"
+    neural = True
     version = 1
     rank = 2
     comparable = True

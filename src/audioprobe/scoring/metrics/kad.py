@@ -25,6 +25,7 @@ class Settings(BaseModel):
 
 class Kad(SetMetric):
     name = "kad"
+    neural = True
     version = 1
     rank = 70
     description = "kernel (MMD) distance to the tier's reference set, per embedding"

@@ -47,6 +47,7 @@ NEIGHBOURS_SHOWN = 5
 
 class TaskSuccess(SetMetric):
     name = "task_success"
+    neural = True
     version = 2
     rank = 1
     comparable = True

@@ -20,6 +20,7 @@ class Settings(BaseModel):
 
 class Wer(ClipMetric):
     name = "wer"
+    neural = True
     version = 2
     rank = 30
     tiers = ("speech",)
