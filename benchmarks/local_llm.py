@@ -19,9 +19,9 @@ memory-bandwidth roofline of one sequence (GGUF bytes read per token vs measured
 `--study SPEC` compares decoding settings on that spec's real prompts (study_prompts.py): today's
 settings (no speculative decoding, no prompt-chunk reuse) against the spec's first local model
 as declared (audioprobe's defaults unless it overrides them), or against `--after KEY=VALUE ...`
-(ModelSpec fields: speculative, draft_model, draft_max, cache_reuse, threads), with `--limit N`
-prompts. It prints seconds per trial, aggregate tokens/s and the roofline share of each side and
-their ratio; `--json` writes them (keys s_per_trial_before, s_per_trial_after, ratio).
+(ModelSpec fields: speculative, draft_model, draft_max, ngram_size, cache_reuse, threads), with
+`--limit N` prompts. It prints seconds per trial, aggregate tokens/s and the roofline share of
+each side and their ratio; `--json` writes them (keys s_per_trial_before, s_per_trial_after, ratio).
 """
 
 from __future__ import annotations
@@ -223,6 +223,7 @@ def run_study(args: argparse.Namespace) -> dict[str, Any]:
         "speculative": model.speculative,
         "draft": model.draft_model,
         "draft_max": model.draft_max,
+        "ngram_size": model.ngram_size,
         "cache_reuse": model.cache_reuse,
         "threads": model.threads,
     }

@@ -10,7 +10,8 @@ From their trial records, per model:
               the scripts run at once
 With `--score`, scoring is timed on copies of the runs (WAVs and records, not the caches): the
 first run scored cold (reference sets embedded: a one-off of every study), the others with the
-references warm, which is the cost a further trial adds.
+references warm, which is the cost a further clip adds; per clip new to the cache, times the
+runs' share of trials that rendered a clip.
 Then: seconds per 100 trials per stage, and extrapolations to 100 models x 1,000 trials on one
 machine (generation and sandbox overlap in a run, so their sum is an upper bound) and on N Ray
 nodes (sandbox and scoring are Ray tasks; generation splits by model across nodes).
@@ -62,10 +63,23 @@ def run_stages(root: Path) -> dict[str, Any]:
     }
 
 
+def _clip_shas(root: Path) -> set[str]:
+    """sha256 of every rendered clip of a run (what scoring embeds)."""
+    shas = set()
+    for trial in RunStore.open(root).trials():
+        sha = (trial.record.get("audio") or {}).get("sha256")
+        if trial.record.get("wav") and sha:
+            shas.add(sha)
+    return shas
+
+
 def time_scoring(roots: list[Path]) -> list[dict[str, Any]]:
     """Score copies of the runs in one fresh cache (reference sets reused from the user's cache
-    when present, their embeddings not): the first cold, the rest with references warm."""
+    when present, their embeddings not): the first cold, the rest with references warm. A clip
+    already scored in an earlier run (two runs that rendered the same audio) costs nothing the
+    second time, so the cost is given per clip that was new to the cache."""
     rows = []
+    seen: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="study-time-") as tmp:
         cache = Path(tmp) / "cache"
         cache.mkdir()
@@ -76,6 +90,9 @@ def time_scoring(roots: list[Path]) -> list[dict[str, Any]]:
         for index, root in enumerate(roots):
             copy = Path(tmp) / f"run{index}"
             shutil.copytree(root, copy, ignore=shutil.ignore_patterns("report", "scores*"))
+            clips = _clip_shas(copy)
+            new = len(clips - seen)
+            seen |= clips
             started = time.monotonic()
             done = subprocess.run(
                 [sys.executable, "-m", "audioprobe", "score", str(copy), "--quiet"],
@@ -84,14 +101,14 @@ def time_scoring(roots: list[Path]) -> list[dict[str, Any]]:
                 text=True,
             )
             seconds = time.monotonic() - started
-            trials = len(RunStore.open(copy).trials())
             rows.append(
                 {
                     "run": str(root),
                     "references": "cold" if index == 0 else "warm",
                     "seconds": seconds,
-                    "trials": trials,
-                    "s_per_trial": seconds / trials if trials else None,
+                    "clips": len(clips),
+                    "new_clips": new,
+                    "s_per_new_clip": seconds / new if new else None,
                     "rc": done.returncode,
                     "stderr_tail": done.stderr[-400:],
                 }
@@ -137,13 +154,18 @@ def main(argv: list[str] | None = None) -> int:
         result["scoring"] = scoring
         for row in scoring:
             print(
-                f"scoring {row['run']} (references {row['references']}):"
-                f" {row['seconds']:.0f} s for {row['trials']} trials, rc {row['rc']}"
+                f"scoring {row['run']} (references {row['references']}): {row['seconds']:.0f} s"
+                f" for {row['clips']} clips ({row['new_clips']} new to the cache), rc {row['rc']}"
             )
-        warm = [r["s_per_trial"] for r in scoring if r["references"] == "warm" and r["rc"] == 0]
-        cold = [r["s_per_trial"] for r in scoring if r["rc"] == 0]
+        ok = [r for r in scoring if r["rc"] == 0 and r["s_per_new_clip"] is not None]
+        warm = [r["s_per_new_clip"] for r in ok if r["references"] == "warm"]
+        cold = [r["s_per_new_clip"] for r in ok]
         if warm or cold:
-            per_trial["scoring"] = statistics.mean(warm or cold)
+            # per rendered clip, times the share of trials that render (failed renders cost
+            # scoring nothing): seconds per trial of the runs measured
+            rendered = sum(len(_clip_shas(root)) for root in args.runs)
+            answered = sum(r["trials"] for r in stages)
+            per_trial["scoring"] = statistics.mean(warm or cold) * rendered / max(1, answered)
     print(
         "seconds per 100 trials: " + ", ".join(f"{k} {v * 100:.0f}" for k, v in per_trial.items())
     )

@@ -81,6 +81,10 @@ def test_server_command_carries_the_decoding_flags(tiny_gguf: Path) -> None:
     assert ngram.decoding_args() == [
         "--spec-type", "ngram-mod", "--draft-max", "16", "--cache-reuse", "256"
     ]  # fmt: skip
+    short = LocalServer(tiny_gguf, speculative="ngram-simple", draft_max=8, ngram_size=3)
+    assert short.decoding_args() == [
+        "--spec-type", "ngram-simple", "--draft-max", "8", "--spec-ngram-size-n", "3"
+    ]  # fmt: skip
     assert LocalServer(tiny_gguf).decoding_args() == []
 
 

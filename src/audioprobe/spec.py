@@ -73,6 +73,13 @@ class ModelSpec(BaseModel):
         " draft the catalog declares for the model",
     )
     draft_max: int = Field(8, ge=1, le=64, description="kind=local: most tokens drafted a step")
+    ngram_size: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="kind=local, n-gram speculation: tokens that must repeat before a draft is"
+        " proposed (llama.cpp's default: 12)",
+    )
     cache_reuse: int = Field(
         0,
         ge=0,

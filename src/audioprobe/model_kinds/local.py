@@ -39,6 +39,7 @@ class LocalKind(ModelKind):
                 speculative=spec.speculative,
                 draft=spec.draft_model,
                 draft_max=spec.draft_max,
+                ngram_size=spec.ngram_size,
                 cache_reuse=spec.cache_reuse,
             )
         )

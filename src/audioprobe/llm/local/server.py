@@ -111,6 +111,7 @@ class LocalServer:
         speculative: str = "none",
         draft: str | os.PathLike[str] | None = None,
         draft_max: int = 8,
+        ngram_size: int | None = None,
         cache_reuse: int = 0,
     ):
         self.gguf = resolve_gguf(model)  # a catalog key, or a path checked to be GGUF
@@ -132,6 +133,7 @@ class LocalServer:
         self.speculative = speculative
         self.draft = resolve_gguf(draft) if speculative == "draft" and draft else None
         self.draft_max = draft_max
+        self.ngram_size = ngram_size
         self.cache_reuse = cache_reuse
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_s: float | None = None
@@ -195,6 +197,8 @@ class LocalServer:
             args += ["-md", str(self.draft), "--draft-max", str(self.draft_max)]
         elif self.speculative != "none":
             args += ["--spec-type", self.speculative, "--draft-max", str(self.draft_max)]
+            if self.ngram_size is not None:
+                args += ["--spec-ngram-size-n", str(self.ngram_size)]
         if self.cache_reuse:
             args += ["--cache-reuse", str(self.cache_reuse)]
         return args

@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--draft-max", type=int, default=None)
     parser.add_argument("--draft-min", type=int, default=None)
     parser.add_argument("--spec-type", choices=sorted(SPEC_TYPES), default=None)
+    parser.add_argument("--spec-ngram-size-n", type=int, default=None)
     parser.add_argument("--cache-reuse", type=int, default=None)
     parser.add_argument("--cache-ram", type=int, default=None)
     return parser
@@ -69,6 +70,11 @@ def _speculative(params: object, args: argparse.Namespace, xlc: object) -> None:
     if args.draft_max is not None:
         spec.draft.n_max = args.draft_max
         spec.ngram_mod.n_max = args.draft_max
+        spec.ngram_simple.size_m = args.draft_max
+        spec.ngram_map_k.size_m = args.draft_max
+    if args.spec_ngram_size_n is not None:
+        spec.ngram_simple.size_n = args.spec_ngram_size_n
+        spec.ngram_map_k.size_n = args.spec_ngram_size_n
     if args.draft_min is not None:
         spec.draft.n_min = args.draft_min
         spec.ngram_mod.n_min = args.draft_min
