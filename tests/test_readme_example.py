@@ -11,6 +11,9 @@ from readme_helpers import commands, run_from, section, shown_output, table_rows
 
 
 # The first scoring of a session builds the three reference sets (a few minutes here).
+# Slow (make test-all): it scores cold, building all three reference sets (3.5 CPU-minutes
+# here), which alone would take make test past its 15 minutes on 2 cores.
+@pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_every_worked_example_command_passes_from_an_empty_folder_outside_the_clone(
     tmp_path: Path,

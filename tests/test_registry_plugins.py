@@ -139,7 +139,7 @@ def test_a_model_kind_a_sandbox_backend_and_a_generator_each_come_from_one_file(
     before = cli.invoke(app, ["run", str(spec), "--out", str(tmp_path / "no")])
     assert before.exit_code == 2 and "Traceback" not in before.output
     text = " ".join(before.output.split())
-    assert "unknown model kind 'canned'; registered: openai, local, replay, baseline" in text
+    assert "unknown model kind 'canned'; registered: baseline, local, openai, replay" in text
 
     plugins = tmp_path / "plugins"
     plugins.mkdir()

@@ -90,8 +90,10 @@ class Registry(Generic[T]):
         load_plugins()
 
     def names(self) -> list[str]:
+        """Every registered name, sorted: the order modules happened to be imported in (which
+        differs between a CLI call and a long test session) must not change a message."""
         self._ensure()
-        return list(dict.fromkeys([*self._lazy, *self._entries]))
+        return sorted({*self._lazy, *self._entries})
 
     def get(self, name: str) -> T:
         """The implementation named `name`; ConfigError naming the registered ones if none."""
