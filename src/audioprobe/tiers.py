@@ -26,6 +26,28 @@ class NoteTarget(BaseModel):
     gm_program: int | None = Field(None, ge=0, le=127, description="General MIDI program, 0-based")
 
 
+class TargetNote(BaseModel):
+    """One note a clip must play: when it starts, how long it lasts, which MIDI pitch.
+
+    A chord is several notes with the same onset. Written in a tier file as
+    `notes = [[onset_s, duration_s, midi], ...]`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    onset_s: float = Field(ge=0)
+    duration_s: float = Field(gt=0)
+    midi: int = Field(ge=0, le=127)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_triple(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 3:
+                raise ValueError("a note is [onset_s, duration_s, midi]")
+            return {"onset_s": value[0], "duration_s": value[1], "midi": value[2]}
+        return value
+
+
 class SpeechTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -45,6 +67,18 @@ class Item(BaseModel):
     duration_s: float = Field(gt=0, le=60)
     note: NoteTarget | None = None
     speech: SpeechTarget | None = None
+    notes: list[TargetNote] | None = Field(
+        None, min_length=1, description="the notes a clip must play, for note-level scoring"
+    )
+
+    def target_notes(self) -> list[TargetNote]:
+        """The notes this item asks for: its explicit `notes`, else its one `note` held from 0
+        for the item's duration, else none (the item bears no notes)."""
+        if self.notes:
+            return list(self.notes)
+        if self.note:
+            return [TargetNote(onset_s=0.0, duration_s=self.duration_s, midi=self.note.midi)]
+        return []
 
     def targets(self) -> dict:
         """Flat view of the tier targets, for prompts and exports."""
