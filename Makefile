@@ -49,7 +49,7 @@ demo: install
 # starts from fresh caches (tests/conftest.py): nothing a demo left on this machine counts.
 test: install
 	sandbox/dockerd.sh >/dev/null || echo "WARNING: no Docker engine; the docker sandbox tests will skip"
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q --durations=25
 
 test-all: install
 	sandbox/dockerd.sh >/dev/null || echo "WARNING: no Docker engine; the docker sandbox tests will skip"

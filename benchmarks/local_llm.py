@@ -204,14 +204,18 @@ def run_aggregate(args: argparse.Namespace, messages: list[dict[str, str]]) -> d
 TODAY = {"speculative": "none", "cache_reuse": 0}  # what audioprobe's server ran before
 
 
-def _settings(pairs: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs as LocalServer settings (integers where they parse as such)."""
+def _settings(pairs: list[str], known: set[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs as LocalServer settings (integers where they parse as such); the keys are
+    those of ModelSpec.local_server_options (`known`), or the spec's own field names."""
     out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep:
-            raise SystemExit(f"expected KEY=VALUE, got {pair!r}")
-        out[key.replace("draft_model", "draft")] = int(value) if value.isdigit() else value
+        key = {"draft_model": "draft"}.get(key, key)
+        if not sep or key not in known:
+            raise SystemExit(
+                f"expected KEY=VALUE with KEY one of {', '.join(sorted(known))}: {pair!r}"
+            )
+        out[key] = int(value) if value.isdigit() else value
     return out
 
 
@@ -219,16 +223,9 @@ def run_study(args: argparse.Namespace) -> dict[str, Any]:
     from study_prompts import compare_settings, study_messages
 
     model, _ = study_messages(args.study, 1)
-    declared = {
-        "speculative": model.speculative,
-        "draft": model.draft_model,
-        "draft_max": model.draft_max,
-        "ngram_size": model.ngram_size,
-        "cache_reuse": model.cache_reuse,
-        "threads": model.threads,
-    }
-    before = TODAY | _settings(args.before)
-    after = _settings(args.after) if args.after is not None else declared
+    declared = model.local_server_options()
+    before = TODAY | _settings(args.before, set(declared))
+    after = _settings(args.after, set(declared)) if args.after is not None else declared
     if after.get("speculative") == "draft" and not after.get("draft"):
         after["draft"] = catalog()[model.model].draft
     path = ensure_model(catalog()[model.model])

@@ -153,6 +153,18 @@ class ModelSpec(BaseModel):
         params.update(self.extra)
         return params
 
+    def local_server_options(self) -> dict[str, Any]:
+        """kind=local: the decoding settings of the llama-server that serves this model, named
+        as LocalServer takes them. The one place they are spelled, for the run and the benchmark."""
+        return {
+            "threads": self.threads,
+            "speculative": self.speculative,
+            "draft": self.draft_model,
+            "draft_max": self.draft_max,
+            "ngram_size": self.ngram_size,
+            "cache_reuse": self.cache_reuse,
+        }
+
 
 class TierSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")

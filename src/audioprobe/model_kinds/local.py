@@ -35,12 +35,7 @@ class LocalKind(ModelKind):
                 gguf,
                 ctx_size=spec.ctx_size,
                 parallel=spec.slots or 1,
-                threads=spec.threads,
-                speculative=spec.speculative,
-                draft=spec.draft_model,
-                draft_max=spec.draft_max,
-                ngram_size=spec.ngram_size,
-                cache_reuse=spec.cache_reuse,
+                **spec.local_server_options(),
             )
         )
         # The port changes every run; the weights do not, so they key the answer cache.
