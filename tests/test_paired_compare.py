@@ -118,6 +118,30 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
     assert "falls, task_success: falls at every step: the claim holds" in text
 
 
+def test_a_claim_step_has_the_p_value_of_a_two_proportion_test() -> None:
+    """A step of task success from 50 % to 30 % over 60 items a tier: its bootstrap p is close to
+    the textbook two-proportion z-test's (about 0.026), and agrees with its interval."""
+    from scipy.stats import norm
+
+    trials, sets = [], []
+    for tier, rate in (("notes", 0.5), ("environmental", 0.3), ("speech", 0.3)):
+        outcomes = {}
+        for i in range(60):
+            tid = f"m/{tier}/item{i}/0"
+            trials.append(SimpleNamespace(trial_id=tid, item=f"{tier}-{i}", model="m"))
+            outcomes[tid] = float(i < rate * 60)
+        sets.append(_set("m", tier, "task_success", rate, outcomes=outcomes))
+    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets))  # type: ignore[arg-type]
+    first, second = steps
+    pooled = 0.4
+    z = 0.2 / np.sqrt(pooled * (1 - pooled) * 2 / 60)
+    textbook = 2 * norm.sf(z)
+    assert 0.5 * textbook < first.p_value < 2 * textbook, (first.p_value, textbook)
+    assert (first.p_value < 0.05) == (first.high < 0)
+    assert second.p_value > 0.5 and second.verdict == "no clear change"
+    assert f"{first.p_value:.3g}" in claim_text(steps)
+
+
 def test_a_tier_step_over_one_item_has_no_verdict() -> None:
     trials, sets = [], []
     for tier, rate in (("notes", 1.0), ("environmental", 0.0), ("speech", 0.0)):

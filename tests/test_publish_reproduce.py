@@ -39,11 +39,15 @@ metrics = ["duration", "fad", "kad"]
 [scoring.bootstrap]
 n = 50
 """
-# keyboard-c4: a tone with unseeded dither, so each render is other audio (a redrawn clip)
+# keyboard-c4: a tone with dither seeded from the OS's entropy, so each render is other audio
+# (a redrawn clip: the sandbox fixes the seeds a script leaves unset, not the ones it takes from
+# the OS)
 DITHERED = (
-    "```python\nimport numpy as np\nfrom scipy.io import wavfile\nsr = 16000\n"
+    "```python\nimport os\nimport numpy as np\nfrom scipy.io import wavfile\nsr = 16000\n"
+    "rng = np.random.default_rng(int.from_bytes(os.urandom(8), 'little'))\n"
     "t = np.arange(2 * sr) / sr\nx = 0.5 * np.sin(2 * np.pi * 261.63 * t)"
-    " + 1e-3 * np.random.randn(t.size)\nwavfile.write('output.wav', sr, x.astype(np.float32))\n```"
+    " + 1e-3 * rng.standard_normal(t.size)\n"
+    "wavfile.write('output.wav', sr, x.astype(np.float32))\n```"
 )
 
 

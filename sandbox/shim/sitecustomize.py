@@ -13,6 +13,10 @@ eagerly, so scripts that never use pyo pay nothing):
   `time.sleep(d)`, `s.recstop()`/`s.stop()`, in either order of start and recstart) are rendered
   offline when the recording stops, for as long as the script waited, into the file recstart
   named. A recording still open when the script exits is rendered then.
+
+It also starts every random source a script leaves unseeded (`random`, numpy's global state and
+unseeded `default_rng()`, pyo's random objects) from a fixed seed, so a render is a function of
+the script and `audioprobe reproduce` can compare its numbers exactly (_audioprobe_seed.py).
 """
 
 import contextlib
@@ -22,15 +26,24 @@ import io
 import sys
 
 from _audioprobe_pyo import neutralise_widgets, patch_server
+from _audioprobe_seed import seed_numpy, seed_pyo_server, seed_random
+
+
+def _patch_pyo_server(module):
+    patch_server(module.Server)
+    seed_pyo_server(module.Server)
+
 
 _PATCHES = {
     "pyo.lib._widgets": neutralise_widgets,
-    "pyo.lib.server": lambda module: patch_server(module.Server),
+    "pyo.lib.server": _patch_pyo_server,
+    "random": seed_random,
+    "numpy.random": seed_numpy,
 }
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder):
-    """Lets a pyo module load normally, then patches it before anything imports from it."""
+    """Lets a patched module load normally, then patches it before anything imports from it."""
 
     def find_spec(self, name, path, target=None):
         patch = _PATCHES.get(name)
@@ -54,3 +67,8 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
 
 
 sys.meta_path.insert(0, _PatchAfterImport())
+# site runs the .pth files of site-packages before this module, and they may import `random`:
+# a module already imported is patched now
+for _name in ("random", "numpy.random"):
+    if _name in sys.modules:
+        _PATCHES[_name](sys.modules[_name])

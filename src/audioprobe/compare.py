@@ -299,7 +299,7 @@ def paired_rows(diffs: list[PairedDifference]) -> list[list[str]]:
     out = []
     for d in diffs:
         ci = d.note or ("—" if d.low is None or d.high is None else _interval(d.low, d.high))
-        p = "—" if d.p_value is None else f"{d.p_value:.3g}"
+        p = fmt_p(d.p_value)
         out.append(
             [
                 d.tier, d.measure, d.a, d.b, str(d.n), fmt_number(d.mean_a),
@@ -326,7 +326,7 @@ AGREEMENT_COLUMNS = ("tier", "measure", "embeddings", "models", "τ", "p")
 def agreement_rows(found: list[RankAgreement]) -> list[list[str]]:
     return [
         [a.tier, a.column, " vs ".join(a.embeddings), str(a.models), f"{a.tau:+.2f}",
-         "—" if a.p_value is None else f"{a.p_value:.3g}"]
+         fmt_p(a.p_value)]
         for a in found
     ]  # fmt: skip
 
@@ -338,14 +338,17 @@ def agreement_text(found: list[RankAgreement]) -> str:
     return head + aligned(list(AGREEMENT_COLUMNS), agreement_rows(found), {3, 4, 5})
 
 
-CLAIM_COLUMNS = ("model", "measure", "step", "before", "after", "change", "95% CI", "performance")
+CLAIM_COLUMNS = (
+    "model", "measure", "step", "before", "after", "change", "95% CI", "p", "performance",
+)  # fmt: skip
 
 
 def claim_rows(steps: list[Step]) -> list[list[str]]:
     return [
         [s.model, s.measure, f"{s.before} → {s.after}", fmt_number(s.value_before),
          fmt_number(s.value_after), f"{s.diff:+.3g}",
-         "—" if s.low is None or s.high is None else _interval(s.low, s.high), s.verdict]
+         "—" if s.low is None or s.high is None else _interval(s.low, s.high),
+         fmt_p(s.p_value), s.verdict]
         for s in steps
     ]  # fmt: skip
 
@@ -359,11 +362,16 @@ def claim_text(steps: list[Step]) -> str:
     lines = [
         "the claim: performance falls as the audio grows more complex (notes → environmental →"
         " speech); task success falling or normalised FAD rising is a fall",
-        aligned(list(CLAIM_COLUMNS), rows, {3, 4, 5}).rstrip(),
+        aligned(list(CLAIM_COLUMNS), rows, {3, 4, 5, 7}).rstrip(),
     ]
     for (model, measure), verdict in claim_summary(steps).items():
         lines.append(f"{model}, {measure}: {verdict}")
     return "\n".join(lines) + "\n"
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value as the tables print it; "—" where there is none (too few items)."""
+    return "—" if p is None else f"{p:.3g}"
 
 
 def _interval(low: float, high: float) -> str:

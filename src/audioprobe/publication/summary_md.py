@@ -158,13 +158,13 @@ def claim_lines(claim: Table, verdicts: dict[tuple[str, str], str]) -> list[str]
             str(r["model"]), str(r["measure"]), f"{r['before']} → {r['after']}",
             _fmt(_num(r["value_before"])), _fmt(_num(r["value_after"])),
             f"{_fmt(_num(r['diff']))} [{_fmt(_num(r['low']))}, {_fmt(_num(r['high']))}]",
-            str(r["verdict"]),
+            _fmt(_num(r.get("p_value"))), str(r["verdict"]),
         ]
         for r in claim.rows
     ]  # fmt: skip
     if not body:
         return ["No system has the tier-comparable measures on two tiers: no claim test.", ""]
-    header = ["system", "measure", "step", "before", "after", "change [95% CI]", "performance"]
+    header = ["system", "measure", "step", "before", "after", "change [95% CI]", "p", "performance"]
     lines = _table(header, body)
     lines += [f"- {m}, {measure}: {v}" for (m, measure), v in sorted(verdicts.items())] + [""]
     return lines

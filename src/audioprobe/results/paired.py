@@ -8,7 +8,9 @@ replicates on the far side of zero), so the interval excludes 0 exactly when p <
 never disagree in method. Tier steps are not paired by item (the tiers ask different things) but
 by model and resample: each tier's statistic is bootstrapped over its own items (or its own
 reference draws, for normalised FAD), and the step's interval is the percentile interval of the
-replicate differences.
+replicate differences, its p-value that same bootstrap's. "Falls at every step" is an
+intersection-union test (each step must reject on its own), so it needs no multiplicity
+correction: its level is the steps' level.
 
 No verdict without evidence: over fewer than intervals.MIN_ITEMS items (either tier of a step,
 or the shared items of a pair), or when every item differs by the same amount, there is no
@@ -218,6 +220,7 @@ class Step:
     high: float | None
     direction: Direction | None  # which way is better, as the column declares
     items: int = 0  # the fewer items of the two tiers (clips, for normalised FAD's matched n)
+    p_value: float | None = None  # two-sided bootstrap p of "no change" (bootstrap_p)
 
     @property
     def verdict(self) -> str:
@@ -288,7 +291,7 @@ def claim_steps(results: RunResults) -> list[Step]:
             low, high = (float(v) for v in np.percentile(diffs, [2.5, 97.5]))
             out.append(
                 Step(model, measure, before, after, a[0], b[0], diff,
-                     min(low, diff), max(high, diff), direction, items)
+                     min(low, diff), max(high, diff), direction, items, bootstrap_p(diffs))
             )  # fmt: skip
     return out
 
