@@ -60,9 +60,8 @@ def sandbox_backends(store: RunStore) -> set[str]:
     """The sandbox backends the run's scripts ran in (from each trial's `exec` record)."""
     found = set()
     for trial in store.trials():
-        backend = (trial.record.get("exec") or {}).get("backend")
-        if backend:
-            found.add(str(backend))
+        if trial.record.execution and trial.record.execution.backend:
+            found.add(trial.record.execution.backend)
     return found
 
 

@@ -32,8 +32,9 @@ from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
 from audioprobe.trial import TrialContext, isolated, run_audio_trial, run_code_trial
+from audioprobe.trial_record import TrialResult
 
-ProgressHook = Callable[[TrialKey, dict[str, Any]], None]
+ProgressHook = Callable[[TrialKey, TrialResult], None]
 _VERSIONED = ("numpy", "scipy", "soundfile", "openai", "pydantic", "pyo", "pydub")
 
 
@@ -256,7 +257,7 @@ async def _run_all(
     def item_of(key: TrialKey) -> Item:
         return store.item(key.tier, key.item)
 
-    async def attempt(key: TrialKey, item: Item) -> dict[str, Any]:
+    async def attempt(key: TrialKey, item: Item) -> TrialResult:
         tier = tiers[key.tier]
         handle = handles[key.model]
         if not model_kind(specs[key.model].kind).writes_code:

@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from audioprobe import atomic, runpath
 from audioprobe.errors import AudioprobeError, one_line_problem, stored_record
-from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES, PENDING
+from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES
 from audioprobe.safetext import storable
 from audioprobe.shard import Shard
 from audioprobe.tiers import Item
+from audioprobe.trial_record import ROUND_FILE, TrialResult, round_dir_name
 
 if TYPE_CHECKING:
     from audioprobe.spec import ExperimentSpec, ModelSpec
@@ -83,34 +84,9 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     return manifest
 
 
-class AudioFacts(BaseModel):
-    """The clip facts a trial.json records (audio_check.AudioInfo.to_dict)."""
-
-    model_config = ConfigDict(extra="allow")
-    sha256: str | None = None
-    duration_s: float | None = None
-    sample_rate: int | None = None
-    channels: int | None = None
-
-
-class TrialFile(BaseModel):
-    """The values of a trial.json the harness reads back; anything else it holds is kept as is.
-    A file whose value does not fit is not trusted as the trial's result (see RunStore.problems).
-    """
-
-    model_config = ConfigDict(extra="allow")
-    status: str
-    error: str | None = None
-    wav: str | None = None
-    audio: AudioFacts | None = None
-    stage_dir: str | None = None
-    target_duration_s: float | None = None
-    finished: float | None = None
-    rounds: list[dict[str, Any]] | None = None
-
-
-def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
+def _row(key: TrialKey, record: TrialResult, now: float) -> tuple[Any, ...]:
     """The index row of a trial; an empty record is a pending trial."""
+    stored = record.stored()
     return (
         key.trial_id,
         key.model,
@@ -118,10 +94,10 @@ def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
         key.tier,
         key.item,
         key.sample,
-        record.get("status", PENDING),
-        storable(record.get("error")),
+        str(record.status),
+        storable(record.error),
         key.rel_dir,
-        json.dumps(record, default=str) if record else "{}",  # ensure_ascii: surrogates escaped
+        json.dumps(stored, default=str) if stored else "{}",  # ensure_ascii: surrogates escaped
         now,
     )
 
@@ -191,7 +167,7 @@ class TrialRecord:
     status: str
     error: str | None
     dir: Path
-    record: dict[str, Any]
+    record: TrialResult
     run_root: Path
 
     @property
@@ -203,8 +179,8 @@ class TrialRecord:
         """The folder of the prompt, answer and script that made the result: the trial folder,
         or the final round's folder of a trial with feedback rounds (its record's stage_dir,
         when that is a folder of this trial)."""
-        stage = self.record.get("stage_dir")
-        if isinstance(stage, str) and stage.startswith(self.rel_dir + "/"):
+        stage = self.record.stage_dir
+        if stage and stage.startswith(self.rel_dir + "/"):
             return self.run_root / stage
         return self.dir
 
@@ -224,12 +200,21 @@ class TrialRecord:
         atomic.write_text(path, text)
         return True
 
+    def round_record(self, number: int) -> TrialResult | None:
+        """Feedback round `number`'s full record (round-N/round.json, with its analysis and task
+        check); None when the round left none (an infrastructure fault) or it is damaged."""
+        raw = self.read(f"{round_dir_name(number)}/{ROUND_FILE}", MAX_RECORD_BYTES)
+        try:
+            return TrialResult.read(json.loads(raw)) if raw is not None else None
+        except ValueError:  # not JSON, or not a record (ValidationError)
+            return None
+
     @property
     def wav_path(self) -> Path | None:
         """The rendered clip, absolute; None unless the trial produced a clip that is a regular
         file inside the run, reached without links."""
-        rel = self.record.get("wav")
-        return runpath.regular_file(self.run_root, rel) if isinstance(rel, str) and rel else None
+        rel = self.record.wav
+        return runpath.regular_file(self.run_root, rel) if rel else None
 
 
 class RunStore:
@@ -307,7 +292,7 @@ class RunStore:
             db.execute("DELETE FROM trials")
             db.executemany(
                 "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [_row(key, self._final_record(key) or {}, now) for key in keys],
+                [_row(key, self._final_record(key) or TrialResult(), now) for key in keys],
             )
 
     def planned_keys(self) -> list[TrialKey]:
@@ -352,15 +337,17 @@ class RunStore:
         with self.connect() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [_row(k, {}, now) for k in keys],
+                [_row(k, TrialResult(), now) for k in keys],
             )
 
-    def save_trial(self, key: TrialKey, record: dict[str, Any]) -> None:
-        """Write the trial's record file, then its index row (the file is the truth on resume)."""
-        atomic.write_json(self.trial_dir(key) / "trial.json", record)
-        self._index(key, record)
+    def save_trial(self, key: TrialKey, record: TrialResult | dict[str, Any]) -> None:
+        """Write the trial's record file, then its index row (the file is the truth on resume).
+        A dict is read as a stored record first (a ValidationError when a value does not fit)."""
+        typed = record if isinstance(record, TrialResult) else TrialResult.read(record)
+        atomic.write_json(self.trial_dir(key) / "trial.json", typed.stored())
+        self._index(key, typed)
 
-    def _index(self, key: TrialKey, record: dict[str, Any]) -> None:
+    def _index(self, key: TrialKey, record: TrialResult) -> None:
         with self.connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -384,7 +371,7 @@ class RunStore:
                 pending.append(key)
                 continue
             record = self._final_record(key)
-            if record is None or record.get("status") not in done:
+            if record is None or record.status not in done:
                 pending.append(key)
             else:
                 self._index(key, record)
@@ -394,7 +381,7 @@ class RunStore:
         with self.connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM trials").fetchone()[0])
 
-    def _final_record(self, key: TrialKey) -> dict[str, Any] | None:
+    def _final_record(self, key: TrialKey) -> TrialResult | None:
         """The trial's record file when it holds a finished trial; None when it is absent, a
         link, or damaged (the trial then runs again), with the reason in `problems`."""
         path = f"{key.rel_dir}/trial.json"
@@ -402,15 +389,15 @@ class RunStore:
         if raw is None:
             return None
         try:
-            record = json.loads(raw)
-            TrialFile.model_validate(record)
+            stored = json.loads(raw)
+            record = TrialResult.read(stored)
         except ValidationError as exc:
-            self.problems.append(one_line_problem(self.root / path, exc, record))
+            self.problems.append(one_line_problem(self.root / path, exc, stored))
             return None
         except ValueError as exc:  # not JSON
             self.problems.append(f"{self.root / path}: not valid JSON ({exc})")
             return None
-        return record if record.get("status") in FINAL_OUTCOMES else None
+        return record if record.status in FINAL_OUTCOMES else None
 
     def trials(self) -> list[TrialRecord]:
         with self.connect() as db:
@@ -427,11 +414,22 @@ class RunStore:
                 error=r["error"],
                 dir=self.root
                 / TrialKey(r["model"], r["model_kind"], r["tier"], r["item"], r["sample"]).rel_dir,
-                record=json.loads(r["record"]),
+                record=self._indexed_record(r["trial_id"], r["record"]),
                 run_root=self.root,
             )
             for r in rows
         ]
+
+    def _indexed_record(self, trial_id: str, text: str) -> TrialResult:
+        """An index row's record (checked when it was written); one line naming the trial and
+        the fix when the index was edited since."""
+        try:
+            return TrialResult.read(json.loads(text))
+        except ValueError as exc:  # not JSON, or a value that does not fit (ValidationError)
+            raise AudioprobeError(
+                f"{self.root / INDEX_NAME}: the record of trial {trial_id} is damaged"
+                f" ({type(exc).__name__}); delete {INDEX_NAME} and it is rebuilt from trial.json"
+            ) from exc
 
     # -- run.json as typed records ------------------------------------------------------------
     def spec(self) -> ExperimentSpec:

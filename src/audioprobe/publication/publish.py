@@ -66,9 +66,8 @@ def _generators(results: RunResults) -> dict[str, Any]:
     """Each baseline's generator description (program versions, options), from its trials."""
     out: dict[str, Any] = {}
     for trial in results.trials:
-        described = trial.record.get("generator")
-        if isinstance(described, dict):
-            out.setdefault(trial.model, described)
+        if trial.record.generator is not None:
+            out.setdefault(trial.model, trial.record.generator)
     return out
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioprobe import runpath
-from audioprobe.outcomes import PENDING
+from audioprobe.outcomes import Outcome
 from audioprobe.report.source import is_current
 from audioprobe.results.coverage import Coverage, coverage_of
 from audioprobe.store import connect_read_only
@@ -51,7 +51,7 @@ class RunSummary:
 
     @property
     def pending(self) -> int:
-        return self.outcomes.get(PENDING, 0)
+        return self.outcomes.get(Outcome.PENDING, 0)
 
 
 def changed_at(root: Path) -> float:
@@ -97,7 +97,7 @@ def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | No
     except (OSError, ValueError):
         return None
     outcomes, scored, covered = _index_facts(root)
-    pending = outcomes.get(PENDING, 0)
+    pending = outcomes.get(Outcome.PENDING, 0)
     recent = (now or time.time()) - changed_at(root) < RECENT_S
     status = "finished" if not pending else ("running" if recent else "incomplete")
     return RunSummary(
