@@ -99,7 +99,7 @@ class RunProgress:
     def __init__(
         self, store: RunStore, todo: list[TrialKey], clock: Callable[[], float] = time.monotonic
     ):
-        self.run_id = str(store.manifest.get("run_id") or store.root.name)
+        self.run_id = store.manifest.run_id or store.root.name
         self.total = store.count()
         self.before = self.total - len(todo)
         # the trials a resume keeps: counted in, so "5/12 trials, 5 ok" agrees with the total

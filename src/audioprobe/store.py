@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from audioprobe import atomic, runpath
 from audioprobe.errors import AudioprobeError, one_line_problem, stored_record
+from audioprobe.manifest import Manifest
 from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES
 from audioprobe.safetext import storable
 from audioprobe.shard import Shard
@@ -52,7 +53,7 @@ CREATE INDEX IF NOT EXISTS trials_model_tier ON trials(model, tier);
 """
 
 
-def _read_manifest(root: Path) -> dict[str, Any]:
+def read_manifest(root: Path) -> Manifest:
     """run.json, or a one-line error naming it: it holds the plan and cannot be rebuilt."""
     path = root / "run.json"
     if path.is_symlink():
@@ -81,7 +82,7 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     )
     if not (models_ok and items_ok):
         raise AudioprobeError(f"{damaged}: a model without a name or an item without an id")
-    return manifest
+    return Manifest.read(manifest, path)
 
 
 def _row(key: TrialKey, record: TrialResult, now: float) -> tuple[Any, ...]:
@@ -220,7 +221,7 @@ class TrialRecord:
 class RunStore:
     """A run folder: `run.json`, `index.sqlite`, `trials/...`."""
 
-    def __init__(self, root: Path, manifest: dict[str, Any]):
+    def __init__(self, root: Path, manifest: Manifest):
         self.root = root
         self.manifest = manifest
         self._items: dict[tuple[str, str], Item] | None = None
@@ -231,11 +232,14 @@ class RunStore:
 
     # -- creation and opening ------------------------------------------------------------------
     @classmethod
-    def create(cls, root: Path, manifest: dict[str, Any]) -> RunStore:
+    def create(cls, root: Path, manifest: Manifest | dict[str, Any]) -> RunStore:
+        """A new run folder with its run.json (a dict is read as a stored manifest first)."""
+        if not isinstance(manifest, Manifest):
+            manifest = Manifest.read(manifest, root / "run.json")
         if (root / "run.json").exists():
             raise AudioprobeError(f"{root} already holds a run; use `audioprobe resume {root}`")
         root.mkdir(parents=True, exist_ok=True)
-        atomic.write_json(root / "run.json", manifest)
+        atomic.write_json(root / "run.json", manifest.stored())
         store = cls(root, manifest)
         with store.connect() as db:
             db.executescript(_SCHEMA)
@@ -245,7 +249,7 @@ class RunStore:
     def open(cls, root: Path | str) -> RunStore:
         """Open a run; an index that is missing, empty or unreadable is rebuilt (see `rebuilt`)."""
         root = Path(root)
-        store = cls(root, _read_manifest(root))
+        store = cls(root, read_manifest(root))
         problem, damaged = store._index_problem()
         if problem:
             store.rebuild_index(damaged=damaged)
@@ -298,12 +302,12 @@ class RunStore:
     def planned_keys(self) -> list[TrialKey]:
         """Every trial run.json's plan names: models × items × samples, in plan order; of a
         shard's run (`run --shard`), only the trials of that shard."""
-        samples = int(self.manifest["spec"].get("samples", 1))
+        samples = self.manifest.spec.samples
         shard = Shard.from_manifest(self.manifest)
         keys = [
-            TrialKey(m["name"], m.get("kind", "openai"), tier, item["id"], sample)
-            for m in self.manifest["models"]
-            for tier, items in self.manifest["items"].items()
+            TrialKey(m.name, m.kind, tier, item.id, sample)
+            for m in self.manifest.models
+            for tier, items in self.manifest.items.items()
             for item in items
             for sample in range(samples)
         ]
@@ -437,7 +441,8 @@ class RunStore:
         does not allow is an AudioprobeError naming the field."""
         from audioprobe.spec import ExperimentSpec
 
-        return stored_record(ExperimentSpec, self.manifest["spec"], self.root / "run.json", "spec")
+        raw = self.manifest.spec.stored()
+        return stored_record(ExperimentSpec, raw, self.root / "run.json", "spec")
 
     def model_specs(self) -> list[ModelSpec]:
         """The models run.json recorded, typed like `spec`."""
@@ -445,8 +450,8 @@ class RunStore:
 
         path = self.root / "run.json"
         return [
-            stored_record(ModelSpec, raw, path, f"models[{n}]")
-            for n, raw in enumerate(self.manifest["models"])
+            stored_record(ModelSpec, entry.stored(), path, f"models[{n}]")
+            for n, entry in enumerate(self.manifest.models)
         ]
 
     def check_manifest(self) -> None:
@@ -460,10 +465,10 @@ class RunStore:
     def _item_table(self) -> dict[tuple[str, str], Item]:
         if self._items is None:
             table = {}
-            for tier_name, items in self.manifest.get("items", {}).items():
-                for n, raw in enumerate(items):
+            for tier_name, items in self.manifest.items.items():
+                for n, entry in enumerate(items):
                     item = stored_record(
-                        Item, raw, self.root / "run.json", f"items.{tier_name}[{n}]"
+                        Item, entry.stored(), self.root / "run.json", f"items.{tier_name}[{n}]"
                     )
                     item.tier = tier_name
                     table[(tier_name, item.id)] = item

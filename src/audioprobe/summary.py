@@ -97,10 +97,7 @@ def tokens(record: TrialResult) -> tuple[int, int]:
 def model_usage(store: RunStore) -> list[ModelUsage]:
     """Tokens in/out per model from the trial records, priced with the spec's price_in/price_out
     (USD per million tokens). Answers served from the answer cache count as they were recorded."""
-    prices = {
-        str(m.get("name")): (m.get("price_in"), m.get("price_out"))
-        for m in store.manifest.get("models", [])
-    }
+    prices = {m.name: (m.price_in, m.price_out) for m in store.manifest.models}
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for trial in store.trials():
         tokens_in, tokens_out = tokens(trial.record)

@@ -27,7 +27,7 @@ ANSWER_FILE = "response.json"
 
 def code_models(store: RunStore) -> list[ModelSpec]:
     """The run's systems that answer with code (baselines answer with audio: no answers)."""
-    models = [ModelSpec.model_validate(m) for m in store.manifest["models"]]
+    models = store.model_specs()
     return [m for m in models if model_kind(m.kind).writes_code]
 
 
