@@ -10,6 +10,7 @@ removed, so the records are read back from trial.json and round.json alone.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from audioprobe.manifest import Manifest
+from audioprobe.trial_record import TrialResult
 
 DATA = Path(__file__).parent / "data" / "runs_from_main"
 RUNS = ("feedback", "smoke")
@@ -52,3 +56,17 @@ def test_a_run_written_by_main_shows_and_exports_as_main_did(
         suffix = "show.txt" if view == "show" else f"{view}.csv"
         expected = (DATA / "expected" / f"{run}.{suffix}").read_text()
         assert _printed(root, view) == expected, f"{run}: {view} differs from main's"
+
+
+def test_records_written_by_main_read_and_write_back_unchanged() -> None:
+    """Every trial.json, round.json and run.json main wrote reads into its model and back to the
+    same content: a resume that re-saves a record, or a merge that copies run.json, changes
+    nothing a researcher (or an older audioprobe) would read."""
+    records = [p for name in ("trial.json", "round.json") for p in DATA.glob(f"*/**/{name}")]
+    assert len(records) == 12  # 3 trials of each run, and the feedback run's 6 rounds
+    for path in records:
+        raw = json.loads(path.read_text())
+        assert TrialResult.read(raw).stored() == raw, path
+    for path in sorted(DATA.glob("*/run.json")):
+        raw = json.loads(path.read_text())
+        assert Manifest.read(raw, path).stored() == raw, path
