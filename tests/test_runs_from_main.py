@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from audioprobe.manifest import Manifest
+from audioprobe.store import RunStore
 from audioprobe.trial_record import TrialResult
 
 DATA = Path(__file__).parent / "data" / "runs_from_main"
@@ -70,3 +71,19 @@ def test_records_written_by_main_read_and_write_back_unchanged() -> None:
     for path in sorted(DATA.glob("*/run.json")):
         raw = json.loads(path.read_text())
         assert Manifest.read(raw, path).stored() == raw, path
+
+
+def test_a_trial_file_without_an_outcome_is_not_taken_as_a_result(tmp_path: Path) -> None:
+    """Rebuilding the index, a trial.json that lost its status is reported and run again, not
+    read as a pending trial's empty record."""
+    root = tmp_path / "smoke"
+    shutil.copytree(DATA / "smoke", root)
+    (root / "index.sqlite").unlink()
+    broken = root / "trials/smoke-ok/notes/sine-a4/s0/trial.json"
+    raw = json.loads(broken.read_text())
+    del raw["status"]
+    broken.write_text(json.dumps(raw))
+    store = RunStore.open(root)
+    assert [t.status for t in store.trials()] == ["ok", "pending", "ok"]
+    (problem,) = store.problems
+    assert str(broken) in problem and "status" in problem

@@ -28,7 +28,7 @@ from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES
 from audioprobe.safetext import storable
 from audioprobe.shard import Shard
 from audioprobe.tiers import Item
-from audioprobe.trial_record import ROUND_FILE, TrialResult, round_dir_name
+from audioprobe.trial_record import ROUND_FILE, TrialFile, TrialResult, round_dir_name
 
 if TYPE_CHECKING:
     from audioprobe.spec import ExperimentSpec, ModelSpec
@@ -394,7 +394,7 @@ class RunStore:
             return None
         try:
             stored = json.loads(raw)
-            record = TrialResult.read(stored)
+            record = TrialFile.read(stored)
         except ValidationError as exc:
             self.problems.append(one_line_problem(self.root / path, exc, stored))
             return None

@@ -199,3 +199,10 @@ class TrialResult(_Stored):
             prompt_tokens=response.prompt_tokens,
             completion_tokens=response.completion_tokens,
         )
+
+
+class TrialFile(TrialResult):
+    """A trial.json as the store trusts it: a file without an outcome holds no result (an empty
+    record is a pending trial only in the index)."""
+
+    status: Outcome
