@@ -12,7 +12,7 @@ Older records need no rewrite: every field has a default, so a record that lacks
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -167,7 +167,7 @@ class TrialResult(_Stored):
     feedback: FeedbackInfo | None = None
 
     @classmethod
-    def read(cls, raw: dict[str, Any]) -> TrialResult:
+    def read(cls, raw: dict[str, Any]) -> Self:
         """A stored record as today's model; ValidationError when a value does not fit (the
         store then does not trust the file as the trial's result)."""
         return cls.model_validate(raw)
