@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from audioprobe.outcomes import OK
+from audioprobe.outcomes import Outcome
 
 #: Duration deviations within this share of the requested length (or 0.1 s) are no deviation.
 DURATION_TOLERANCE = 0.1
@@ -114,7 +114,7 @@ def judge(tier: str, facts: Facts, settings: SuccessSettings | None = None) -> T
 
 
 def _judge(tier: str, facts: Facts, s: SuccessSettings) -> TaskSuccess:
-    if facts.status != OK:
+    if facts.status != Outcome.OK:
         return TaskSuccess(False, f"it did not render ({facts.status})")
     if facts.deviations and s.contract == "fail":
         return TaskSuccess(False, f"off the contract: {'; '.join(facts.deviations)}")

@@ -8,7 +8,7 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from audioprobe.outcomes import OK, is_model_outcome
+from audioprobe.outcomes import Outcome, is_model_outcome
 from audioprobe.publication.tables import Table
 from audioprobe.tiers import TIER_ORDER
 
@@ -93,7 +93,7 @@ def outcome_lines(cells: Table) -> list[str]:
     body = []
     for row in sorted(cells.rows, key=lambda r: (r["model"], _tier_key(str(r["tier"])))):
         counts: dict[str, int] = json.loads(row["outcomes"])
-        failed = {k: v for k, v in counts.items() if is_model_outcome(k) and k != OK}
+        failed = {k: v for k, v in counts.items() if is_model_outcome(k) and k != Outcome.OK}
         other = {k: v for k, v in counts.items() if not is_model_outcome(k)}
         cells_ = [str(row["model"]), str(row["tier"]), str(row["trials"]), _ranked(failed)]
         body.append([*cells_, _ranked(other) if other else "—"])

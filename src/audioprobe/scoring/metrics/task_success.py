@@ -169,13 +169,13 @@ def _excluded(ctx: ScoreContext, group: SetGroup) -> dict[str, str]:
 def _with_contract(ctx: ScoreContext, trial: TrialRecord, facts: Facts) -> Facts:
     """The trial's facts with the prompt's contract checked (code trials: a baseline is asked
     for no sample rate or layout)."""
-    if trial.record.get("generator"):
+    if trial.record.generator:
         return facts
     info = ctx.run.tiers.get(trial.tier)
     deviations = contract_deviations(
-        trial.record.get("audio"),
+        trial.record.audio.stored() if trial.record.audio else None,
         info.sample_rate if info else None,
-        trial.record.get("target_duration_s"),
+        trial.record.target_duration_s,
     )
     return Facts(**{**facts.__dict__, "deviations": deviations}) if deviations else facts
 
