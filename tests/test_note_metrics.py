@@ -48,7 +48,7 @@ ANSWER = """Here is the phrase, rendered with additive synthesis.
 
 ```python
 import numpy as np
-import soundfile as sf
+from scipy.io import wavfile
 
 sr = 16000
 notes = {notes}  # [onset_s, duration_s, midi]
@@ -60,7 +60,8 @@ for onset, duration, midi in notes:
     envelope = np.minimum(1.0, np.minimum(t / 0.01, (duration - t) / 0.03))
     start = int(sr * onset)
     out[start:start + t.size] += 0.2 * tone * envelope
-sf.write("output.wav", out / max(1.0, np.abs(out).max()), sr)
+out = out / max(1.0, np.abs(out).max())
+wavfile.write("output.wav", sr, (out * 32767).astype(np.int16))
 ```
 """
 
@@ -168,13 +169,17 @@ def test_the_melody_played_exactly_scores_high_and_sharp_or_reversed_scores_low(
 
 def test_chroma_hears_the_pitches_and_tempo_hears_the_speed(melody_run: RunStore) -> None:
     chroma = _values(melody_run, "chroma_similarity", "chroma_similarity")
-    assert chroma["exact"] >= 0.95 and chroma["reversed"] >= 0.8, chroma  # same pitch classes
-    assert chroma["sharp"] <= 0.5, chroma
+    # the same notes in the same proportions, at any speed; other proportions, less; a
+    # semitone up shares no pitch class with the line's
+    assert chroma["exact"] >= 0.95 and chroma["fast"] >= 0.95, chroma
+    assert chroma["sharp"] < 0.3 < chroma["reversed"] < 0.9, chroma
     tempo = _values(melody_run, "tempo_error", "tempo_error")
     assert tempo["exact"] <= 0.1 and tempo["sharp"] <= 0.1, tempo  # sharp, but in time
-    assert abs(tempo["fast"] - 1.0) <= 0.1, tempo  # twice as fast: one doubling
+    assert tempo["reversed"] <= 0.1, tempo  # the same intervals, in another order
+    # twice as fast: one doubling, within what onsets ~10-30 ms off allow at 125 ms intervals
+    assert abs(tempo["fast"] - 1.0) <= 0.2, tempo
     ratio = _values(melody_run, "tempo_ratio", "tempo_ratio")
-    assert abs(ratio["fast"] - 2.0) <= 0.2, ratio
+    assert 1.8 <= ratio["fast"] <= 2.3, ratio
 
 
 def test_the_transcription_is_stored_per_trial(melody_run: RunStore) -> None:

@@ -1,7 +1,9 @@
 """One-note fidelity (the notes tier's check, for any item that asks for exactly one note): the
 clip's main note — the longest transcribed — must be at the requested MIDI pitch (octave-exact),
 start within `onset_tolerance_s` of the requested onset, and last the requested duration within
-`duration_tolerance` (a share of it); and no other note may last `extra_note_s` or more. Each
+`duration_tolerance` (a share of it); and no other note may last `extra_note_s` or more. A
+sustained note that the transcription splits in pieces of its pitch (gaps under `merge_gap_s`) is
+one note: the requested note is one, so a re-articulation there is the transcriber's. Each
 fact is exported per trial beside the combined pass, so a clip that plays the right pitch late,
 for half its length, or with extra notes is told apart from one that does what was asked."""
 
@@ -27,6 +29,26 @@ class Settings(BaseModel):
         0.25, gt=0, lt=1, description="|duration - requested| allowed, as a share of requested"
     )
     extra_note_s: float = Field(0.25, gt=0, description="another note this long is an extra note")
+    merge_gap_s: float = Field(0.05, ge=0, description="same-pitch pieces this close are one note")
+
+
+def sustained(played: list[Note], main: Note, gap_s: float) -> tuple[Note, list[Note]]:
+    """`main` extended over the notes of its pitch that follow or precede it within `gap_s`,
+    and the notes it took in."""
+    pieces = [main]
+    same = sorted(
+        (n for n in played if n.midi == main.midi and n is not main), key=lambda n: n.onset_s
+    )
+    grew = True
+    while grew:
+        grew = False
+        start, end = min(p.onset_s for p in pieces), max(p.offset_s for p in pieces)
+        for n in same:
+            if n not in pieces and n.onset_s <= end + gap_s and n.offset_s >= start - gap_s:
+                pieces.append(n)
+                grew = True
+    start, end = min(p.onset_s for p in pieces), max(p.offset_s for p in pieces)
+    return Note(start, end, main.midi, max(p.velocity for p in pieces)), pieces
 
 
 def _flag(ok: bool) -> float:
@@ -77,13 +99,14 @@ class NoteFidelity(NoteMetric):
             out.update(note_fidelity=0.0, note_pitch_ok=0.0, note_onset_ok=0.0)
             out.update(note_duration_ok=0.0, extra_notes=0.0)
             return out
-        main = max(played, key=lambda n: (n.duration_s, -n.onset_s))
+        longest = max(played, key=lambda n: (n.duration_s, -n.onset_s))
+        main, pieces = sustained(played, longest, settings.merge_gap_s)
         pitch_ok = main.midi == want.midi
         onset_ok = abs(main.onset_s - want.onset_s) <= settings.onset_tolerance_s
         duration_ok = (
             abs(main.duration_s - want.duration_s) <= settings.duration_tolerance * want.duration_s
         )
-        extra = sum(1 for n in played if n is not main and n.duration_s >= settings.extra_note_s)
+        extra = sum(1 for n in played if n not in pieces and n.duration_s >= settings.extra_note_s)
         return {
             "note_fidelity": _flag(pitch_ok and onset_ok and duration_ok and extra == 0),
             "note_pitch_ok": _flag(pitch_ok),
