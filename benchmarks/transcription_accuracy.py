@@ -4,6 +4,7 @@ a labelled MIDI pitch) is transcribed as scoring transcribes a clip, and judged 
 metrics against that note. Prints a JSON summary (all clips, and per class).
 
     python benchmarks/transcription_accuracy.py [--set builtin-notes] [--limit N]
+        [--ghost-velocity-ratio R] [--minimum-note-length-ms MS]
 
 docs/notes-fidelity.md reports its result; the set is built (offline) on first use.
 """
@@ -58,9 +59,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="builtin-notes")
     parser.add_argument("--limit", type=int, default=0, help="at most this many clips (0: all)")
+    defaults = TranscriptionSettings()
+    parser.add_argument("--ghost-velocity-ratio", type=float, default=defaults.ghost_velocity_ratio)
+    parser.add_argument(
+        "--minimum-note-length-ms", type=float, default=defaults.minimum_note_length_ms
+    )
     args = parser.parse_args()
     refs = load_reference_set(args.set)
-    model = Transcriber(TranscriptionSettings())
+    settings = defaults.model_copy(
+        update={
+            "ghost_velocity_ratio": args.ghost_velocity_ratio,
+            "minimum_note_length_ms": args.minimum_note_length_ms,
+        }
+    )
+    model = Transcriber(settings)
     clips = sorted(refs.clips(), key=lambda c: c.sha256)
     clips = clips[: args.limit] if args.limit else clips
     start = time.perf_counter()
@@ -74,7 +86,7 @@ def main() -> None:
         json.dumps(
             {
                 "set": args.set,
-                "transcription": model.card(),
+                "transcriber": model.card(),
                 "seconds_per_clip": round(seconds / max(len(rows), 1), 4),
                 "all": summarise(rows),
                 "by_class": {k: summarise(v) for k, v in sorted(by_class.items())},

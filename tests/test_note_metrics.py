@@ -7,6 +7,8 @@ tier's own. Each answer is a plain numpy additive synthesiser, as a model would 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ import soundfile as sf
 
 from audioprobe.extract import extract_code
 from audioprobe.llm.replay import ReplayModel
-from audioprobe.results.tables import clip_values
+from audioprobe.results.tables import clip_values, current_cards
 from audioprobe.sandbox import Limits
 from audioprobe.scoring.run import score_run
 from audioprobe.store import RunStore, TrialKey
@@ -178,7 +180,7 @@ def test_chroma_hears_the_pitches_and_tempo_hears_the_speed(melody_run: RunStore
     assert tempo["reversed"] <= 0.1, tempo  # the same intervals, in another order
     # twice as fast: one doubling, within what onsets ~10-30 ms off allow at 125 ms intervals
     assert abs(tempo["fast"] - 1.0) <= 0.2, tempo
-    ratio = _values(melody_run, "tempo_ratio", "tempo_ratio")
+    ratio = _values(melody_run, "tempo_error", "tempo_ratio")
     assert 1.8 <= ratio["fast"] <= 2.3, ratio
 
 
@@ -186,6 +188,23 @@ def test_the_transcription_is_stored_per_trial(melody_run: RunStore) -> None:
     played = json.loads(_clip(melody_run, "transcription", "notes_played")["exact"].text)
     assert [n[2] for n in played] == [n[2] for n in MELODY]
     assert all(0 <= n[3] <= 127 and n[1] > n[0] for n in played)
+    cached = list((melody_run.root.parent / "cache" / "transcriptions").rglob("*.json"))
+    assert len(cached) == 4  # one per clip, shared by every note metric
+
+
+def test_each_note_metric_card_names_the_model_file_and_thresholds(melody_run: RunStore) -> None:
+    spec = importlib.util.find_spec("basic_pitch")
+    onnx = Path(next(iter(spec.submodule_search_locations))) / "saved_models/icassp_2022/nmp.onnx"
+    digest = hashlib.sha256(onnx.read_bytes()).hexdigest()
+    cards = {row["metric"]: json.loads(row["card"]) for row in current_cards(melody_run).values()}
+    for name in NOTE_METRICS:
+        transcriber = cards[name]["transcriber"]
+        assert transcriber["model_sha256"] == digest, name
+        assert transcriber["settings"]["onset_threshold"] == 0.5, name
+    assert cards["note_f1"]["settings"] == {
+        "onset_tolerance_s": 0.05,
+        "pitch_tolerance_cents": 50.0,
+    }
 
 
 def test_note_fidelity_separates_a_right_note_from_a_short_or_late_one(

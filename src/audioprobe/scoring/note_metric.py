@@ -54,7 +54,8 @@ class NoteMetric(ClipMetric):
     def setup(self, ctx: ScoreContext, tier: str) -> Setup:
         model, reason = transcriber(ctx)
         card: dict[str, Any] = {
-            "transcription": model.card() if model else {"unavailable": reason},
+            "packages": ("basic-pitch", "onnxruntime", "mir_eval", "librosa"),
+            "transcriber": model.card() if model else {"unavailable": reason},
             "settings": ctx.metric_settings(self.name, self.Settings).model_dump(),
             "analysis": ctx.settings.describe(),
         }

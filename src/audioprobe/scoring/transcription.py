@@ -133,7 +133,7 @@ class Transcriber:
         from importlib.metadata import version
 
         return {
-            "transcriber": MODEL_NAME,
+            "model": MODEL_NAME,
             "basic_pitch": version("basic-pitch"),
             "model_sha256": self.model_sha256,
             "sample_rate": SAMPLE_RATE,
