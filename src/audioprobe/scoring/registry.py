@@ -35,6 +35,7 @@ from audioprobe.results.records import Direction
 if TYPE_CHECKING:
     from audioprobe.results.records import SetValue
     from audioprobe.scoring.context import ClipInput, ScoreContext, SetGroup
+    from audioprobe.tiers import Item
 
 PATH_ENV = "AUDIOPROBE_METRICS_PATH"
 ENTRY_POINTS = "audioprobe.metrics"
@@ -110,6 +111,12 @@ class Metric:
 
     def applies_to(self, tier: str) -> bool:
         return self.tiers is None or tier in self.tiers
+
+    def applies_to_item(self, item: Item) -> bool:
+        """Whether the metric measures clips of `item`, within a tier it applies to: a metric
+        that reads a kind of target (the notes an item asks for) says so here, by the item's
+        content rather than its tier's name, so a researcher's own tier gets it too."""
+        return True
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
