@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from audioprobe.cli import app
 from audioprobe.paths import data_dir
 from audioprobe.references import builtin, load_reference_set, store
-from audioprobe.references.recipes import BUILTIN_NAMES
+from audioprobe.references.recipes import builtin_names
 from audioprobe.tiers import load_tier
 
 
@@ -113,7 +113,7 @@ def test_environmental_set_has_only_mapped_real_files_or_missing(isolated_cache:
 
 @pytest.mark.slow
 def test_all_builtin_sets_build_offline_and_cover_quick(isolated_cache: Path) -> None:
-    for name in BUILTIN_NAMES:
+    for name in builtin_names():
         rs = load_reference_set(name)
         assert store.is_built(name) and builtin.is_fresh(name)
         tier = name.removeprefix("builtin-")

@@ -12,7 +12,7 @@ from audioprobe.store import RunStore, TrialRecord
 
 if TYPE_CHECKING:
     from audioprobe.results.run import Run
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_rank
 
 # The outcome columns of `export --table trials`, each with its type (Arrow names): the export's
 # schema is declared here once, so a column is the same type on every run, empty or not.
@@ -31,10 +31,6 @@ EXPORT_COLUMNS: dict[str, ExportType] = {
 }  # fmt: skip
 
 
-def _tier_rank(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
-
-
 def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     """One row per model × tier: the model's outcomes apart from infrastructure faults.
 
@@ -47,7 +43,7 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
         groups[(trial.model, trial.tier)][trial.status] += 1
     rows = []
     for (model, tier), counts in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], _tier_rank(kv[0][1]))
+        groups.items(), key=lambda kv: (kv[0][0], tier_rank(kv[0][1]))
     ):
         rate = render_rate(counts.elements())
         rows.append(

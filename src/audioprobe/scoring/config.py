@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from audioprobe.errors import ConfigError, format_validation_error
 from audioprobe.paths import data_dir
 from audioprobe.scoring.audio import AnalysisSettings
+from audioprobe.tier_kinds import kind_of
 
 FailedRule = Literal["exclude", "silence"]
 
@@ -107,7 +108,16 @@ class ScoringConfig(BaseModel):
         return replace(self.analysis_settings(), trim_silence_db=trim)
 
     def tier(self, name: str) -> TierMetrics:
-        return self.tiers.get(name, TierMetrics())
+        """`name`'s embeddings, CLAP model and silence trim: its kind's defaults
+        (tier_kinds/), with what a [tiers.<name>] table sets in their place."""
+        kind = kind_of(name)
+        defaults = TierMetrics(
+            embeddings=list(kind.embeddings), clap=kind.clap, trim_silence_db=kind.trim_silence_db
+        )
+        given = self.tiers.get(name)
+        if given is None:
+            return defaults
+        return defaults.model_copy(update=given.model_dump(exclude_unset=True))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
