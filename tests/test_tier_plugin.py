@@ -14,6 +14,7 @@ from score_helpers import FakeEmbedding
 from typer.testing import CliRunner
 
 from audioprobe.cli import app
+from audioprobe.cli.common import console
 from audioprobe.references import store as ref_store
 from audioprobe.registry import PLUGINS_ENV
 from audioprobe.tiers import load_all_tiers
@@ -162,6 +163,7 @@ def test_a_plugin_tier_runs_scores_and_reports_end_to_end(
 ) -> None:
     import audioprobe.scoring.embeddings as emb_mod
 
+    monkeypatch.setattr(console, "_width", 300)  # one line per table row (undone after)
     spec = tmp_path / "beeps.toml"
     spec.write_text(SPEC)
     answers = tmp_path / "answers.jsonl"
@@ -193,9 +195,15 @@ def test_a_plugin_tier_runs_scores_and_reports_end_to_end(
     assert by_item["beep-a5"]["task_success_reason"] == "-0.50 s off the requested length"
     assert float(by_item["beep-a5"]["metric.duration_s"]) == pytest.approx(0.5)
 
+    table = _cli("export", str(out), "--table", "sets", "--format", "csv")
+    sets = {(r["column"], r["class_key"]): r for r in csv.DictReader(io.StringIO(table))}
+    fad = sets[("fad", "")]  # in the kind's embedding, against the kind's reference set
+    assert fad["tier"] == "beeps" and fad["status"] == "ok" and fad["embedding"] == "fake-emb"
+    assert fad["n_reference"] == "18" and float(fad["value"]) > 0
+    assert float(sets[("task_success", "")]["value"]) == pytest.approx(2 / 3)
+
     shown = " ".join(_cli("show", str(out)).split())
-    assert "beeps" in shown and "67" in shown  # task success 2 of 3
-    assert "fad" in shown.lower()
+    assert "tier 2.5: beeps" in shown and "0.667" in shown and "FAD[fake-emb]" in shown
     _cli("report", str(out), "--refs-per-trial", "0")
     html = (out / "report" / "index.html").read_text()
     assert "beeps" in html and "within 0.1 s of the requested length" in html

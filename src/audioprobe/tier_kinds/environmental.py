@@ -10,6 +10,7 @@ from typing import Any
 
 from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess
 from audioprobe.references import build_environmental
+from audioprobe.scoring.metrics.clap_zeroshot import METRIC as CLAP_ZEROSHOT
 from audioprobe.tier_kinds import TierKind, tier_kinds
 from audioprobe.tier_kinds.notes import builtin_recipe
 from audioprobe.tiers import Tier
@@ -24,7 +25,7 @@ class Environmental(TierKind):
     )
     embeddings = ("vggish", "clap-general", "aisfx")
     clap = "clap-general"
-    metrics = ("clap_zeroshot",)
+    metrics = (CLAP_ZEROSHOT.name,)
     rule_needs_references = True
 
     def rule(self, settings: SuccessSettings) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess, octaves_of
 from audioprobe.paths import data_dir
 from audioprobe.references import build_notes
+from audioprobe.scoring.metrics.pitch import METRIC as PITCH
 from audioprobe.tier_kinds import TierKind, tier_kinds
 from audioprobe.tiers import Item, Tier
 
@@ -20,7 +21,7 @@ class Notes(TierKind):
     criterion = "rendered and |cents error| <= note_cents against the item's f0_hz (octave-exact)"
     embeddings = ("vggish", "clap-music", "aisfx")
     clap = "clap-music"
-    metrics = ("pitch",)
+    metrics = (PITCH.name,)
 
     def check_item(self, item: Item) -> str | None:
         return None if item.note else "notes items need a [items.note] table"

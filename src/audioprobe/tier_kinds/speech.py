@@ -11,6 +11,8 @@ from typing import Any
 
 from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess
 from audioprobe.references import build_speech
+from audioprobe.scoring.metrics.dnsmos import METRIC as DNSMOS
+from audioprobe.scoring.metrics.wer import METRIC as WER
 from audioprobe.tier_kinds import TierKind, tier_kinds
 from audioprobe.tier_kinds.notes import builtin_recipe
 from audioprobe.tiers import Item, Tier
@@ -23,7 +25,7 @@ class Speech(TierKind):
     embeddings = ("vggish", "clap-general", "whisper-base")
     clap = "clap-general"
     trim_silence_db = 40.0
-    metrics = ("wer", "dnsmos")
+    metrics = (WER.name, DNSMOS.name)
 
     def check_item(self, item: Item) -> str | None:
         return None if item.speech else "speech items need a [items.speech] table"
