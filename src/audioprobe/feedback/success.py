@@ -3,8 +3,9 @@
 The one rule per tier, supplied by the tier's kind (tier_kinds/). Scoring's `task_success`
 metric, the feedback loop's stop condition, the by-round views, pass@k and the technique table
 all call `judge`, so "succeeded" means the same clip-for-clip everywhere
-(tests/test_task_success_rule.py). The rule reads a trial's `Facts` (what was measured of its clip) and the [task_success] settings of the scoring configuration
-(scoring/metrics.toml, overridable by a spec's [scoring.task_success]). Audioprobe's tiers:
+(tests/test_task_success_rule.py). The rule reads a trial's `Facts` (what was measured of its
+clip) and the [task_success] settings of the scoring configuration (scoring/metrics.toml,
+overridable by a spec's [scoring.task_success]). Audioprobe's tiers:
 
   notes          rendered, and the measured f0 within `note_cents` cents of the item's f0_hz
                  (octave-exact: a note an octave off did not do what was asked; the pitch metric's
