@@ -73,7 +73,8 @@ class Facts:
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        out["measured"] = dict(self.measured)
+        if not self.measured:  # the built-in tiers' records keep the shape they always had
+            del out["measured"]
         return out
 
 

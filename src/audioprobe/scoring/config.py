@@ -66,8 +66,9 @@ class TierMetrics(_Strict):
     clap: str | None = None
     trim_silence_db: float | None = Field(
         None,
-        gt=0,
-        description="cut leading/trailing audio this far below the peak before embedding",
+        ge=0,
+        description="cut leading/trailing audio this far below the peak before embedding"
+        " (0: no trimming, in place of a tier kind's default)",
     )
 
 
@@ -104,7 +105,7 @@ class ScoringConfig(BaseModel):
 
     def tier_analysis(self, tier: str) -> AnalysisSettings:
         """The analysis settings with `tier`'s duration policy (its silence trimming)."""
-        trim = self.tier(tier).trim_silence_db
+        trim = self.tier(tier).trim_silence_db or None  # 0 turns a kind's trim off
         return replace(self.analysis_settings(), trim_silence_db=trim)
 
     def tier(self, name: str) -> TierMetrics:
