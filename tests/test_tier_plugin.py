@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -207,3 +210,17 @@ def test_a_plugin_tier_runs_scores_and_reports_end_to_end(
     _cli("report", str(out), "--refs-per-trial", "0")
     html = (out / "report" / "index.html").read_text()
     assert "beeps" in html and "within 0.1 s of the requested length" in html
+
+    # scored where the plugin folder is not named, the tier is not judged by a rule not its own
+    env = {k: v for k, v in os.environ.items() if k != PLUGINS_ENV}
+    rescored = subprocess.run(
+        [sys.executable, "-m", "audioprobe", "score", str(out), "-q", "-m", "task_success"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rescored.returncode == 0, rescored.stderr
+    table = _cli("export", str(out), "--table", "sets", "--format", "csv")
+    row = next(r for r in csv.DictReader(io.StringIO(table)) if r["column"] == "task_success")
+    assert row["status"] == "unavailable" and PLUGINS_ENV in row["reason"], row

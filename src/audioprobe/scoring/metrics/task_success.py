@@ -30,6 +30,7 @@ from audioprobe.feedback.success import (
     octaves_of,
 )
 from audioprobe.outcomes import is_model_outcome
+from audioprobe.registry import PLUGINS_ENV
 from audioprobe.results.records import SetValue, Status
 from audioprobe.results.tables import clip_column
 from audioprobe.scoring.context import Member, ScoreContext, SetGroup, is_readable, is_rendered
@@ -38,7 +39,8 @@ from audioprobe.scoring.metrics.pitch import METRIC as PITCH
 from audioprobe.scoring.metrics.wer import METRIC as WER
 from audioprobe.scoring.registry import Column, SetMetric
 from audioprobe.store import TrialRecord
-from audioprobe.tier_kinds import kind_of
+from audioprobe.tier_kinds import kind_of, tier_kinds
+from audioprobe.tiers import tier_files
 
 UNIT = (0.0, 1.0)
 #: Nearest reference classes kept as a trial's facts (the export's `task_success.neighbours`).
@@ -67,7 +69,8 @@ class TaskSuccess(SetMetric):
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
         settings = ctx.metric_settings(self.name, SuccessSettings)
         kind = kind_of(group.tier)
-        facts, card_fields = kind.facts(ctx, group, settings)
+        absent = _kind_absent(group.tier)
+        facts, card_fields = (absent, {}) if absent else kind.facts(ctx, group, settings)
         card = ctx.use_card(
             ctx.make_card(
                 self,
@@ -153,6 +156,17 @@ class TaskSuccess(SetMetric):
 
 
 Found = dict[str, Facts] | str  # trial id -> facts, or why no trial can be judged
+
+
+def _kind_absent(tier: str) -> str | None:
+    """Why `tier` cannot be judged here: a run of a plugin's tier scored without its plugin
+    folder would otherwise be judged by the base rule (it rendered), not its own."""
+    if tier in tier_kinds.names() or tier in tier_files():
+        return None
+    return (
+        f"tier {tier!r} has no tier file or kind here; name its plugin folder in {PLUGINS_ENV}"
+        " so that its own rule judges it"
+    )
 
 
 def _excluded(ctx: ScoreContext, group: SetGroup) -> dict[str, str]:
