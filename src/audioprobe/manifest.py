@@ -48,7 +48,7 @@ class SpecView(_Lenient):
 
 class TierInfo(_Lenient):
     title: str = ""
-    level: int | None = None
+    level: int | float | None = None
     sample_rate: int | None = None
 
 

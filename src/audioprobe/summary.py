@@ -13,7 +13,7 @@ from audioprobe.trial_record import AudioFacts, Execution, Response, TrialResult
 
 if TYPE_CHECKING:
     from audioprobe.results.run import Run
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_rank
 
 # The outcome columns of `export --table trials`, each with its type (Arrow names): the export's
 # schema is declared here once, so a column is the same type on every run, empty or not.
@@ -32,10 +32,6 @@ EXPORT_COLUMNS: dict[str, ExportType] = {
 }  # fmt: skip
 
 
-def _tier_rank(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
-
-
 def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     """One row per model × tier: the model's outcomes apart from infrastructure faults.
 
@@ -48,7 +44,7 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
         groups[(trial.model, trial.tier)][trial.status] += 1
     rows = []
     for (model, tier), counts in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], _tier_rank(kv[0][1]))
+        groups.items(), key=lambda kv: (kv[0][0], tier_rank(kv[0][1]))
     ):
         rate = render_rate(counts.elements())
         rows.append(
