@@ -21,10 +21,15 @@ from audioprobe.hashing import sha256_file
 from audioprobe.references import build_notes
 from audioprobe.references.audio import ANALYSIS_RATE, prepare
 from audioprobe.references.recipes import package_version
+from audioprobe.scoring.metrics.chroma_similarity import METRIC as CHROMA_SIMILARITY
+from audioprobe.scoring.metrics.note_f1 import METRIC as NOTE_F1_METRIC
+from audioprobe.scoring.metrics.note_onoff_f1 import METRIC as NOTE_ONOFF_F1
+from audioprobe.scoring.metrics.tempo_error import METRIC as TEMPO_ERROR
 from audioprobe.tier_kinds import TierKind, tier_kinds
 from audioprobe.tiers import Item, Tier
 
-NOTE_F1 = "note_f1"
+#: The clip column the rule reads: note_f1's own (the metric names its headline column after it).
+NOTE_F1 = NOTE_F1_METRIC.name
 #: Success threshold on note F1. An exact rendering transcribes at F1 >= 0.9 and the same
 #: phrase a semitone sharp or with its rhythm reversed at <= 0.3 (issue 28's checks); 0.7 sits
 #: between with room for transcription error, and on an 8-note phrase allows about two wrong,
@@ -40,7 +45,7 @@ class Melody(TierKind):
     )
     embeddings = ("vggish", "clap-music", "aisfx")
     clap = "clap-music"
-    metrics = ("note_f1", "note_onoff_f1", "chroma_similarity", "tempo_error")
+    metrics = (NOTE_F1, NOTE_ONOFF_F1.name, CHROMA_SIMILARITY.name, TEMPO_ERROR.name)
 
     def check_item(self, item: Item) -> str | None:
         if not item.notes:
