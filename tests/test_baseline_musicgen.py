@@ -132,4 +132,4 @@ def test_device_cuda_without_a_gpu_is_unavailable_not_cpu(
     (trial,) = RunStore.open(out).trials()
     assert trial.status == "unavailable"
     assert "device cuda asked for" in trial.error and "sees no CUDA GPU" in trial.error
-    assert trial.record["generator"]["device"] == "cuda"
+    assert trial.record.generator["device"] == "cuda"

@@ -59,7 +59,7 @@ def test_quick_with_piper_writes_speech_for_every_speech_item(tmp_path, isolated
     out = tmp_path / "run"
     cli("run", str(REPO / "experiments/quick.toml"), "--model", "baseline:piper", "--out", str(out))
     store = RunStore.open(out)
-    speech_items = {i["id"] for i in store.manifest["items"]["speech"]}
+    speech_items = set(store.manifest.item_ids()["speech"])
     trials = store.trials()
     spoken = {t.item for t in trials if t.tier == "speech" and t.status == "ok"}
     assert spoken == speech_items

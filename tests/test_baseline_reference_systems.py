@@ -62,9 +62,9 @@ def test_silence_is_recorded_invalid_audio_on_every_tier_and_noise_ok(tmp_path, 
         silent, noise = trials[("silence", tier)], trials[("noise", tier)]
         assert silent.status == "invalid_audio" and "silent" in silent.error
         assert noise.status == "ok", noise.error
-        assert noise.record["generator"]["baseline"] == "noise"
-        assert noise.record["generator_params"]["seed"] == noise.record["seed"]
-        assert noise.record["generator_params"]["text"] == ""  # no prompt is read
+        assert noise.record.generator["baseline"] == "noise"
+        assert noise.record.generator_params["seed"] == noise.record.seed
+        assert noise.record.generator_params["text"] == ""  # no prompt is read
 
 
 @needs_espeak

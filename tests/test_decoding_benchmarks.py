@@ -63,8 +63,8 @@ def test_study_time_reads_stage_seconds_from_the_trial_records(tmp_path: Path) -
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(out.read_text())
     store = RunStore.open(run)
-    walls = [t.record["exec"]["wall_s"] for t in store.trials()]
-    parallel = store.manifest["spec"]["sandbox"]["parallel"]
+    walls = [t.record.execution.wall_s for t in store.trials()]
+    parallel = store.spec().sandbox.parallel
     row = result["runs"][0]
     assert row["trials"] == 3
     assert abs(row["sandbox_s_per_trial"] - sum(walls) / parallel / 3) < 1e-9

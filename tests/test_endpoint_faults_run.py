@@ -149,6 +149,6 @@ def test_failing_endpoint_run_exits_3_naming_url_cause_and_keep_flag(tmp_path, i
     # --keep-infra-failures leaves them as they are: no request is made, nothing changes
     kept = runner.invoke(app, ["resume", str(run), "--keep-infra-failures"])
     assert kept.exit_code == 3
-    assert [t.record["finished"] for t in RunStore.open(run).trials()] == [
-        t.record["finished"] for t in trials
+    assert [t.record.finished for t in RunStore.open(run).trials()] == [
+        t.record.finished for t in trials
     ]

@@ -40,7 +40,7 @@ def _mixed_run(root: Path, monkeypatch) -> Path:
     for item, status in (("organ-c4", "llm_error"), ("organ-g4", "unavailable")):
         trial = next(t for t in store.trials() if (t.model, t.item) == ("bad", item))
         key = TrialKey("bad", "replay", "notes", item, 0)
-        store.save_trial(key, {**trial.record, "status": status})
+        store.save_trial(key, {**trial.record.stored(), "status": status})
     _cli("score", str(store.root), "-q", "-m", "duration,pitch,clap_score,fad,kad")
     return store.root
 

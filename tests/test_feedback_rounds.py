@@ -40,7 +40,7 @@ def test_silence_then_a_fix_succeeds_at_round_one_and_stops(tmp_path, isolated_c
     store = run_rounds(tmp_path, {0: SILENT, 1: GOOD, 2: FLAT}, rounds=3)
     (trial,) = store.trials()
     assert trial.status == "ok"
-    rec = trial.record
+    rec = trial.record.stored()
     assert rec["round"] == 1 and rec["round_success"] is True
     assert [r["status"] for r in rec["rounds"]] == ["invalid_audio", "ok"]
     assert [r["round_success"] for r in rec["rounds"]] == [False, True]
@@ -75,7 +75,7 @@ def test_a_wrong_pitch_is_fed_back_in_cents_and_the_last_round_is_the_result(
 ):
     store = run_rounds(tmp_path, {0: FLAT, 1: FLAT}, rounds=2)
     (trial,) = store.trials()
-    rec = trial.record
+    rec = trial.record.stored()
     assert trial.status == "ok" and rec["round_success"] is False
     assert rec["round"] == 1 and rec["feedback"]["stopped"] == "rounds"
     second = (trial.dir / "round-1" / "prompt.txt").read_text()
@@ -90,8 +90,8 @@ def test_replay_lines_without_a_round_answer_every_round(tmp_path, isolated_cach
     spec = feedback_spec(tmp_path / "fb.toml", replay_model(replay), 2, ["sine-a4"])
     cli("run", str(spec), "--out", str(tmp_path / "run"))
     (trial,) = RunStore.open(tmp_path / "run").trials()
-    assert [r["status"] for r in trial.record["rounds"]] == ["invalid_audio", "invalid_audio"]
-    assert trial.record["round_success"] is False
+    assert [r.status for r in trial.record.rounds] == ["invalid_audio", "invalid_audio"]
+    assert trial.record.round_success is False
 
 
 def test_a_bad_round_in_a_replay_file_is_one_line(tmp_path):
@@ -186,9 +186,9 @@ def test_baselines_stay_single_round(tmp_path, isolated_cache, monkeypatch):
     out = tmp_path / "run"
     cli("run", str(spec), "--out", str(out))
     trials = {t.model: t for t in RunStore.open(out).trials()}
-    assert trials["fixer"].record["round"] == 1
+    assert trials["fixer"].record.round == 1
     baseline = trials["mg"]
     assert baseline.status == "unavailable"  # no weights here: the generator is not run
-    assert "rounds" not in baseline.record and not (baseline.dir / "round-0").exists()
+    assert not baseline.record.has_rounds and not (baseline.dir / "round-0").exists()
     rows = list(csv.DictReader(io.StringIO(cli("export", str(out), "--format", "csv"))))
     assert {r["model"]: r["round"] for r in rows} == {"fixer": "1", "mg": "0"}

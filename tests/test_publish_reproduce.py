@@ -92,7 +92,7 @@ def test_the_publication_holds_every_answer_exactly_and_no_audio(study):
     store = RunStore.open(run)
     assert not list(publication.rglob("*.wav"))
     meta = json.loads((publication / "publication.json").read_text())
-    assert meta["sandbox_runtime"] == store.manifest["sandbox_runtime"]
+    assert meta["sandbox_runtime"] == store.manifest.sandbox_runtime
     assert meta["packages"]["numpy"] and meta["generators"]["espeak-ng"]["program"]["version"]
     lines = [json.loads(x) for x in (publication / meta["answers"]["answers"]).open()]
     trials = {(t.item, t.sample): t for t in store.trials() if t.model == "answers"}
@@ -100,7 +100,7 @@ def test_the_publication_holds_every_answer_exactly_and_no_audio(study):
     for line in lines:
         trial = trials[(line["item"], line["sample"])]
         assert line["completion"] == (trial.dir / "response.txt").read_text()
-        assert line["prompt_sha256"] == trial.record["prompt_sha256"]
+        assert line["prompt_sha256"] == trial.record.prompt_sha256
         assert line["round"] == 0 and line["system"] == "answers"
     summary = (publication / "summary.md").read_text()
     assert "### notes" in summary and "espeak-ng" in summary
@@ -230,4 +230,4 @@ def test_answers_of_feedback_rounds_export_per_round_and_replay_the_same_rounds(
     again = tmp_path / "again"
     cli("run", str(spec), "-m", f"replay:{exported}", "--out", str(again))
     (replayed,) = RunStore.open(again).trials()
-    assert [r["status"] for r in replayed.record["rounds"]] == ["invalid_audio", "ok"]
+    assert [r.status for r in replayed.record.rounds] == ["invalid_audio", "ok"]

@@ -68,7 +68,7 @@ def on_ray_cluster(
 
 
 def nodes_used(run: Path) -> set[str]:
-    return {t.record["exec"]["node"] for t in RunStore.open(run).trials() if t.record.get("exec")}
+    return {t.record.execution.node for t in RunStore.open(run).trials() if t.record.execution}
 
 
 def assert_same_run(local: Path, remote: Path, tmp_path: Path, monkeypatch) -> None:
@@ -170,7 +170,7 @@ def test_a_worker_node_killed_mid_run_loses_no_trial(tmp_path, isolated_cache, m
     assert "sandbox_error" not in statuses and "pending" not in statuses
     assert nodes_used(remote) == {n["id"] for n in seen["nodes"]}  # the lost node had run some
     on_lost = [
-        t for t in RunStore.open(remote).trials() if t.record["exec"]["node"] == killed["node"]
+        t for t in RunStore.open(remote).trials() if t.record.execution.node == killed["node"]
     ]
     assert 0 < len(on_lost) <= killed["after"]  # none finished there after its loss
     assert_same_run(local, remote, tmp_path, monkeypatch)

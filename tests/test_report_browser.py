@@ -36,7 +36,7 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunStore, Path]:
         mp.undo()
     index = store.root / "report" / "index.html"
     assert str(index) in out.replace("\n", "")
-    runtime = store.manifest["sandbox_runtime"]  # which sandbox runtime made these clips
+    runtime = store.manifest.sandbox_runtime  # which sandbox runtime made these clips
     assert f"sandbox runtime <code>{runtime}</code>" in index.read_text()
     return store, index
 

@@ -171,7 +171,7 @@ def test_rerun_reuses_spectrograms_and_drops_stale_media(report, tmp_path):
     trial = next(t for t in store.trials() if t.status == "runtime_error")
     store.save_trial(
         TrialKey(trial.model, trial.model_kind, trial.tier, trial.item, trial.sample),
-        {**trial.record, "error": "a new error after resume"},
+        {**trial.record.stored(), "error": "a new error after resume"},
     )
     build_report(store)
     assert "a new error after resume" in shard.read_text()

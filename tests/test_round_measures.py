@@ -11,6 +11,7 @@ from rich.console import Console
 from audioprobe.cli.rounds import rounds_table
 from audioprobe.results.rounds import round_curves
 from audioprobe.store import TrialRecord
+from audioprobe.trial_record import TrialResult
 
 
 def trial(item: str, sample: int, rounds: list[tuple[str, bool | None]], tier="speech"):
@@ -20,7 +21,8 @@ def trial(item: str, sample: int, rounds: list[tuple[str, bool | None]], tier="s
     record["feedback"] = {"rounds": 3}
     return TrialRecord(
         trial_id=f"m/{tier}/{item}/{sample}", model="m", model_kind="replay", tier=tier,
-        item=item, sample=sample, status=status, error=None, dir=Path("/x"), record=record,
+        item=item, sample=sample, status=status, error=None, dir=Path("/x"),
+        record=TrialResult.read(record),
         run_root=Path("/"),
     )  # fmt: skip
 

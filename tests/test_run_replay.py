@@ -38,10 +38,10 @@ def test_smoke_over_three_tiers_writes_wavs_of_requested_length(tmp_path, isolat
     store = RunStore.open(out)
     trials = store.trials()
     assert {t.tier for t in trials} == {"notes", "environmental", "speech"}
-    assert store.manifest["sandbox_runtime"] == runtime_hash()
+    assert store.manifest.sandbox_runtime == runtime_hash()
     for trial in trials:
         assert trial.status == "ok", (trial.trial_id, trial.error)
-        assert trial.record["exec"]["runtime"] == runtime_hash()
+        assert trial.record.execution.runtime == runtime_hash()
         info = sf.info(str(trial.wav_path))
         assert info.channels == 1 and info.samplerate == 16000
         target = store.item(trial.tier, trial.item).duration_s

@@ -216,7 +216,7 @@ def test_a_clip_no_metric_can_process_gets_its_error_and_scoring_goes_on(
     broken = next(t for t in store.trials() if t.item == "organ-c4")
     broken.wav_path.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(64))
     # as the script wrote it: the run recorded these bytes' sha256 (else: changed after the run)
-    broken.record["audio"]["sha256"] = sha256_file(broken.wav_path)
+    broken.record.audio.sha256 = sha256_file(broken.wav_path)
     store.save_trial(TrialKey("m", "replay", "notes", "organ-c4", 0), broken.record)
     result = CliRunner().invoke(
         app, ["score", str(store.root), "-m", "duration,pitch,clap_score,fad", "-q"],

@@ -25,7 +25,9 @@ ITEMS = ["dog", "rooster", "pig", "clapping"]  # clapping: a class with no refer
 def _set_status(store: RunStore, model: str, status: str, error: str, **more) -> None:
     for t in store.trials():
         if t.model == model:
-            record = dict(t.record, status=status, error=error, wav=None, audio=None, **more)
+            record = dict(
+                t.record.stored(), status=status, error=error, wav=None, audio=None, **more
+            )
             store.save_trial(TrialKey(t.model, "replay", t.tier, t.item, t.sample), record)
 
 

@@ -19,6 +19,7 @@ from audioprobe.results.tables import set_values
 from audioprobe.scoring.config import load_config
 from audioprobe.scoring.run import score_run
 from audioprobe.tiers import load_tier
+from audioprobe.trial_record import TrialResult
 from tests.score_helpers import make_run, patch_models
 
 SR = 16000
@@ -37,10 +38,10 @@ def _feedback_verdicts(store, tier_name: str) -> dict[str, bool | None]:
     rules = success_settings({})
     out = {}
     for trial in store.trials():
-        record = {"status": trial.status}
+        record = TrialResult(status=trial.status)
         stage = trial.dir
         asyncio.run(_judge(ctx, record, stage, tier, tier.item(trial.item), rules))
-        out[trial.trial_id] = record["round_success"]
+        out[trial.trial_id] = record.round_success
     return out
 
 
@@ -99,8 +100,8 @@ def test_environmental_rounds_never_contradict_the_scored_class(tmp_path: Path) 
     tier = load_tier("environmental")
     wav = tmp_path / "output.wav"
     sf.write(wav, _note(440.0, 5.0), SR)
-    record = {"status": "ok"}
+    record = TrialResult(status="ok")
     ctx = SimpleNamespace(exec_slots=asyncio.Semaphore(1))
     asyncio.run(_judge(ctx, record, tmp_path, tier, tier.item("dog"), success_settings({})))
-    assert record["round_success"] is None
-    assert "audioprobe score" in record["round_success_reason"]
+    assert record.round_success is None
+    assert "audioprobe score" in (record.round_success_reason or "")

@@ -96,7 +96,7 @@ def test_deep_tree_surrogate_and_harness_fault_each_end_one_trial(
     assert resumed.exit_code == 0, resumed.output
     after = {t.item: t for t in RunStore.open(run).trials()}
     assert after["organ-c3"].status == "ok"
-    assert after["organ-c3"].record["response"]["cached"] is True
+    assert after["organ-c3"].record.response.cached is True
     assert not (after["organ-c3"].dir / "harness_error.txt").exists()
     for item in ("keyboard-c4", "keyboard-a4", "keyboard-e5"):
-        assert after[item].record["finished"] == got[item].record["finished"]
+        assert after[item].record.finished == got[item].record.finished

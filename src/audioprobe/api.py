@@ -113,7 +113,7 @@ async def run_plan_async(
     machine; `ExecutorChoice("ray", "HOST:PORT")` for a Ray cluster); the finished Run."""
     executor = executor or ExecutorChoice()
     # an unreachable cluster, or one no node of which fits a sandbox run, stops before the folder
-    executor.check(ExperimentSpec.model_validate(planned.manifest["spec"]).sandbox.limits)
+    executor.check(planned.spec.sandbox.limits)
     console = console or default_console()
     display = display_for(console) if progress else None
     for note in planned.notes:

@@ -60,9 +60,8 @@ def sandbox_backends(store: RunStore) -> set[str]:
     """The sandbox backends the run's scripts ran in (from each trial's `exec` record)."""
     found = set()
     for trial in store.trials():
-        backend = (trial.record.get("exec") or {}).get("backend")
-        if backend:
-            found.add(str(backend))
+        if trial.record.execution and trial.record.execution.backend:
+            found.add(trial.record.execution.backend)
     return found
 
 
@@ -95,7 +94,9 @@ def _check(stores: list[RunStore]) -> int:
     first = stores[0]
     for store in stores[1:]:
         for name in MATCHED_FIELDS:
-            where = _difference(first.manifest.get(name), store.manifest.get(name), name)
+            where = _difference(
+                first.manifest.field_value(name), store.manifest.field_value(name), name
+            )
             if where:
                 raise AudioprobeError(
                     f"{store.root} and {first.root} differ in run.json's {where}: shards"
@@ -127,13 +128,14 @@ def merge_runs(shard_dirs: list[Path], out: Path) -> MergeResult:
             raise AudioprobeError(f"{out} is not empty; merge into a new folder")
         stack.enter_context(hold_run(out, "merge", create=True))
         stores.sort(key=lambda s: Shard.from_manifest(s.manifest).index)  # type: ignore[union-attr]
-        manifest = {k: v for k, v in stores[0].manifest.items() if k != "shard"}
-        manifest["run_id"] = out.name
-        manifest["created"] = dt.datetime.now(dt.UTC).isoformat()
-        manifest["merged_from"] = [
-            {"run_id": s.manifest.get("run_id"), "path": str(s.root), "shard": s.manifest["shard"]}
-            for s in stores
-        ]
+        manifest = stores[0].manifest.merged(
+            run_id=out.name,
+            created=dt.datetime.now(dt.UTC).isoformat(),
+            merged_from=[
+                {"run_id": s.manifest.run_id, "path": str(s.root), "shard": s.manifest.shard}
+                for s in stores
+            ],
+        )
         merged = RunStore.create(out, manifest)
         for store in stores:
             for key in store.planned_keys():

@@ -11,31 +11,46 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
-OK = "ok"
-PENDING = "pending"
-LLM_ERROR = "llm_error"
-SANDBOX_ERROR = "sandbox_error"
+
+class Outcome(StrEnum):
+    """How a trial (or one feedback round of it) ended: the one vocabulary every stage writes
+    and every view reads. A str enum, so a stored record's plain string compares equal."""
+
+    PENDING = "pending"
+    OK = "ok"
+    NO_CODE = "no_code"
+    SYNTAX_ERROR = "syntax_error"
+    RUNTIME_ERROR = "runtime_error"
+    TIMEOUT = "timeout"
+    KILLED = "killed"
+    NO_OUTPUT = "no_output"
+    INVALID_AUDIO = "invalid_audio"
+    LLM_ERROR = "llm_error"
+    SANDBOX_ERROR = "sandbox_error"
+    UNAVAILABLE = "unavailable"
+
 
 #: What the model's answer led to: each is the model's result.
 MODEL_OUTCOMES = frozenset(
     {
-        "ok",
-        "no_code",
-        "syntax_error",
-        "runtime_error",
-        "timeout",
-        "killed",
-        "no_output",
-        "invalid_audio",
+        Outcome.OK,
+        Outcome.NO_CODE,
+        Outcome.SYNTAX_ERROR,
+        Outcome.RUNTIME_ERROR,
+        Outcome.TIMEOUT,
+        Outcome.KILLED,
+        Outcome.NO_OUTPUT,
+        Outcome.INVALID_AUDIO,
     }
 )
 
 #: Faults of the harness's own infrastructure: never the model's score, retried by `resume`.
-INFRA_OUTCOMES = frozenset({LLM_ERROR, SANDBOX_ERROR})
+INFRA_OUTCOMES = frozenset({Outcome.LLM_ERROR, Outcome.SANDBOX_ERROR})
 
 #: Nothing to measure here (a baseline whose weights are absent); not retried automatically.
-NOT_RUN_OUTCOMES = frozenset({"unavailable"})
+NOT_RUN_OUTCOMES = frozenset({Outcome.UNAVAILABLE})
 
 FINAL_OUTCOMES = MODEL_OUTCOMES | INFRA_OUTCOMES | NOT_RUN_OUTCOMES
 
@@ -70,7 +85,7 @@ class Rate:
 def render_rate(statuses: Iterable[str]) -> Rate:
     """Trials that rendered valid audio, over the trials whose outcome is the model's."""
     answered = [s for s in statuses if is_model_outcome(s)]
-    return Rate(sum(1 for s in answered if s == OK), len(answered))
+    return Rate(sum(1 for s in answered if s == Outcome.OK), len(answered))
 
 
 #: A run whose infrastructure failed on more than this share of its trials did not measure the

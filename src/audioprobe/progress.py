@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -32,10 +31,11 @@ from rich.progress import (
 from rich.table import Table
 
 from audioprobe.errors import ConfigError
-from audioprobe.outcomes import OK, is_infrastructure, is_model_outcome
+from audioprobe.outcomes import Outcome, is_infrastructure, is_model_outcome
 from audioprobe.safetext import printable
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.summary import model_usage, tokens
+from audioprobe.trial_record import TrialResult
 
 EVERY_ENV = "AUDIOPROBE_PROGRESS_EVERY"
 DEFAULT_EVERY_S = 30.0
@@ -99,7 +99,7 @@ class RunProgress:
     def __init__(
         self, store: RunStore, todo: list[TrialKey], clock: Callable[[], float] = time.monotonic
     ):
-        self.run_id = str(store.manifest.get("run_id") or store.root.name)
+        self.run_id = store.manifest.run_id or store.root.name
         self.total = store.count()
         self.before = self.total - len(todo)
         # the trials a resume keeps: counted in, so "5/12 trials, 5 ok" agrees with the total
@@ -109,8 +109,8 @@ class RunProgress:
         for trial in store.trials():
             if trial.trial_id not in pending:
                 self.earlier.done += 1
-                self.earlier.ok += trial.status == OK
-                self.earlier.failed += trial.status != OK and is_model_outcome(trial.status)
+                self.earlier.ok += trial.status == Outcome.OK
+                self.earlier.failed += trial.status != Outcome.OK and is_model_outcome(trial.status)
                 self.earlier.infra += is_infrastructure(trial.status)
         self.models: dict[str, Tally] = {}
         for key in todo:
@@ -119,15 +119,15 @@ class RunProgress:
         self.started = clock()
         self._lock = threading.Lock()
 
-    def record(self, key: TrialKey, record: dict[str, Any]) -> Tally:
-        status = record.get("status")
+    def record(self, key: TrialKey, record: TrialResult) -> Tally:
+        status = record.status
         tokens_in, tokens_out = tokens(record)
         with self._lock:
             tally = self.models.setdefault(key.model, Tally())
             tally.done += 1
-            tally.ok += status == OK
-            tally.failed += status != OK and is_model_outcome(str(status))
-            tally.infra += is_infrastructure(str(status))
+            tally.ok += status == Outcome.OK
+            tally.failed += status != Outcome.OK and is_model_outcome(status)
+            tally.infra += is_infrastructure(status)
             tally.tokens_in += tokens_in
             tally.tokens_out += tokens_out
         return tally
@@ -211,7 +211,7 @@ class PlainDisplay:
         while not self._stop.wait(self.every_s):
             self._say(self.progress.line())
 
-    def done(self, key: TrialKey, record: dict[str, Any]) -> None:
+    def done(self, key: TrialKey, record: TrialResult) -> None:
         if self.progress:
             self.progress.record(key, record)
 
@@ -262,7 +262,7 @@ class RichDisplay:
                     escape(printable(name)), total=tally.planned, counts=""
                 )
 
-    def done(self, key: TrialKey, record: dict[str, Any]) -> None:
+    def done(self, key: TrialKey, record: TrialResult) -> None:
         assert self.progress is not None
         tally = self.progress.record(key, record)
         if key.model in self._tasks:

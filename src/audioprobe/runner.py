@@ -22,6 +22,7 @@ from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.executors import ExecutorChoice, ScriptRunner, open_runner
 from audioprobe.feedback.rounds import run_feedback_trial
 from audioprobe.feedback.success import success_settings
+from audioprobe.manifest import Manifest
 from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
@@ -32,8 +33,9 @@ from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier, load_tier
 from audioprobe.trial import TrialContext, isolated, run_audio_trial, run_code_trial
+from audioprobe.trial_record import TrialResult
 
-ProgressHook = Callable[[TrialKey, dict[str, Any]], None]
+ProgressHook = Callable[[TrialKey, TrialResult], None]
 _VERSIONED = ("numpy", "scipy", "soundfile", "openai", "pydantic", "pyo", "pydub")
 
 
@@ -68,7 +70,7 @@ class RunPlan:
     """A checked run, not yet on disk: nothing is written until every model can be asked."""
 
     root: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     keys: list[TrialKey]
     #: What the user should know before the run (a replay file without some items' answers).
     notes: tuple[str, ...] = ()
@@ -78,16 +80,21 @@ class RunPlan:
 
     @property
     def models(self) -> list[ModelSpec]:
-        return [ModelSpec.model_validate(m) for m in self.manifest["models"]]
+        return [ModelSpec.model_validate(m.stored()) for m in self.manifest.models]
+
+    @property
+    def spec(self) -> ExperimentSpec:
+        """The experiment spec as planned (overrides in)."""
+        return ExperimentSpec.model_validate(self.manifest.spec.stored())
 
     def prompts(self) -> list[tuple[str, Item, RenderedPrompt]]:
         """(tier, item, prompt) of each planned item, as the language models will be asked."""
-        system = self.manifest["spec"]["system_prompt"]
+        system = self.manifest.spec.system_prompt
         out = []
-        for tier_name, raws in self.manifest["items"].items():
+        for tier_name, ids in self.manifest.item_ids().items():
             tier = load_tier(tier_name)
-            for raw in raws:
-                item = tier.item(raw["id"])
+            for item_id in ids:
+                item = tier.item(item_id)
                 out.append((tier_name, item, render_prompt(tier, item, system)))
         return out
 
@@ -185,7 +192,7 @@ def plan_run(
         sandbox_for(spec, models)
     suffix = f"-shard{shard.index}of{shard.count}" if shard else ""
     root = out or Path(spec.output_dir) / (new_run_id(spec) + suffix)
-    manifest = {
+    raw = {
         "run_id": root.name,
         "created": dt.datetime.now(dt.UTC).isoformat(),
         "spec_path": str(spec_path),
@@ -208,8 +215,8 @@ def plan_run(
         "overrides": overrides.given(),
     }
     if shard is not None:
-        manifest["shard"] = shard.to_dict() | {"trials": len(keys)}
-    return RunPlan(root, manifest, keys, notes, needs)
+        raw["shard"] = shard.to_dict() | {"trials": len(keys)}
+    return RunPlan(root, Manifest.model_validate(raw), keys, notes, needs)
 
 
 def create_run(plan: RunPlan) -> RunStore:
@@ -256,7 +263,7 @@ async def _run_all(
     def item_of(key: TrialKey) -> Item:
         return store.item(key.tier, key.item)
 
-    async def attempt(key: TrialKey, item: Item) -> dict[str, Any]:
+    async def attempt(key: TrialKey, item: Item) -> TrialResult:
         tier = tiers[key.tier]
         handle = handles[key.model]
         if not model_kind(specs[key.model].kind).writes_code:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from audioprobe.errors import AudioprobeError, ConfigError
+
+if TYPE_CHECKING:
+    from audioprobe.manifest import Manifest
 
 _FORM = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -35,9 +38,9 @@ class Shard:
         return {"index": self.index, "count": self.count}
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, Any]) -> Shard | None:
+    def from_manifest(cls, manifest: Manifest) -> Shard | None:
         """The shard a run.json records, or None for a whole run."""
-        raw = manifest.get("shard")
+        raw = manifest.shard
         if raw is None:
             return None
         try:

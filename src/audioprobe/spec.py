@@ -16,7 +16,7 @@ from audioprobe.errors import ConfigError, load_toml_model
 from audioprobe.machine import default_local_slots, default_sandbox_parallel
 from audioprobe.paths import data_dir
 from audioprobe.sandbox.base import Limits
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_files, tier_rank
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 LOCAL_TIMEOUT_S = 900.0  # kind=local's default request timeout
@@ -169,10 +169,21 @@ class ModelSpec(BaseModel):
 class TierSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Literal["notes", "environmental", "speech"]
+    name: str = Field(description="a tier file: tiers/<name>.toml or one in a plugin folder")
     items: list[str] | None = Field(None, description="item ids; all items when absent")
     limit: int | None = Field(None, gt=0, description="first N of the selected items")
     references: str = Field("builtin", description="reference set; builtin = built-in for the tier")
+
+    @field_validator("name")
+    @classmethod
+    def _known_tier(cls, name: str) -> str:
+        known = tier_files()
+        if name not in known:
+            raise ValueError(
+                f"unknown tier {name!r}; known: {', '.join(sorted(known))} (a tier of your own:"
+                " <name>.toml and its kind module in a folder of $AUDIOPROBE_PLUGINS)"
+            )
+        return name
 
 
 class SandboxSpec(BaseModel):
@@ -251,7 +262,7 @@ class ExperimentSpec(BaseModel):
     @field_validator("tiers")
     @classmethod
     def _tier_order(cls, tiers: list[TierSelection]) -> list[TierSelection]:
-        return sorted(tiers, key=lambda t: TIER_ORDER.index(t.name))
+        return sorted(tiers, key=lambda t: tier_rank(t.name))
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:

@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from audioprobe import atomic, runpath
 from audioprobe.errors import AudioprobeError, one_line_problem, stored_record
-from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES, PENDING
+from audioprobe.manifest import Manifest
+from audioprobe.outcomes import FINAL_OUTCOMES, INFRA_OUTCOMES
 from audioprobe.safetext import storable
 from audioprobe.shard import Shard
 from audioprobe.tiers import Item
+from audioprobe.trial_record import ROUND_FILE, TrialFile, TrialResult, round_dir_name
 
 if TYPE_CHECKING:
     from audioprobe.spec import ExperimentSpec, ModelSpec
@@ -51,7 +53,7 @@ CREATE INDEX IF NOT EXISTS trials_model_tier ON trials(model, tier);
 """
 
 
-def _read_manifest(root: Path) -> dict[str, Any]:
+def read_manifest(root: Path) -> Manifest:
     """run.json, or a one-line error naming it: it holds the plan and cannot be rebuilt."""
     path = root / "run.json"
     if path.is_symlink():
@@ -80,37 +82,12 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     )
     if not (models_ok and items_ok):
         raise AudioprobeError(f"{damaged}: a model without a name or an item without an id")
-    return manifest
+    return Manifest.read(manifest, path)
 
 
-class AudioFacts(BaseModel):
-    """The clip facts a trial.json records (audio_check.AudioInfo.to_dict)."""
-
-    model_config = ConfigDict(extra="allow")
-    sha256: str | None = None
-    duration_s: float | None = None
-    sample_rate: int | None = None
-    channels: int | None = None
-
-
-class TrialFile(BaseModel):
-    """The values of a trial.json the harness reads back; anything else it holds is kept as is.
-    A file whose value does not fit is not trusted as the trial's result (see RunStore.problems).
-    """
-
-    model_config = ConfigDict(extra="allow")
-    status: str
-    error: str | None = None
-    wav: str | None = None
-    audio: AudioFacts | None = None
-    stage_dir: str | None = None
-    target_duration_s: float | None = None
-    finished: float | None = None
-    rounds: list[dict[str, Any]] | None = None
-
-
-def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
+def _row(key: TrialKey, record: TrialResult, now: float) -> tuple[Any, ...]:
     """The index row of a trial; an empty record is a pending trial."""
+    stored = record.stored()
     return (
         key.trial_id,
         key.model,
@@ -118,10 +95,10 @@ def _row(key: TrialKey, record: dict[str, Any], now: float) -> tuple[Any, ...]:
         key.tier,
         key.item,
         key.sample,
-        record.get("status", PENDING),
-        storable(record.get("error")),
+        str(record.status),
+        storable(record.error),
         key.rel_dir,
-        json.dumps(record, default=str) if record else "{}",  # ensure_ascii: surrogates escaped
+        json.dumps(stored, default=str) if stored else "{}",  # ensure_ascii: surrogates escaped
         now,
     )
 
@@ -191,7 +168,7 @@ class TrialRecord:
     status: str
     error: str | None
     dir: Path
-    record: dict[str, Any]
+    record: TrialResult
     run_root: Path
 
     @property
@@ -203,8 +180,8 @@ class TrialRecord:
         """The folder of the prompt, answer and script that made the result: the trial folder,
         or the final round's folder of a trial with feedback rounds (its record's stage_dir,
         when that is a folder of this trial)."""
-        stage = self.record.get("stage_dir")
-        if isinstance(stage, str) and stage.startswith(self.rel_dir + "/"):
+        stage = self.record.stage_dir
+        if stage and stage.startswith(self.rel_dir + "/"):
             return self.run_root / stage
         return self.dir
 
@@ -224,18 +201,27 @@ class TrialRecord:
         atomic.write_text(path, text)
         return True
 
+    def round_record(self, number: int) -> TrialResult | None:
+        """Feedback round `number`'s full record (round-N/round.json, with its analysis and task
+        check); None when the round left none (an infrastructure fault) or it is damaged."""
+        raw = self.read(f"{round_dir_name(number)}/{ROUND_FILE}", MAX_RECORD_BYTES)
+        try:
+            return TrialResult.read(json.loads(raw)) if raw is not None else None
+        except ValueError:  # not JSON, or not a record (ValidationError)
+            return None
+
     @property
     def wav_path(self) -> Path | None:
         """The rendered clip, absolute; None unless the trial produced a clip that is a regular
         file inside the run, reached without links."""
-        rel = self.record.get("wav")
-        return runpath.regular_file(self.run_root, rel) if isinstance(rel, str) and rel else None
+        rel = self.record.wav
+        return runpath.regular_file(self.run_root, rel) if rel else None
 
 
 class RunStore:
     """A run folder: `run.json`, `index.sqlite`, `trials/...`."""
 
-    def __init__(self, root: Path, manifest: dict[str, Any]):
+    def __init__(self, root: Path, manifest: Manifest):
         self.root = root
         self.manifest = manifest
         self._items: dict[tuple[str, str], Item] | None = None
@@ -246,11 +232,14 @@ class RunStore:
 
     # -- creation and opening ------------------------------------------------------------------
     @classmethod
-    def create(cls, root: Path, manifest: dict[str, Any]) -> RunStore:
+    def create(cls, root: Path, manifest: Manifest | dict[str, Any]) -> RunStore:
+        """A new run folder with its run.json (a dict is read as a stored manifest first)."""
+        if not isinstance(manifest, Manifest):
+            manifest = Manifest.read(manifest, root / "run.json")
         if (root / "run.json").exists():
             raise AudioprobeError(f"{root} already holds a run; use `audioprobe resume {root}`")
         root.mkdir(parents=True, exist_ok=True)
-        atomic.write_json(root / "run.json", manifest)
+        atomic.write_json(root / "run.json", manifest.stored())
         store = cls(root, manifest)
         with store.connect() as db:
             db.executescript(_SCHEMA)
@@ -260,7 +249,7 @@ class RunStore:
     def open(cls, root: Path | str) -> RunStore:
         """Open a run; an index that is missing, empty or unreadable is rebuilt (see `rebuilt`)."""
         root = Path(root)
-        store = cls(root, _read_manifest(root))
+        store = cls(root, read_manifest(root))
         problem, damaged = store._index_problem()
         if problem:
             store.rebuild_index(damaged=damaged)
@@ -307,18 +296,18 @@ class RunStore:
             db.execute("DELETE FROM trials")
             db.executemany(
                 "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [_row(key, self._final_record(key) or {}, now) for key in keys],
+                [_row(key, self._final_record(key) or TrialResult(), now) for key in keys],
             )
 
     def planned_keys(self) -> list[TrialKey]:
         """Every trial run.json's plan names: models × items × samples, in plan order; of a
         shard's run (`run --shard`), only the trials of that shard."""
-        samples = int(self.manifest["spec"].get("samples", 1))
+        samples = self.manifest.spec.samples
         shard = Shard.from_manifest(self.manifest)
         keys = [
-            TrialKey(m["name"], m.get("kind", "openai"), tier, item["id"], sample)
-            for m in self.manifest["models"]
-            for tier, items in self.manifest["items"].items()
+            TrialKey(m.name, m.kind, tier, item.id, sample)
+            for m in self.manifest.models
+            for tier, items in self.manifest.items.items()
             for item in items
             for sample in range(samples)
         ]
@@ -352,15 +341,17 @@ class RunStore:
         with self.connect() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [_row(k, {}, now) for k in keys],
+                [_row(k, TrialResult(), now) for k in keys],
             )
 
-    def save_trial(self, key: TrialKey, record: dict[str, Any]) -> None:
-        """Write the trial's record file, then its index row (the file is the truth on resume)."""
-        atomic.write_json(self.trial_dir(key) / "trial.json", record)
-        self._index(key, record)
+    def save_trial(self, key: TrialKey, record: TrialResult | dict[str, Any]) -> None:
+        """Write the trial's record file, then its index row (the file is the truth on resume).
+        A dict is read as a stored record first (a ValidationError when a value does not fit)."""
+        typed = record if isinstance(record, TrialResult) else TrialResult.read(record)
+        atomic.write_json(self.trial_dir(key) / "trial.json", typed.stored())
+        self._index(key, typed)
 
-    def _index(self, key: TrialKey, record: dict[str, Any]) -> None:
+    def _index(self, key: TrialKey, record: TrialResult) -> None:
         with self.connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -384,7 +375,7 @@ class RunStore:
                 pending.append(key)
                 continue
             record = self._final_record(key)
-            if record is None or record.get("status") not in done:
+            if record is None or record.status not in done:
                 pending.append(key)
             else:
                 self._index(key, record)
@@ -394,7 +385,7 @@ class RunStore:
         with self.connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM trials").fetchone()[0])
 
-    def _final_record(self, key: TrialKey) -> dict[str, Any] | None:
+    def _final_record(self, key: TrialKey) -> TrialResult | None:
         """The trial's record file when it holds a finished trial; None when it is absent, a
         link, or damaged (the trial then runs again), with the reason in `problems`."""
         path = f"{key.rel_dir}/trial.json"
@@ -402,15 +393,15 @@ class RunStore:
         if raw is None:
             return None
         try:
-            record = json.loads(raw)
-            TrialFile.model_validate(record)
+            stored = json.loads(raw)
+            record = TrialFile.read(stored)
         except ValidationError as exc:
-            self.problems.append(one_line_problem(self.root / path, exc, record))
+            self.problems.append(one_line_problem(self.root / path, exc, stored))
             return None
         except ValueError as exc:  # not JSON
             self.problems.append(f"{self.root / path}: not valid JSON ({exc})")
             return None
-        return record if record.get("status") in FINAL_OUTCOMES else None
+        return record if record.status in FINAL_OUTCOMES else None
 
     def trials(self) -> list[TrialRecord]:
         with self.connect() as db:
@@ -427,11 +418,22 @@ class RunStore:
                 error=r["error"],
                 dir=self.root
                 / TrialKey(r["model"], r["model_kind"], r["tier"], r["item"], r["sample"]).rel_dir,
-                record=json.loads(r["record"]),
+                record=self._indexed_record(r["trial_id"], r["record"]),
                 run_root=self.root,
             )
             for r in rows
         ]
+
+    def _indexed_record(self, trial_id: str, text: str) -> TrialResult:
+        """An index row's record (checked when it was written); one line naming the trial and
+        the fix when the index was edited since."""
+        try:
+            return TrialResult.read(json.loads(text))
+        except ValueError as exc:  # not JSON, or a value that does not fit (ValidationError)
+            raise AudioprobeError(
+                f"{self.root / INDEX_NAME}: the record of trial {trial_id} is damaged"
+                f" ({type(exc).__name__}); delete {INDEX_NAME} and it is rebuilt from trial.json"
+            ) from exc
 
     # -- run.json as typed records ------------------------------------------------------------
     def spec(self) -> ExperimentSpec:
@@ -439,7 +441,8 @@ class RunStore:
         does not allow is an AudioprobeError naming the field."""
         from audioprobe.spec import ExperimentSpec
 
-        return stored_record(ExperimentSpec, self.manifest["spec"], self.root / "run.json", "spec")
+        raw = self.manifest.spec.stored()
+        return stored_record(ExperimentSpec, raw, self.root / "run.json", "spec")
 
     def model_specs(self) -> list[ModelSpec]:
         """The models run.json recorded, typed like `spec`."""
@@ -447,8 +450,8 @@ class RunStore:
 
         path = self.root / "run.json"
         return [
-            stored_record(ModelSpec, raw, path, f"models[{n}]")
-            for n, raw in enumerate(self.manifest["models"])
+            stored_record(ModelSpec, entry.stored(), path, f"models[{n}]")
+            for n, entry in enumerate(self.manifest.models)
         ]
 
     def check_manifest(self) -> None:
@@ -462,10 +465,10 @@ class RunStore:
     def _item_table(self) -> dict[tuple[str, str], Item]:
         if self._items is None:
             table = {}
-            for tier_name, items in self.manifest.get("items", {}).items():
-                for n, raw in enumerate(items):
+            for tier_name, items in self.manifest.items.items():
+                for n, entry in enumerate(items):
                     item = stored_record(
-                        Item, raw, self.root / "run.json", f"items.{tier_name}[{n}]"
+                        Item, entry.stored(), self.root / "run.json", f"items.{tier_name}[{n}]"
                     )
                     item.tier = tier_name
                     table[(tier_name, item.id)] = item

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from audioprobe.outcomes import OK, PENDING, is_infrastructure, is_model_outcome, render_rate
+from audioprobe.outcomes import Outcome, is_infrastructure, is_model_outcome, render_rate
 from audioprobe.store import RunStore, TrialRecord
+from audioprobe.trial_record import AudioFacts, Execution, Response, TrialResult
 
 if TYPE_CHECKING:
     from audioprobe.results.run import Run
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_rank
 
 # The outcome columns of `export --table trials`, each with its type (Arrow names): the export's
 # schema is declared here once, so a column is the same type on every run, empty or not.
@@ -31,10 +32,6 @@ EXPORT_COLUMNS: dict[str, ExportType] = {
 }  # fmt: skip
 
 
-def _tier_rank(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
-
-
 def outcome_table(store: RunStore) -> list[dict[str, Any]]:
     """One row per model × tier: the model's outcomes apart from infrastructure faults.
 
@@ -47,7 +44,7 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
         groups[(trial.model, trial.tier)][trial.status] += 1
     rows = []
     for (model, tier), counts in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], _tier_rank(kv[0][1]))
+        groups.items(), key=lambda kv: (kv[0][0], tier_rank(kv[0][1]))
     ):
         rate = render_rate(counts.elements())
         rows.append(
@@ -56,7 +53,7 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
                 "tier": tier,
                 "trials": sum(counts.values()),
                 "answered": rate.denominator,
-                "ok": counts.get(OK, 0),
+                "ok": counts.get(Outcome.OK, 0),
                 "ok_rate": rate,
                 "ok_pct": None if rate.value is None else 100.0 * rate.value,
                 "outcomes": dict(sorted(counts.items())),
@@ -83,24 +80,20 @@ class ModelUsage:
     cost_usd: float | None  # None unless the model's spec entry gives a price
 
 
-def tokens(record: dict[str, Any]) -> tuple[int, int]:
+def tokens(record: TrialResult) -> tuple[int, int]:
     """(prompt, completion) tokens a trial's answers took: every feedback round's request, or
     the one answer of a trial without rounds (0 where the endpoint reported none)."""
-    rounds = record.get("rounds")
-    answers = rounds if isinstance(rounds, list) and rounds else [record.get("response") or {}]
+    answers = record.answers()
     return (
-        sum(int(a.get("prompt_tokens") or 0) for a in answers),
-        sum(int(a.get("completion_tokens") or 0) for a in answers),
+        sum(a.prompt_tokens or 0 for a in answers),
+        sum(a.completion_tokens or 0 for a in answers),
     )
 
 
 def model_usage(store: RunStore) -> list[ModelUsage]:
     """Tokens in/out per model from the trial records, priced with the spec's price_in/price_out
     (USD per million tokens). Answers served from the answer cache count as they were recorded."""
-    prices = {
-        str(m.get("name")): (m.get("price_in"), m.get("price_out"))
-        for m in store.manifest.get("models", [])
-    }
+    prices = {m.name: (m.price_in, m.price_out) for m in store.manifest.models}
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for trial in store.trials():
         tokens_in, tokens_out = tokens(trial.record)
@@ -137,9 +130,9 @@ def export_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
 
 def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
     rec = trial.record
-    audio = rec.get("audio") or {}
-    response = rec.get("response") or {}
-    exec_ = rec.get("exec") or {}
+    audio = rec.audio or AudioFacts()
+    response = rec.response or Response()
+    exec_ = rec.execution or Execution()
     wav = trial.wav_path
     return {
         "run_id": run.run_id,
@@ -148,26 +141,26 @@ def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
         "model_kind": trial.model_kind,
         "tier": trial.tier,
         "item": trial.item,
-        "class_key": rec.get("class_key"),
+        "class_key": rec.class_key,
         "sample": trial.sample,
-        "seed": rec.get("seed"),
+        "seed": rec.seed,
         "status": trial.status,
         "error": trial.error,
         "wav_path": str(wav) if wav else None,
-        "sample_rate": audio.get("sample_rate"),
-        "channels": audio.get("channels"),
-        "duration_s": audio.get("duration_s"),
-        "target_duration_s": rec.get("target_duration_s"),
-        "peak": audio.get("peak"),
-        "rms": audio.get("rms"),
-        "latency_s": response.get("latency_s"),
-        "prompt_tokens": response.get("prompt_tokens"),
-        "completion_tokens": response.get("completion_tokens"),
-        "extraction": rec.get("extraction"),
-        "exec_wall_s": exec_.get("wall_s"),
-        "exec_cpu_s": exec_.get("cpu_s"),
-        "exec_peak_memory_mb": exec_.get("peak_memory_mb"),
-        "sandbox_backend": exec_.get("backend"),
+        "sample_rate": audio.sample_rate,
+        "channels": audio.channels,
+        "duration_s": audio.duration_s,
+        "target_duration_s": rec.target_duration_s,
+        "peak": audio.peak,
+        "rms": audio.rms,
+        "latency_s": response.latency_s,
+        "prompt_tokens": response.prompt_tokens,
+        "completion_tokens": response.completion_tokens,
+        "extraction": rec.extraction,
+        "exec_wall_s": exec_.wall_s,
+        "exec_cpu_s": exec_.cpu_s,
+        "exec_peak_memory_mb": exec_.peak_memory_mb,
+        "sandbox_backend": exec_.backend,
         **round_facts(trial),
         **script_facts(trial),
     }
@@ -177,11 +170,10 @@ def round_facts(trial: TrialRecord) -> dict[str, Any]:
     """The round whose result the trial is (0 without feedback), how many rounds it ran, and
     its task success as 1/0 (empty where there is no verdict: feedback.success)."""
     rec = trial.record
-    rounds = rec.get("rounds")
-    success = rec.get("round_success")
+    success = rec.round_success
     return {
-        "round": rec.get("round", 0) if trial.status != PENDING else None,
-        "rounds_run": len(rounds) if isinstance(rounds, list) else 1,
+        "round": (rec.round or 0) if trial.status != Outcome.PENDING else None,
+        "rounds_run": len(rec.rounds) if rec.rounds is not None else 1,
         "round_success": None if success is None else int(success is True),
     }
 

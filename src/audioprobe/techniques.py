@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe import runpath
 from audioprobe.errors import ConfigError, load_toml_model
-from audioprobe.outcomes import OK, Rate, is_model_outcome
+from audioprobe.outcomes import Outcome, Rate, is_model_outcome
 from audioprobe.paths import data_dir
 from audioprobe.results.verdicts import Verdicts, final_verdict
 from audioprobe.store import TrialRecord
@@ -635,7 +635,7 @@ def technique_summary(
                     family=family,
                     scripts=len(uses),
                     using=len(using),
-                    rendered=Rate(sum(t.status == OK for t in answered), len(answered)),
+                    rendered=Rate(sum(t.status == Outcome.OK for t in answered), len(answered)),
                     success=Rate(sum(v is True for v in known), len(known)),
                 )
             )

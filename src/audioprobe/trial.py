@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from audioprobe import atomic
 from audioprobe.audio_check import inspect_wav, max_duration_s
@@ -27,7 +27,7 @@ from audioprobe.executors import ScriptRunner
 from audioprobe.extract import extract_code, syntax_error
 from audioprobe.hashing import sha256_text
 from audioprobe.llm.base import CodeModel, Completion, LLMError, NoAnswer
-from audioprobe.outcomes import SANDBOX_ERROR
+from audioprobe.outcomes import Outcome
 from audioprobe.prompts import RenderedPrompt
 from audioprobe.safetext import for_file
 from audioprobe.sandbox.base import ExecResult, Limits
@@ -35,6 +35,7 @@ from audioprobe.sandbox.collect import safe_output
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, Tier
 from audioprobe.treewalk import remove_tree
+from audioprobe.trial_record import AudioFacts, Execution, Response, TrialResult
 
 OUTPUT_NAME = "output.wav"
 HARNESS_ERROR_FILE = "harness_error.txt"
@@ -51,23 +52,23 @@ class TrialContext:
     base_seed: int
 
 
-def _base_record(key: TrialKey, item: Item, seed: int) -> dict[str, Any]:
-    return {
-        "trial_id": key.trial_id,
-        "model": key.model,
-        "model_kind": key.model_kind,
-        "tier": key.tier,
-        "item": key.item,
-        "sample": key.sample,
-        "seed": seed,
-        "class_key": item.class_key,
-        "target_duration_s": item.duration_s,
-        "status": "pending",
-        "error": None,
-        "wav": None,
-        "audio": None,
-        "started": time.time(),
-    }
+def _base_record(key: TrialKey, item: Item, seed: int) -> TrialResult:
+    return TrialResult(
+        trial_id=key.trial_id,
+        model=key.model,
+        model_kind=key.model_kind,
+        tier=key.tier,
+        item=key.item,
+        sample=key.sample,
+        seed=seed,
+        class_key=item.class_key,
+        target_duration_s=item.duration_s,
+        status=Outcome.PENDING,
+        error=None,
+        wav=None,
+        audio=None,
+        started=time.time(),
+    )
 
 
 def trial_seed(base_seed: int, key: TrialKey) -> int:
@@ -112,17 +113,17 @@ def saved_answer(folder: Path) -> Completion | None:
     return completion
 
 
-def _response_summary(c: Completion) -> dict[str, Any]:
-    return {
-        "model": c.model,
-        "finish_reason": c.finish_reason,
-        "prompt_tokens": c.prompt_tokens,
-        "completion_tokens": c.completion_tokens,
-        "latency_s": c.latency_s,
-        "attempts": c.attempts,
-        "cached": c.cached,
-        "request_hash": c.request_hash,
-    }
+def _response_summary(c: Completion) -> Response:
+    return Response(
+        model=c.model,
+        finish_reason=c.finish_reason,
+        prompt_tokens=c.prompt_tokens,
+        completion_tokens=c.completion_tokens,
+        latency_s=c.latency_s,
+        attempts=c.attempts,
+        cached=c.cached,
+        request_hash=c.request_hash,
+    )
 
 
 def _fresh_workdir(folder: Path, script: str) -> Path:
@@ -154,27 +155,33 @@ def _exec_error(result: ExecResult) -> str:
 
 
 def _collect_audio(
-    record: dict[str, Any], folder: Path, work: Path, limits: Limits, run_root: Path
+    record: TrialResult, folder: Path, work: Path, limits: Limits, run_root: Path
 ) -> None:
     found, why = safe_output(work, OUTPUT_NAME, limits.file_size_mb * 1024 * 1024)
     if found is None:
-        record.update(status="no_output", error=why or f"the script wrote no {OUTPUT_NAME}")
+        _end(record, Outcome.NO_OUTPUT, why or f"the script wrote no {OUTPUT_NAME}")
         return
     final = folder / OUTPUT_NAME
     shutil.copyfile(found, final)
     _judge_audio(record, final, run_root)
 
 
-def _judge_audio(record: dict[str, Any], wav: Path, run_root: Path) -> None:
+def _end(record: TrialResult, status: Outcome, error: str | None) -> None:
+    """Set the stage's outcome and its error text together (None for `ok`)."""
+    record.status = status
+    record.error = error
+
+
+def _judge_audio(record: TrialResult, wav: Path, run_root: Path) -> None:
     """The one audio verdict for code and baselines alike: `ok` or `invalid_audio`, with facts."""
-    verdict = inspect_wav(wav, max_duration_s(record.get("target_duration_s")))
-    record["audio"] = verdict.info.to_dict() if verdict.info else None
+    verdict = inspect_wav(wav, max_duration_s(record.target_duration_s))
+    record.audio = AudioFacts.model_validate(verdict.info.to_dict()) if verdict.info else None
     if verdict.problem or verdict.info is None:
-        record.update(status="invalid_audio", error=verdict.problem)
+        _end(record, Outcome.INVALID_AUDIO, verdict.problem)
         return
-    record["wav"] = str(wav.relative_to(run_root))
-    record["duration_error_s"] = verdict.info.duration_s - record["target_duration_s"]
-    record.update(status="ok", error=None)
+    record.wav = str(wav.relative_to(run_root))
+    record.duration_error_s = verdict.info.duration_s - (record.target_duration_s or 0.0)
+    _end(record, Outcome.OK, None)
 
 
 async def run_code_trial(
@@ -184,7 +191,7 @@ async def run_code_trial(
     tier: Tier,
     item: Item,
     prompt: RenderedPrompt,
-) -> dict[str, Any]:
+) -> TrialResult:
     """A single-round trial: its stage's files lie in the trial folder itself."""
     record = await run_code_stage(ctx, key, ctx.store.trial_dir(key), model, item, prompt)
     return finish_trial(ctx, key, record)
@@ -192,93 +199,95 @@ async def run_code_trial(
 
 async def run_code_stage(
     ctx: TrialContext, key: TrialKey, folder: Path, model: CodeModel, item: Item, prompt: Prompt
-) -> dict[str, Any]:
+) -> TrialResult:
     """Prompt → answer → script → sandbox run → checked WAV, in `folder`; the stage's record
     (not yet saved: a trial with feedback rounds runs several stages before it finishes)."""
     folder.mkdir(parents=True, exist_ok=True)
     seed = trial_seed(ctx.base_seed, key)
     record = _base_record(key, item, seed)
     atomic.write_text(folder / "prompt.txt", prompt.as_text())
-    record["prompt_sha256"] = sha256_text(prompt.as_text())
+    record.prompt_sha256 = sha256_text(prompt.as_text())
     try:
         completion = await _answer(ctx, key, folder, model, prompt, seed)
     except LLMError as exc:
-        record.update(status="llm_error", error=str(exc))
+        _end(record, Outcome.LLM_ERROR, str(exc))
         return record
     except NoAnswer as exc:  # the model's own outcome: it has nothing to say to this prompt
-        record.update(status="no_code", error=str(exc))
+        _end(record, Outcome.NO_CODE, str(exc))
         return record
-    record["response"] = _response_summary(completion)
+    record.response = _response_summary(completion)
 
     extraction = extract_code(completion.text)
-    record["extraction"] = extraction.method
+    record.extraction = extraction.method
     truncated = completion.finish_reason == "length"
     if extraction.code is None:
         why = "the answer contains no Python code"
         if truncated:  # the model's own doing: it spent max_tokens before writing any code
             why += " (truncated at max_tokens)"
-        record.update(status="no_code", error=why)
+        _end(record, Outcome.NO_CODE, why)
         return record
     atomic.write_text(folder / "script.py", extraction.code)
-    record["script_sha256"] = sha256_text(extraction.code)
+    record.script_sha256 = sha256_text(extraction.code)
     problem = syntax_error(extraction.code)
     if problem:
         if truncated:
             problem += " (the answer was truncated at max_tokens)"
-        record.update(status="syntax_error", error=problem)
+        _end(record, Outcome.SYNTAX_ERROR, problem)
         return record
 
     (folder / OUTPUT_NAME).unlink(missing_ok=True)  # an earlier attempt's clip is not this one's
     result, work = await _execute(ctx, folder, extraction.code)
-    record["exec"] = {k: v for k, v in result.to_dict().items() if k not in ("stdout", "stderr")}
+    record.execution = Execution.model_validate(
+        {k: v for k, v in result.to_dict().items() if k not in ("stdout", "stderr")}
+    )
     try:
         if result.status == "ok":
             _collect_audio(record, folder, work, ctx.limits, ctx.store.root)
         else:
-            record.update(status=result.status, error=_exec_error(result))
+            _end(record, Outcome(result.status), _exec_error(result))
     finally:
         remove_tree(work)
     return record
 
 
-def finish_trial(ctx: TrialContext, key: TrialKey, record: dict[str, Any]) -> dict[str, Any]:
-    record["finished"] = time.time()
+def finish_trial(ctx: TrialContext, key: TrialKey, record: TrialResult) -> TrialResult:
+    record.finished = time.time()
     ctx.store.save_trial(key, record)
     return record
 
 
 async def run_audio_trial(
     ctx: TrialContext, key: TrialKey, generator: AudioGenerator, tier: Tier, item: Item
-) -> dict[str, Any]:
+) -> TrialResult:
     """A baseline's trial: the generator writes the WAV itself; the same checks then apply."""
     folder = ctx.store.trial_dir(key)
     folder.mkdir(parents=True, exist_ok=True)
     seed = trial_seed(ctx.base_seed, key)
     record = _base_record(key, item, seed)
-    record["generator"] = generator.describe()
+    record.generator = generator.describe()
     out = folder / OUTPUT_NAME
     out.unlink(missing_ok=True)
     try:
         async with ctx.llm_slots[key.model]:
             params = await asyncio.to_thread(generator.generate, tier, item, seed, out)
     except Unavailable as exc:
-        record.update(status="unavailable", error=str(exc))
+        _end(record, Outcome.UNAVAILABLE, str(exc))
         return finish_trial(ctx, key, record)
     except Exception as exc:  # a generator's own failure is this trial's outcome, not the run's
-        record.update(status="runtime_error", error=f"{type(exc).__name__}: {exc}")
+        _end(record, Outcome.RUNTIME_ERROR, f"{type(exc).__name__}: {exc}")
         atomic.write_text(folder / "stderr.txt", traceback.format_exc())
         return finish_trial(ctx, key, record)
-    record["generator_params"] = params
+    record.generator_params = params
     if not out.is_file():
-        record.update(status="no_output", error=f"the generator wrote no {OUTPUT_NAME}")
+        _end(record, Outcome.NO_OUTPUT, f"the generator wrote no {OUTPUT_NAME}")
         return finish_trial(ctx, key, record)
     _judge_audio(record, out, ctx.store.root)
     return finish_trial(ctx, key, record)
 
 
 async def isolated(
-    ctx: TrialContext, key: TrialKey, item: Item, work: Awaitable[dict[str, Any]]
-) -> dict[str, Any]:
+    ctx: TrialContext, key: TrialKey, item: Item, work: Awaitable[TrialResult]
+) -> TrialResult:
     """Run one trial so that no fault of the harness while processing it can stop the run.
 
     Any exception becomes this trial's `sandbox_error`, with the traceback in harness_error.txt
@@ -297,8 +306,9 @@ async def isolated(
         folder.mkdir(parents=True, exist_ok=True)
         atomic.write_text(folder / HARNESS_ERROR_FILE, traceback.format_exc())
         record = _base_record(key, item, trial_seed(ctx.base_seed, key))
-        record.update(
-            status=SANDBOX_ERROR,
-            error=f"harness error: {type(exc).__name__}: {exc} (traceback in harness_error.txt)",
+        _end(
+            record,
+            Outcome.SANDBOX_ERROR,
+            f"harness error: {type(exc).__name__}: {exc} (traceback in harness_error.txt)",
         )
         return finish_trial(ctx, key, record)

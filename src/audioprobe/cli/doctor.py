@@ -70,13 +70,13 @@ def _weights_rows() -> list[Row]:
 
 
 def _reference_rows() -> list[Row]:
-    from audioprobe.references import BUILTIN_NAMES
+    from audioprobe.references import builtin_names
     from audioprobe.references.store import is_built
 
     return [
         ("references", name, is_built(name) or None,
          "built" if is_built(name) else f"built on first use (audioprobe refs build {name})")
-        for name in BUILTIN_NAMES
+        for name in builtin_names()
     ]  # fmt: skip
 
 

@@ -125,45 +125,45 @@ def run(
         return
     on_interrupt(f"finish the run with: audioprobe resume {planned.root}")
     part = Shard.from_manifest(planned.manifest)
-    of_shard = f" (shard {part} of {planned.manifest['plan']['trials']})" if part else ""
+    planned_trials = planned.manifest.plan.trials if planned.manifest.plan else None
+    of_shard = f" (shard {part} of {planned_trials})" if part else ""
     console.print(f"run [cyan]{safe(planned.root)}[/]: {len(planned.keys)} trials{of_shard}")
     _finish(api.run_plan(planned, executor=where, console=console))
 
 
 def print_plan(planned: RunPlan) -> None:
     """What `run` would do: the models with their settings, the trials, each prompt."""
-    manifest = planned.manifest
     console.print(f"[bold]dry run[/]: nothing is asked and {safe(planned.root)} is not written")
     table = Table(title=f"{len(planned.keys)} trials", title_justify="left")
     for col in ("model", "kind", "model id / file", "temperature", "max_tokens", "concurrency"):
         table.add_column(col, no_wrap=col != "model id / file")
-    for m in manifest["models"]:
+    for m in planned.models:
         table.add_row(
             *(
-                safe(m[k])
+                safe(getattr(m, k))
                 for k in ("name", "kind", "model", "temperature", "max_tokens", "concurrency")
             )
         )
     console.print(table)
     for name, why in planned.needs.items():
         console.print(f"[yellow]a real run still needs[/], for {safe(name)}: {safe(why)}")
-    samples = manifest["spec"]["samples"]
-    for tier, items in manifest["items"].items():
-        ids = ", ".join(i["id"] for i in items)
-        console.print(f"{safe(tier)}: {len(items)} item(s) × {samples} sample(s): {safe(ids)}")
+    samples = planned.spec.samples
+    for tier, ids in planned.manifest.item_ids().items():
+        listed = ", ".join(ids)
+        console.print(f"{safe(tier)}: {len(ids)} item(s) × {samples} sample(s): {safe(listed)}")
     for note in planned.notes:
         console.print(f"[yellow]note:[/] {safe(note)}", highlight=False, soft_wrap=True)
-    if manifest["overrides"]:
-        given = ", ".join(f"{k} = {v}" for k, v in manifest["overrides"].items())
+    if planned.manifest.overrides:
+        given = ", ".join(f"{k} = {v}" for k, v in planned.manifest.overrides.items())
         console.print(f"overrides: {safe(given)}")
-    feedback = manifest["spec"].get("feedback")
+    feedback = planned.spec.feedback
     if feedback:
-        until = ", or until the task succeeds" if feedback["stop_on_success"] else ""
+        until = ", or until the task succeeds" if feedback.stop_on_success else ""
         console.print(
-            f"feedback: up to {feedback['rounds']} answers per trial{until}; only the first"
+            f"feedback: up to {feedback.rounds} answers per trial{until}; only the first"
             " prompt of each is shown below (the later ones are written from each round's result)"
         )
-    if all(m["kind"] == "baseline" for m in manifest["models"]):
+    if all(m.kind == "baseline" for m in planned.models):
         return
     prompts = planned.prompts()
     systems = {p.system for _, _, p in prompts}
@@ -225,7 +225,7 @@ def _outcome_rich_table(store: RunStore) -> Table:
     if with_infra:
         caption += "; infrastructure faults are not the model's: resume retries them"
     table = Table(
-        title=f"{safe(store.manifest.get('run_id'))}: outcomes per model and tier", caption=caption
+        title=f"{safe(store.manifest.run_id)}: outcomes per model and tier", caption=caption
     )
     table.add_column("model", no_wrap=True)
     table.add_column("tier", no_wrap=True)
@@ -259,7 +259,7 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     if runtime:
         console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
     trials = store.trials()
-    samples = int(store.manifest["spec"].get("samples", 1))
+    samples = store.manifest.spec.samples
     verdicts = scored_verdicts(set_values(store))
     for table in round_tables(trials, samples, verdicts):
         console.print(table)

@@ -9,7 +9,7 @@ import typer
 
 from audioprobe.cli.common import console, safe, user_errors
 from audioprobe.merge import merge_runs
-from audioprobe.outcomes import PENDING
+from audioprobe.outcomes import Outcome
 from audioprobe.output_path import writing
 
 
@@ -25,7 +25,7 @@ def merge(
     parts = ", ".join(f"{n} {status}" for status, n in result.counts.most_common())
     head = f"merged {result.shards} shards into [cyan]{safe(out)}[/]"
     console.print(f"{head}: {total} trials: {safe(parts)}")
-    unfinished = result.counts.get(PENDING, 0)
+    unfinished = result.counts.get(Outcome.PENDING, 0)
     if unfinished:
         console.print(f"{unfinished} trials are unfinished: audioprobe resume {safe(out)}")
     console.print(f"next: audioprobe score {safe(out)}")

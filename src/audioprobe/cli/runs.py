@@ -11,7 +11,7 @@ from rich.table import Table
 
 from audioprobe.cli.common import console, safe, user_errors
 from audioprobe.errors import AudioprobeError
-from audioprobe.outcomes import OK
+from audioprobe.outcomes import Outcome
 
 
 @user_errors
@@ -44,7 +44,7 @@ def runs(
             safe(", ".join(r.models)),
             r.status,
             str(r.trials),
-            str(r.outcomes.get(OK, 0)),
+            str(r.outcomes.get(Outcome.OK, 0)),
             r.scored_text,
         )
     console.print(table)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 from audioprobe import atomic
 from audioprobe.feedback.analysis import AudioAnalysis, analyse
@@ -26,43 +25,31 @@ from audioprobe.outcomes import is_model_outcome
 from audioprobe.prompts import RenderedPrompt
 from audioprobe.spec import FeedbackSpec
 from audioprobe.store import TrialKey
+from audioprobe.tier_kinds import kind_of
 from audioprobe.tiers import Item, Tier
 from audioprobe.trial import OUTPUT_NAME, TrialContext, finish_trial, run_code_stage, saved_answer
+from audioprobe.trial_record import (
+    ROUND_FILE,
+    Analysis,
+    FeedbackInfo,
+    RoundSummary,
+    TrialResult,
+    round_dir_name,
+)
 
-ROUND_FILE = "round.json"
 
-
-def round_dir_name(number: int) -> str:
-    return f"round-{number}"
-
-
-def finished_round(stage: Path) -> dict[str, Any] | None:
+def finished_round(stage: Path) -> TrialResult | None:
     """A round's record when the round is complete (its outcome the model's), else None."""
     try:
-        record = json.loads((stage / ROUND_FILE).read_text())
-    except (OSError, ValueError):
+        record = TrialResult.read(json.loads((stage / ROUND_FILE).read_text()))
+    except (OSError, ValueError, TypeError):  # absent, not JSON, or not a record
         return None
-    if not isinstance(record, dict) or not is_model_outcome(record.get("status", "")):
-        return None
-    return record
-
-
-def round_summary(record: dict[str, Any]) -> dict[str, Any]:
-    """What the trial's record keeps of each round (the round's own round.json has the rest)."""
-    return {
-        "round": record.get("round"),
-        "status": record.get("status"),
-        "error": record.get("error"),
-        "round_success": record.get("round_success"),
-        "round_success_reason": record.get("round_success_reason"),
-        "prompt_tokens": (record.get("response") or {}).get("prompt_tokens"),
-        "completion_tokens": (record.get("response") or {}).get("completion_tokens"),
-    }
+    return record if is_model_outcome(record.status) else None
 
 
 async def _judge(
     ctx: TrialContext,
-    record: dict[str, Any],
+    record: TrialResult,
     stage: Path,
     tier: Tier,
     item: Item,
@@ -74,14 +61,14 @@ async def _judge(
     if wav.is_file():
         async with ctx.exec_slots:
             analysis = await asyncio.to_thread(analyse, wav, tier.name, item)
-        record["analysis"] = analysis.to_dict()
-    facts = (analysis or AudioAnalysis()).facts(record["status"], tier.sample_rate)
-    if tier.name == "environmental" and facts.recognised is None:
+        record.analysis = Analysis.model_validate(analysis.to_dict())
+    facts = (analysis or AudioAnalysis()).facts(record.status, tier.sample_rate)
+    if kind_of(tier.name).rule_needs_references and facts.recognised is None:
         why = "recognising the class needs the scoring embeddings: `audioprobe score` decides"
         facts = Facts(**{**facts.__dict__, "missing": why})
     verdict = judge(tier.name, facts, rules)
-    record["round_success"] = verdict.value
-    record["round_success_reason"] = verdict.reason
+    record.round_success = verdict.value
+    record.round_success_reason = verdict.reason
 
 
 def _read(path: Path) -> str:
@@ -100,53 +87,48 @@ async def run_feedback_trial(
     prompt: RenderedPrompt,
     feedback: FeedbackSpec,
     rules: SuccessSettings,
-) -> dict[str, Any]:
+) -> TrialResult:
     folder = ctx.store.trial_dir(key)
     conversation = Conversation(tuple(prompt.messages()))
-    summaries: list[dict[str, Any]] = []
+    summaries: list[RoundSummary] = []
     stopped = "rounds"
     for number in range(feedback.rounds):
         stage = folder / round_dir_name(number)
         record = finished_round(stage)
         if record is None:
             record = await run_code_stage(ctx, key, stage, model, item, conversation)
-            record["round"] = number
-            if not is_model_outcome(record["status"]):
+            record.round = number
+            if not is_model_outcome(record.status):
                 stopped = "infrastructure"  # resume runs this round again; earlier ones stay
-                summaries.append(round_summary(record))
+                summaries.append(record.summary())
                 break
             await _judge(ctx, record, stage, tier, item, rules)
-            atomic.write_json(stage / ROUND_FILE, record)
-        summaries.append(round_summary(record))
-        if feedback.stop_on_success and record.get("round_success") is True:
+            atomic.write_json(stage / ROUND_FILE, record.stored())
+        summaries.append(record.summary())
+        if feedback.stop_on_success and record.round_success is True:
             stopped = "success"
             break
         if number + 1 == feedback.rounds:
             break
         answer = saved_answer(stage)
-        measured = record.get("analysis")
+        measured = record.analysis
         turn = feedback_text(
             feedback.template,
             tier,
             item,
             round_=number,
             rounds=feedback.rounds,
-            status=record["status"],
-            error=record.get("error"),
+            status=record.status,
+            error=record.error,
             stderr=_read(stage / "stderr.txt"),
             stderr_lines=feedback.stderr_lines,
-            analysis=AudioAnalysis.from_dict(measured) if measured else None,
-            success=TaskSuccess(
-                record.get("round_success"), record.get("round_success_reason", "")
-            ),
+            analysis=AudioAnalysis.from_dict(measured.stored()) if measured else None,
+            success=TaskSuccess(record.round_success, record.round_success_reason or ""),
             rules=rules,
         )
         conversation = conversation.then(answer.text if answer else "", turn)
-    final = dict(record)
-    final.update(
-        round=record.get("round"),
-        rounds=summaries,
-        stage_dir=str(stage.relative_to(ctx.store.root)),
-        feedback={"rounds": feedback.rounds, "stopped": stopped},
-    )
+    final = record.model_copy(deep=True)
+    final.rounds = summaries
+    final.stage_dir = str(stage.relative_to(ctx.store.root))
+    final.feedback = FeedbackInfo(rounds=feedback.rounds, stopped=stopped)
     return finish_trial(ctx, key, final)

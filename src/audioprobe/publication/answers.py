@@ -15,19 +15,19 @@ from typing import Any
 
 from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
-from audioprobe.feedback.rounds import ROUND_FILE, round_dir_name
 from audioprobe.hashing import sha256_file
 from audioprobe.llm.base import Completion
 from audioprobe.model_kinds import model_kind
 from audioprobe.spec import ModelSpec
 from audioprobe.store import RunStore, TrialRecord, path_part
+from audioprobe.trial_record import TrialResult, round_dir_name
 
 ANSWER_FILE = "response.json"
 
 
 def code_models(store: RunStore) -> list[ModelSpec]:
     """The run's systems that answer with code (baselines answer with audio: no answers)."""
-    models = [ModelSpec.model_validate(m) for m in store.manifest["models"]]
+    models = store.model_specs()
     return [m for m in models if model_kind(m.kind).writes_code]
 
 
@@ -47,25 +47,19 @@ def weights_sha256(spec: ModelSpec) -> str | None:
     return entry.sha256 if entry else None
 
 
-def _stages(trial: TrialRecord) -> Iterator[tuple[int, Path, dict[str, Any]]]:
+def _stages(trial: TrialRecord) -> Iterator[tuple[int, Path, TrialResult]]:
     """(round, folder, record) of every stage of the trial that may hold an answer."""
-    rounds = trial.record.get("rounds")
-    if not isinstance(rounds, list) or not rounds:
-        yield int(trial.record.get("round") or 0), trial.dir, trial.record
+    if not trial.record.rounds:
+        yield trial.record.round or 0, trial.dir, trial.record
         return
-    for number, _summary in enumerate(rounds):
-        folder = trial.dir / round_dir_name(number)
-        try:
-            record = json.loads((folder / ROUND_FILE).read_text())
-        except (OSError, ValueError):
-            record = {}
-        yield number, folder, record if isinstance(record, dict) else {}
+    for number, _summary in enumerate(trial.record.rounds):
+        record = trial.round_record(number) or TrialResult()
+        yield number, trial.dir / round_dir_name(number), record
 
 
-def _prompt_sha256(folder: Path, record: dict[str, Any]) -> str | None:
-    recorded = record.get("prompt_sha256")
-    if isinstance(recorded, str):
-        return recorded
+def _prompt_sha256(folder: Path, record: TrialResult) -> str | None:
+    if record.prompt_sha256 is not None:
+        return record.prompt_sha256
     prompt = folder / "prompt.txt"
     return sha256_file(prompt) if prompt.is_file() else None
 

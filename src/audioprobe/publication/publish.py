@@ -11,6 +11,7 @@ from typing import Any
 
 from audioprobe import atomic
 from audioprobe.errors import AudioprobeError
+from audioprobe.manifest import Manifest
 from audioprobe.outcomes import FINAL_OUTCOMES
 from audioprobe.publication import (
     ANSWERS_DIR,
@@ -54,9 +55,9 @@ def _current_cards(store: RunStore) -> dict[str, Any]:
     }
 
 
-def _packages(cards: dict[str, Any], manifest: dict[str, Any]) -> dict[str, str]:
+def _packages(cards: dict[str, Any], manifest: Manifest) -> dict[str, str]:
     """Every package version the run and its cards recorded, one version per package."""
-    found: dict[str, str] = dict(manifest.get("versions") or {})
+    found: dict[str, str] = dict(manifest.versions)
     for entry in cards.values():
         found.update(entry["card"].get("packages") or {})
     return dict(sorted(found.items()))
@@ -66,9 +67,8 @@ def _generators(results: RunResults) -> dict[str, Any]:
     """Each baseline's generator description (program versions, options), from its trials."""
     out: dict[str, Any] = {}
     for trial in results.trials:
-        described = trial.record.get("generator")
-        if isinstance(described, dict):
-            out.setdefault(trial.model, described)
+        if trial.record.generator is not None:
+            out.setdefault(trial.model, trial.record.generator)
     return out
 
 
@@ -107,7 +107,7 @@ def _check_target(out: Path, run_id: str) -> None:
 def publish(store: RunStore, out: Path) -> Published:
     _check_finished(store)
     manifest = store.manifest
-    _check_target(out, manifest["run_id"])
+    _check_target(out, manifest.run_id)
     results = RunResults.of(store)
     done = Published(out)
     (out / ANSWERS_DIR).mkdir(parents=True, exist_ok=True)
@@ -133,17 +133,17 @@ def publish(store: RunStore, out: Path) -> Published:
         "format": FORMAT,
         "study_id": out.name,
         "published": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "source_run": manifest["run_id"],
-        "created": manifest.get("created"),
+        "source_run": manifest.run_id,
+        "created": manifest.created,
         "trials": len(results.trials),
-        "spec": manifest["spec"],
-        "models": manifest["models"],
-        "items": {tier: [i["id"] for i in items] for tier, items in manifest["items"].items()},
-        "plan": manifest.get("plan"),
-        "overrides": manifest.get("overrides") or {},
-        "sandbox_runtime": manifest.get("sandbox_runtime"),
-        "git_commit": manifest.get("git_commit"),
-        "versions": manifest.get("versions") or {},
+        "spec": manifest.spec.stored(),
+        "models": [m.stored() for m in manifest.models],
+        "items": manifest.item_ids(),
+        "plan": manifest.plan.stored() if manifest.plan else None,
+        "overrides": manifest.overrides,
+        "sandbox_runtime": manifest.sandbox_runtime,
+        "git_commit": manifest.git_commit,
+        "versions": manifest.versions,
         "packages": _packages(cards, manifest),
         "generators": _generators(results),
         "answers": answer_files,

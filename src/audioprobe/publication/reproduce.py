@@ -92,7 +92,7 @@ def plan(folder: Path, publication: dict[str, Any], out: Path, limit: int | None
     planned = api.prepare(
         _spec(publication), models=_systems(folder, publication), limit=limit, out=out
     )
-    planned.manifest["reproduces"] = publication["source_run"]
+    planned.manifest.reproduces = publication["source_run"]
     return planned
 
 
@@ -106,8 +106,8 @@ def render(
     store = api.open_store(out)
     published = publication["source_run"]
     if (
-        store.manifest.get("reproduces") != published
-        or (store.manifest.get("plan") or {}).get("limit") != limit
+        store.manifest.reproduces != published
+        or (store.manifest.plan.limit if store.manifest.plan else None) != limit
     ):
         raise AudioprobeError(
             f"{out} holds another run (not the reproduction of {published} with --limit"

@@ -46,7 +46,6 @@ def _renders(results: RunResults) -> Table:
     columns += ["prompt_sha256", "script_sha256", "wav_sha256"]
     rows = []
     for t in results.trials:
-        audio = t.record.get("audio") or {}
         rows.append(
             {
                 "trial_id": t.trial_id,
@@ -55,10 +54,10 @@ def _renders(results: RunResults) -> Table:
                 "item": t.item,
                 "sample": t.sample,
                 "status": t.status,
-                "prompt_sha256": t.record.get("prompt_sha256"),
-                "script_sha256": t.record.get("script_sha256"),
+                "prompt_sha256": t.record.prompt_sha256,
+                "script_sha256": t.record.script_sha256,
                 # the clip scoring measured: only a trial that ended ok has one
-                "wav_sha256": audio.get("sha256") if t.wav_path else None,
+                "wav_sha256": t.record.audio.sha256 if t.wav_path and t.record.audio else None,
             }
         )
     return Table("renders", ("trial_id",), columns, rows)

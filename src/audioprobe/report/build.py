@@ -185,7 +185,9 @@ def _write_details(folder: Path, views: list[TrialView]) -> None:
         chunk = views[start : start + detail.SHARD]
         digest = hashlib.sha256(detail.FORMAT.encode())
         for view in chunk:
-            digest.update(json.dumps(view.trial.record, sort_keys=True, default=str).encode())
+            digest.update(
+                json.dumps(view.trial.record.stored(), sort_keys=True, default=str).encode()
+            )
         path = folder / detail.shard_path(shard)
         after[path.name] = digest.hexdigest()
         if before.get(path.name) != after[path.name] or not path.is_file():

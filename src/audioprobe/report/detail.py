@@ -67,7 +67,7 @@ def trial_detail(trial: TrialRecord) -> dict[str, Any]:
     if out["script"] is not None:
         out["script_html"] = highlighted(out.pop("script"))
     out["cut"] = cut
-    out["record"] = trial.record
+    out["record"] = trial.record.stored()
     return out
 
 

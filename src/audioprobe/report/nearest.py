@@ -40,7 +40,7 @@ class NearestFinder:
         self.config = load_config(Run(store).spec.scoring)
 
     def rank(self, trial: TrialRecord, clips: list[Any], count: int) -> Ranked | None:
-        sha = (trial.record.get("audio") or {}).get("sha256")
+        sha = trial.record.audio.sha256 if trial.record.audio else None
         if not sha or not clips:
             return None
         for name in self.config.tier(trial.tier).embeddings:

@@ -66,9 +66,7 @@ def task_success_facts(trial: TrialRecord, verdicts: Verdicts) -> dict[str, Any]
     """The TASK_SUCCESS_COLUMNS of one trial (the scored verdict, else its final round's)."""
     facts = (verdicts.get(trial.trial_id) or {}).get("facts") or {}
     success = final_verdict(trial, verdicts)
-    reason = (verdicts.get(trial.trial_id) or {}).get("reason") or trial.record.get(
-        "round_success_reason"
-    )
+    reason = (verdicts.get(trial.trial_id) or {}).get("reason") or trial.record.round_success_reason
     return {
         VERDICT: None if success is None else int(success is True),
         "task_success_reason": reason,

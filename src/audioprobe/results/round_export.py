@@ -7,14 +7,20 @@ analysis and task check); `final` marks the round whose result the trial is.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from audioprobe.results.measures import RunResults
 from audioprobe.results.rounds import rounds_of
-from audioprobe.store import MAX_RECORD_BYTES, TrialRecord
+from audioprobe.store import TrialRecord
 from audioprobe.summary import ExportType, script_facts, typed
+from audioprobe.trial_record import (
+    Analysis,
+    AudioFacts,
+    RoundSummary,
+    TrialResult,
+    round_dir_name,
+)
 
 ROUND_COLUMNS: dict[str, ExportType] = {
     "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
@@ -32,18 +38,14 @@ _ANALYSED = (
 )  # fmt: skip
 
 
-def _round_record(trial: TrialRecord, summary: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+def _round_record(trial: TrialRecord, summary: RoundSummary) -> tuple[TrialResult, Path]:
     """The round's full record and its folder (the summary alone when round.json is absent,
     as for a round that ended in an infrastructure fault)."""
-    if "rounds" not in trial.record:
+    if not trial.record.has_rounds:
         return trial.record, trial.dir
-    folder = trial.dir / f"round-{summary.get('round', 0)}"
-    raw = trial.read(f"{folder.name}/round.json", MAX_RECORD_BYTES)
-    try:
-        full = json.loads(raw) if raw is not None else None
-    except ValueError:
-        full = None
-    return (full if isinstance(full, dict) else summary), folder
+    number = summary.round or 0
+    full = trial.round_record(number)
+    return full or TrialResult.read(summary.stored()), trial.dir / round_dir_name(number)
 
 
 def round_rows(results: RunResults) -> tuple[dict[str, ExportType], list[dict[str, Any]]]:
@@ -52,8 +54,8 @@ def round_rows(results: RunResults) -> tuple[dict[str, ExportType], list[dict[st
         listed = rounds_of(trial)
         for position, summary in enumerate(listed):
             record, folder = _round_record(trial, summary)
-            analysis = record.get("analysis") or {}
-            success = record.get("round_success")
+            analysis = record.analysis or Analysis()
+            success = record.round_success
             raw: dict[str, Any] = {
                 "run_id": results.run.run_id,
                 "trial_id": trial.trial_id,
@@ -62,19 +64,18 @@ def round_rows(results: RunResults) -> tuple[dict[str, ExportType], list[dict[st
                 "tier": trial.tier,
                 "item": trial.item,
                 "sample": trial.sample,
-                "round": summary.get("round", position),
+                "round": position if summary.round is None else summary.round,
                 "final": int(position == len(listed) - 1),
-                "status": record.get("status"),
-                "error": record.get("error"),
+                "status": record.status,
+                "error": record.error,
                 "round_success": None if success is None else int(success is True),
-                "round_success_reason": record.get("round_success_reason"),
-                "target_duration_s": record.get("target_duration_s"),
-                **{name: analysis.get(name) for name in _ANALYSED},
+                "round_success_reason": record.round_success_reason,
+                "target_duration_s": record.target_duration_s,
+                **{name: getattr(analysis, name) for name in _ANALYSED},
                 **script_facts(trial, folder),
             }
             if raw["duration_s"] is None:  # a trial analysed by nobody: the WAV check's facts
-                audio = record.get("audio") or {}
-                raw.update(duration_s=audio.get("duration_s"), peak=audio.get("peak"))
-                raw.update(rms=audio.get("rms"))
+                audio = record.audio or AudioFacts()
+                raw.update(duration_s=audio.duration_s, peak=audio.peak, rms=audio.rms)
             rows.append({name: typed(kind, raw[name]) for name, kind in ROUND_COLUMNS.items()})
     return dict(ROUND_COLUMNS), rows

@@ -13,32 +13,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from audioprobe.outcomes import OK, Rate, is_model_outcome
+from audioprobe.outcomes import Outcome, Rate, is_model_outcome
 from audioprobe.results.measures import tier_rank
 from audioprobe.results.passk import ks_for, mean_pass_at_k
 from audioprobe.results.verdicts import Verdicts, final_verdict
 from audioprobe.store import TrialRecord
+from audioprobe.trial_record import RoundSummary
 
 
-def rounds_of(trial: TrialRecord) -> list[dict[str, Any]]:
-    """The trial's rounds ({round, status, round_success, ...}); one for a single-round trial."""
-    listed = trial.record.get("rounds")
-    if isinstance(listed, list) and listed:
-        return listed
-    return [
-        {"round": 0, "status": trial.status, "round_success": trial.record.get("round_success")}
-    ]
+def rounds_of(trial: TrialRecord) -> list[RoundSummary]:
+    """The trial's rounds; one, the trial itself, for a single-round trial."""
+    return trial.record.round_list()
 
 
-def state_at(trial: TrialRecord, number: int, verdicts: Verdicts | None = None) -> dict[str, Any]:
+def state_at(trial: TrialRecord, number: int, verdicts: Verdicts | None = None) -> RoundSummary:
     """The trial's round `number` (its last when it stopped earlier); the final round's task
     success is the scored verdict where there is one (results/verdicts.py)."""
     listed = rounds_of(trial)
     state = listed[min(number, len(listed) - 1)]
     if number >= len(listed) - 1:
-        state = {**state, "round_success": final_verdict(trial, verdicts)}
+        state = state.model_copy(update={"round_success": final_verdict(trial, verdicts)})
     return state
 
 
@@ -75,13 +70,13 @@ class RoundCurve:
         return None if a.value is None or b.value is None else b.value - a.value
 
 
-def _success_rate(states: list[dict[str, Any]]) -> Rate:
-    known = [s for s in states if s.get("round_success") is not None]
-    return Rate(sum(s["round_success"] is True for s in known), len(known))
+def _success_rate(states: list[RoundSummary]) -> Rate:
+    known = [s for s in states if s.round_success is not None]
+    return Rate(sum(s.round_success is True for s in known), len(known))
 
 
 def _allowed(trials: list[TrialRecord]) -> int:
-    declared = [int((t.record.get("feedback") or {}).get("rounds", 1)) for t in trials]
+    declared = [t.record.feedback.rounds if t.record.feedback else 1 for t in trials]
     return max([*declared, *(len(rounds_of(t)) for t in trials)], default=1)
 
 
@@ -95,7 +90,7 @@ def _pass_at(trials: list[TrialRecord], verdicts: Verdicts | None) -> list[PassA
         counts = []
         for ts in per_item.values():
             if what == "render":
-                counts.append((len(ts), sum(t.status == OK for t in ts)))
+                counts.append((len(ts), sum(t.status == Outcome.OK for t in ts)))
             else:
                 known = [v for t in ts if (v := final_verdict(t, verdicts)) is not None]
                 if known:
@@ -121,9 +116,9 @@ def round_curves(
         points = []
         for r in range(allowed):
             states = [state_at(t, r, verdicts) for t in ts]
-            rendered = Rate(sum(s.get("status") == OK for s in states), len(states))
+            rendered = Rate(sum(s.status == Outcome.OK for s in states), len(states))
             points.append(RoundPoint(r, rendered, _success_rate(states)))
-        failed_first = [t for t in ts if state_at(t, 0, verdicts).get("round_success") is False]
+        failed_first = [t for t in ts if state_at(t, 0, verdicts).round_success is False]
         fixed = sum(final_verdict(t, verdicts) is True for t in failed_first)
         curves.append(
             RoundCurve(
@@ -134,4 +129,4 @@ def round_curves(
 
 
 def has_feedback(trials: Iterable[TrialRecord]) -> bool:
-    return any("rounds" in t.record for t in trials)
+    return any(t.record.has_rounds for t in trials)

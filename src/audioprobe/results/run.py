@@ -13,9 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from audioprobe.errors import AudioprobeError, stored_record
+from audioprobe.errors import AudioprobeError
+from audioprobe.manifest import BUILTIN, Manifest, SpecView, TierInfo
 from audioprobe.store import RunStore, TrialRecord
 from audioprobe.tiers import Item
 
@@ -26,48 +25,13 @@ if TYPE_CHECKING:
     from audioprobe.scoring.run import ScoreReport
     from audioprobe.spec import ExperimentSpec, ModelSpec
 
-BUILTIN = "builtin"
-
-
-class _Lenient(BaseModel):
-    # run.json also holds what other parts of audioprobe wrote (models, sandbox, versions)
-    model_config = ConfigDict(extra="allow")
-
-
-class TierChoice(_Lenient):
-    name: str
-    references: str = BUILTIN
-
-
-class SpecView(_Lenient):
-    """The parts of the experiment spec that results depend on."""
-
-    name: str = ""
-    tiers: list[TierChoice] = Field(default_factory=list)
-    scoring: dict[str, Any] = Field(default_factory=dict)
-
-
-class TierInfo(_Lenient):
-    title: str = ""
-    level: int | None = None
-    sample_rate: int | None = None
-
-
-class Manifest(_Lenient):
-    run_id: str = ""
-    spec: SpecView = Field(default_factory=SpecView)
-    tiers: dict[str, TierInfo] = Field(default_factory=dict)
-    items: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
-    # the hash of the sandbox runtime every script of the run ran in (sandbox/runtime.toml)
-    sandbox_runtime: str | None = None
-
 
 class Run:
     """A run folder read through typed records: `Run(store).items("notes")`."""
 
     def __init__(self, store: RunStore):
         self.store = store
-        self.manifest = stored_record(Manifest, store.manifest, store.root / "run.json")
+        self.manifest: Manifest = store.manifest
         #: What the `audioprobe.score` call that returned this Run did (None otherwise).
         self.score_report: ScoreReport | None = None
 
@@ -86,14 +50,8 @@ class Run:
     @cached_property
     def _items(self) -> dict[str, list[Item]]:
         out: dict[str, list[Item]] = {}
-        for tier, raws in self.manifest.items.items():
-            items = [
-                stored_record(Item, raw, self.root / "run.json", f"items.{tier}[{n}]")
-                for n, raw in enumerate(raws)
-            ]
-            for item in items:
-                item.tier = tier
-            out[tier] = items
+        for tier in self.manifest.items:
+            out[tier] = [self.store.item(tier, entry.id) for entry in self.manifest.items[tier]]
         return out
 
     def items(self, tier: str) -> list[Item]:

@@ -31,4 +31,4 @@ def final_verdict(trial: TrialRecord, verdicts: Verdicts | None) -> bool | None:
     """The trial's task success: scored where scored, else its final round's verdict."""
     if verdicts is not None and trial.trial_id in verdicts:
         return verdicts[trial.trial_id].get("success")
-    return trial.record.get("round_success")
+    return trial.record.round_success

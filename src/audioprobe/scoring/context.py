@@ -55,9 +55,8 @@ def wav_sha256(trial: TrialRecord) -> str:
 
 def changed_since_run(trial: TrialRecord) -> str | None:
     """Why the clip is not the one the run recorded (its sha256 differs), or None."""
-    audio = trial.record.get("audio")
-    recorded = audio.get("sha256") if isinstance(audio, dict) else None
-    if not isinstance(recorded, str) or not recorded or trial.wav_path is None:
+    recorded = trial.record.audio.sha256 if trial.record.audio else None
+    if not recorded or trial.wav_path is None:
         return None
     now = wav_sha256(trial)
     if now == recorded:
@@ -115,7 +114,7 @@ class Member:
 
     @property
     def target_duration_s(self) -> float:
-        return float(self.trial.record.get("target_duration_s") or self.item.duration_s)
+        return float(self.trial.record.target_duration_s or self.item.duration_s)
 
     def clip(self, sr: int, settings: A.AnalysisSettings, min_samples: int = 0) -> A.Clip:
         if self.rendered:
@@ -143,8 +142,8 @@ def not_run(trials: list[TrialRecord]) -> tuple[Status, str] | None:
     if not trials or any(t.status not in NOT_RUN_OUTCOMES for t in trials):
         return None
     first = trials[0]
-    error = first.record.get("error") or ""
-    tiers = (first.record.get("generator") or {}).get("tiers")
+    error = first.record.error or ""
+    tiers = (first.record.generator or {}).get("tiers")
     if tiers is not None and first.tier not in tiers:
         return Status.NOT_APPLICABLE, f"{first.model} does not apply to {first.tier}: {error}"
     return Status.UNAVAILABLE, f"{first.model} did not run on {first.tier}: {error}"

@@ -31,10 +31,12 @@ from pydantic import BaseModel, ConfigDict
 
 from audioprobe.errors import ConfigError
 from audioprobe.results.records import Direction
+from audioprobe.tier_kinds import kind_of
 
 if TYPE_CHECKING:
     from audioprobe.results.records import SetValue
     from audioprobe.scoring.context import ClipInput, ScoreContext, SetGroup
+    from audioprobe.tiers import Item
 
 PATH_ENV = "AUDIOPROBE_METRICS_PATH"
 ENTRY_POINTS = "audioprobe.metrics"
@@ -97,7 +99,9 @@ class Metric:
     level: ClassVar[Literal["clip", "set"]]
     columns: ClassVar[tuple[Column, ...]]
     description: ClassVar[str] = ""
-    tiers: ClassVar[tuple[str, ...] | None] = None  # None: every tier
+    # None: every tier; otherwise these tiers and those whose kind lists the metric by name
+    # (tier_kinds/: `metrics = ("pitch",)`), so a new tier picks its metrics, not the reverse
+    tiers: ClassVar[tuple[str, ...] | None] = None
     rank: ClassVar[int] = 100  # where its columns come in tables (smaller first)
     # Means the same in every tier, so may be compared and plotted across tiers
     # (docs/science.md); such metrics come first in every table.
@@ -109,7 +113,13 @@ class Metric:
     Settings: ClassVar[type[BaseModel]] = NoSettings
 
     def applies_to(self, tier: str) -> bool:
-        return self.tiers is None or tier in self.tiers
+        return self.tiers is None or tier in self.tiers or self.name in kind_of(tier).metrics
+
+    def applies_to_item(self, item: Item) -> bool:
+        """Whether the metric measures clips of `item`, within a tier it applies to: a metric
+        that reads a kind of target (the notes an item asks for) says so here, by the item's
+        content rather than its tier's name, so a researcher's own tier gets it too."""
+        return True
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -89,9 +89,12 @@ class Scorer:
         items = {(tier, i.id): i for tier in by_tier for i in self.ctx.run.items(tier)}
         for tier, tier_trials in by_tier.items():
             for metric in self.metrics:
-                if isinstance(metric, ClipMetric) and metric.applies_to(tier):
-                    self.ctx.progress(f"{tier}: {metric.name} for {len(tier_trials)} trials")
-                    self._clip_metric(metric, tier, tier_trials, items)
+                if not (isinstance(metric, ClipMetric) and metric.applies_to(tier)):
+                    continue
+                mine = [t for t in tier_trials if metric.applies_to_item(items[(tier, t.item)])]
+                if mine:
+                    self.ctx.progress(f"{tier}: {metric.name} for {len(mine)} trials")
+                    self._clip_metric(metric, tier, mine, items)
 
     def _clip_metric(
         self, metric: ClipMetric, tier: str, trials: list[TrialRecord], items: dict

@@ -8,17 +8,17 @@ from (report.source).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from audioprobe import runpath
-from audioprobe.outcomes import PENDING
+from audioprobe.errors import AudioprobeError
+from audioprobe.outcomes import Outcome
 from audioprobe.report.source import is_current
 from audioprobe.results.coverage import Coverage, coverage_of
-from audioprobe.store import connect_read_only
+from audioprobe.store import connect_read_only, read_manifest
 
 RECENT_S = 120.0
 DEPTH = 3  # run folders are looked for this many levels below the runs folder
@@ -51,7 +51,7 @@ class RunSummary:
 
     @property
     def pending(self) -> int:
-        return self.outcomes.get(PENDING, 0)
+        return self.outcomes.get(Outcome.PENDING, 0)
 
 
 def changed_at(root: Path) -> float:
@@ -93,20 +93,20 @@ def _index_facts(root: Path) -> tuple[dict[str, int], bool, Coverage | None]:
 def summarise(root: Path, key: str, now: float | None = None) -> RunSummary | None:
     """The run at `root`, or None when run.json is unreadable (not a run, or being written)."""
     try:
-        manifest = json.loads((root / "run.json").read_text())
-    except (OSError, ValueError):
+        manifest = read_manifest(root)
+    except (AudioprobeError, OSError):
         return None
     outcomes, scored, covered = _index_facts(root)
-    pending = outcomes.get(PENDING, 0)
+    pending = outcomes.get(Outcome.PENDING, 0)
     recent = (now or time.time()) - changed_at(root) < RECENT_S
     status = "finished" if not pending else ("running" if recent else "incomplete")
     return RunSummary(
         key=key,
         root=root,
-        run_id=str(manifest.get("run_id") or root.name),
-        experiment=str((manifest.get("spec") or {}).get("name") or ""),
-        created=str(manifest.get("created") or "")[:16].replace("T", " "),
-        models=[str(m.get("name")) for m in manifest.get("models", []) if isinstance(m, dict)],
+        run_id=manifest.run_id or root.name,
+        experiment=manifest.spec.name,
+        created=(manifest.created or "")[:16].replace("T", " "),
+        models=[m.name for m in manifest.models],
         trials=sum(outcomes.values()),
         outcomes=outcomes,
         status=status,
