@@ -230,3 +230,12 @@ def test_note_fidelity_separates_a_right_note_from_a_short_or_late_one(
     assert _values(store, "note_fidelity", "note_pitch_ok")["wrong-pitch"] == 0.0
     onset = _values(store, "note_fidelity", "note_onset_s")["late"]
     assert abs(onset - 0.6) <= 0.05, onset
+
+
+def test_items_that_ask_for_no_notes_get_no_note_values(tmp_path: Path, isolated_cache: Path):
+    from tests.score_helpers import make_run, tone
+
+    store = make_run(tmp_path / "run", "environmental", ["rain"], {"m": [tone(440.0, 2.0)]})
+    score_run(store, metrics=[*NOTE_METRICS, "note_fidelity", "duration"])
+    measured = {v.metric for v in clip_values(store)}
+    assert measured == {"duration"}, measured

@@ -56,7 +56,7 @@ class TranscriptionSettings(BaseModel):
     # like sum) as a note of its own. A note at a harmonic (2nd-8th) of a louder note, starting
     # within GHOST_SLACK_S of it, is that partial, not a note played, when its velocity is below
     # `ghost_velocity_ratio` of the louder one's; a real doubling an octave up, played as loud,
-    # is kept. 0 keeps every note (docs/notes-fidelity.md measures both).
+    # is kept. 0 keeps every note (docs/notes-fidelity.md compares with Basic Pitch's defaults).
     ghost_velocity_ratio: float = Field(
         0.75, ge=0, lt=1, description="a harmonic note this much quieter is a partial"
     )
