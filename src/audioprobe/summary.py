@@ -19,7 +19,8 @@ from audioprobe.tiers import TIER_ORDER
 ExportType = Literal["string", "int64", "float64"]
 EXPORT_COLUMNS: dict[str, ExportType] = {
     "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
-    "tier": "string", "item": "string", "class_key": "string", "sample": "int64",
+    "tier": "string", "language": "string", "item": "string", "class_key": "string",
+    "sample": "int64",
     "seed": "int64", "status": "string", "error": "string", "wav_path": "string",
     "sample_rate": "int64", "channels": "int64", "duration_s": "float64",
     "target_duration_s": "float64", "peak": "float64", "rms": "float64",
@@ -147,6 +148,8 @@ def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
         "model": trial.model,
         "model_kind": trial.model_kind,
         "tier": trial.tier,
+        # the language the code was asked in; a trial recorded before languages was Python's
+        "language": rec.get("language", "python" if "extraction" in rec else None),
         "item": trial.item,
         "class_key": rec.get("class_key"),
         "sample": trial.sample,
