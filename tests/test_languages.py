@@ -4,6 +4,10 @@ command line choose one, and the one-line refusals a user sees."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,7 @@ from audioprobe import api
 from audioprobe.cli import app
 from audioprobe.errors import ConfigError
 from audioprobe.languages import get_language, languages
+from audioprobe.paths import data_dir
 from audioprobe.prompts import render_prompt
 from audioprobe.sandbox.rootfs import RuntimeSpec, debian_problem
 from audioprobe.spec import ExperimentSpec
@@ -122,3 +127,32 @@ def test_a_missing_interpreter_is_refused_with_the_apt_line() -> None:
     problem = debian_problem(("chuck",), "the chuck language", wrong)
     assert "apt-get install chuck=0.0-nonesuch" in problem
     assert debian_problem(("csound", "libcsound64-6.0"), "csound", spec) == ""
+
+
+def _drive(tmp_path: Path, **job) -> subprocess.CompletedProcess:
+    """The sandbox's render driver, run here on a job of plain shell commands."""
+    job = {"source_name": "a.txt", "source": "x", "check_source": None, "syntax_exit": 65} | job
+    job.setdefault("fail_pattern", None)
+    job.setdefault("check_exit", True)
+    call = f"import _audioprobe_render; _audioprobe_render.main({json.dumps(job)!r})"
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(data_dir("sandbox") / "shim")}
+    return subprocess.run(
+        [sys.executable, "-c", call], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+def test_the_driver_tells_a_failed_check_from_a_crashed_one(tmp_path: Path) -> None:
+    render = [["sh", "-c", "cat a.txt > output.wav"]]
+    said = _drive(tmp_path, check=["sh", "-c", "echo 'E: line 3 bad'; exit 1"], render=render)
+    assert said.returncode == 65 and "E: line 3 bad" in said.stderr
+    assert not (tmp_path / "output.wav").exists()
+    # a checker that reports errors but exits 0 (abc2midi, chuck) fails on its words
+    said = _drive(
+        tmp_path, check=["sh", "-c", "echo 'Error in line 2'"], fail_pattern="^Error", render=render
+    )
+    assert said.returncode == 65
+    crash = ["sh", "-c", "kill -SEGV $$"]
+    said = _drive(tmp_path, check=crash, render=render)
+    assert said.returncode == -signal.SIGSEGV  # a crash is the run's, not a syntax verdict
+    said = _drive(tmp_path, check=crash, check_exit=False, fail_pattern="^Error", render=render)
+    assert said.returncode == 0 and (tmp_path / "output.wav").read_text() == "x"

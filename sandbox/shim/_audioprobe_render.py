@@ -6,10 +6,12 @@ driver writes the answer to its file, runs the language's own syntax check, and 
 the render commands, exec'ing the last, so the renderer's exit status or signal is the run's own.
 
 A check fails when its command exits non-zero or prints a line matching the job's `fail_pattern`
-(abc2midi and chuck report errors but exit 0). Then the checker's words go to stderr and the
-driver exits with `syntax_exit`, which the harness records as `syntax_error`. A check run may
-write its own version of the source first (`check_source`: ChucK's has `me.exit();` ahead of
-line 1, so it is compiled and type-checked but never runs); the answer is written back after.
+(abc2midi and chuck report errors but exit 0); with `check_exit` false only the pattern decides
+(chuck 1.4.2 sometimes crashes on leaving a program that ends at once, the check's case). Then
+the checker's words go to stderr and the driver exits with `syntax_exit`, which the harness
+records as `syntax_error`. A check run may write its own version of the source first
+(`check_source`: ChucK's has `me.exit();` ahead of line 1, so it is compiled and type-checked
+but never runs); the answer is written back after.
 """
 
 import json
@@ -37,12 +39,13 @@ def _check(job):
     """Run the syntax check; exit with `syntax_exit` and the checker's words if it fails."""
     _write(job["source_name"], job.get("check_source") or job["source"])
     done = subprocess.run(job["check"], capture_output=True, text=True, errors="replace")
-    if done.returncode < 0:  # a limit or a signal, not a verdict on the syntax
+    by_exit = job["check_exit"]
+    if done.returncode < 0 and by_exit:  # a limit or a signal, not a verdict on the syntax
         sys.stderr.write(done.stdout + done.stderr)
         _die_like(done.returncode)
     words = (done.stdout + done.stderr).strip()
     pattern = job.get("fail_pattern")
-    if done.returncode != 0 or (pattern and re.search(pattern, words, re.M)):
+    if (by_exit and done.returncode != 0) or (pattern and re.search(pattern, words, re.M)):
         sys.stderr.write(words + "\n")
         sys.exit(job["syntax_exit"])
 

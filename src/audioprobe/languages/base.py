@@ -50,6 +50,8 @@ class Language:
     #: a regular expression that marks a failed check in the checker's output even when it
     #: exits 0 (abc2midi and chuck do); None: the exit status alone decides
     fail_pattern: ClassVar[str | None] = None
+    #: whether the checker's exit status is a verdict (False: only `fail_pattern` decides)
+    check_exit: ClassVar[bool] = True
     #: the contract template under prompts/<name>/, filled like a tier prompt's fields
     contract_template: ClassVar[str] = "contract.txt"
     system_template: ClassVar[str] = "system.txt"
@@ -90,6 +92,7 @@ class Language:
             "check": self.check_command(tier, item),
             "check_source": self.check_source(code),
             "fail_pattern": self.fail_pattern,
+            "check_exit": self.check_exit,
             "render": self.render_commands(tier, item),
             "syntax_exit": SYNTAX_EXIT,
         }
