@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 from sandbox_helpers import backend_params
+from typer.testing import CliRunner
 
 from audioprobe import api
+from audioprobe.cli import app
 from audioprobe.languages import get_language
 from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
 from audioprobe.spec import ExperimentSpec
@@ -251,3 +253,38 @@ def test_hostile_answers_are_contained(
     if lang == "abc":
         # stopped by a limit, or rendered in full and refused as far longer than any clip
         assert records["sine-a4"]["status"] in ("killed", "timeout", "invalid_audio")
+
+
+def test_quick_in_csound_runs_and_compares_with_the_python_run_of_the_same_model(
+    tmp_path: Path,
+) -> None:
+    """The issue's end-to-end command with the local model replaced by a replay of answers
+    under its name, then the same model's Python run beside it."""
+    runner = CliRunner()
+    csound = tmp_path / "csound" / "qwen2.5-coder-1.5b.jsonl"  # a replay named as the model
+    csound.parent.mkdir()
+    items = ("keyboard-a4", "string-a5", "sine-a4")
+    broken = TONE["csound"].replace("oscili 0.5 * aenv, 440", "oscili 0.5 * aenv 440 +")
+    answers = {"keyboard-a4": TONE["csound"], "string-a5": broken, "sine-a4": TONE["csound"]}
+    csound.write_text(
+        "".join(
+            json.dumps({"item": i, "completion": _answer("csound", answers[i])}) + "\n"
+            for i in items
+        )
+    )
+    python = Path("experiments/replays/demo/qwen2.5-coder-1.5b.jsonl").resolve()
+    runs = {}
+    for lang, replay in (("csound", csound), ("python", python)):
+        runs[lang] = tmp_path / "runs" / lang
+        args = ["run", "experiments/quick.toml", "--language", lang, "--model", f"replay:{replay}"]
+        done = runner.invoke(app, [*args, "--tier", "notes", "--out", str(runs[lang])])
+        assert done.exit_code == 0, done.output
+    shown = runner.invoke(app, ["show", str(runs["csound"])])
+    assert "answers written in qwen2.5-coder-1.5b: csound" in shown.output, shown.output
+    assert "ok 2, syntax_error 1" in shown.output
+    compared = runner.invoke(
+        app, ["compare", str(runs["csound"]), "--against", str(runs["python"])]
+    )
+    assert compared.exit_code == 0, compared.output
+    row = next(line for line in compared.output.splitlines() if " ok_pct " in line)
+    assert row.split()[:4] == ["qwen2.5-coder-1.5b", "notes", "ok_pct", "66.7"], row
