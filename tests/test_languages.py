@@ -156,3 +156,14 @@ def test_the_driver_tells_a_failed_check_from_a_crashed_one(tmp_path: Path) -> N
     assert said.returncode == -signal.SIGSEGV  # a crash is the run's, not a syntax verdict
     said = _drive(tmp_path, check=crash, check_exit=False, fail_pattern="^Error", render=render)
     assert said.returncode == 0 and (tmp_path / "output.wav").read_text() == "x"
+
+
+def test_doctor_says_which_languages_this_machine_can_run(monkeypatch) -> None:
+    from audioprobe.cli.doctor import _language_rows
+
+    spec = RuntimeSpec.load()
+    wrong = RuntimeSpec(spec.libraries, spec.tools, spec.debian | {"chuck": "0.0-nonesuch"})
+    monkeypatch.setattr(RuntimeSpec, "load", classmethod(lambda cls, path=None: wrong))
+    rows = {what: (ok, detail) for _, what, ok, detail in _language_rows()}
+    assert set(rows) == {"abc", "chuck", "csound"}
+    assert rows["chuck"] == (False, rows["chuck"][1]) and "chuck=0.0-nonesuch" in rows["chuck"][1]
