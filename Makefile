@@ -19,7 +19,8 @@ DEMO_SPEC ?= experiments/quick.toml
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile scripts/install_refs_deps.sh scripts/install_browser.sh
+$(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile scripts/install_refs_deps.sh scripts/install_language_deps.sh \
+		scripts/install_browser.sh
 	@start=$$SECONDS; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	$(PIP) install -q --upgrade pip && \
@@ -28,6 +29,7 @@ $(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile s
 	$(PIP) install -q --no-deps -r requirements/nodeps.txt && \
 	$(PIP) install -q --no-deps -r <($(PY) scripts/sandbox_pins.py) && \
 	bash scripts/install_refs_deps.sh $(VENV) && \
+	bash scripts/install_language_deps.sh $(VENV) && \
 	VENV=$(VENV) sh scripts/install_browser.sh && \
 	echo "install took $$((SECONDS - start)) s"
 	touch $(STAMP)

@@ -19,7 +19,7 @@ from audioprobe.errors import ConfigError
 from audioprobe.languages import get_language, languages
 from audioprobe.paths import data_dir
 from audioprobe.prompts import render_prompt
-from audioprobe.sandbox.rootfs import RuntimeSpec, debian_problem
+from audioprobe.sandbox.rootfs import RuntimeSpec, debian_problem, debian_version
 from audioprobe.spec import ExperimentSpec
 from audioprobe.tiers import load_tier
 
@@ -126,7 +126,27 @@ def test_a_missing_interpreter_is_refused_with_the_apt_line() -> None:
     wrong = RuntimeSpec(spec.libraries, spec.tools, spec.debian | {"chuck": "0.0-nonesuch"})
     problem = debian_problem(("chuck",), "the chuck language", wrong)
     assert "apt-get install chuck=0.0-nonesuch" in problem
-    assert debian_problem(("csound", "libcsound64-6.0"), "csound", spec) == ""
+    assert "chuck=0.0-nonesuch" in wrong.debian_missing()  # what install_language_deps.sh installs
+    # a package installed here at its pin is no problem (dash: on every Debian machine)
+    here = RuntimeSpec(spec.libraries, spec.tools, {"dash": debian_version("dash") or "absent"})
+    assert debian_problem(("dash",), "the dash language", here) == ""
+    assert here.debian_missing() == []
+
+
+def test_a_language_battery_without_its_interpreter_skips_with_the_command(monkeypatch) -> None:
+    """Off CI, a machine without chuck skips its tests saying how to install it; under CI
+    (AUDIOPROBE_REQUIRE_DOCKER=1) nothing is skipped, so its absence fails the run."""
+    from sandbox_helpers import language_skip_reason
+
+    spec = RuntimeSpec.load()
+    wrong = RuntimeSpec(spec.libraries, spec.tools, spec.debian | {"chuck": "0.0-nonesuch"})
+    monkeypatch.setattr(RuntimeSpec, "load", classmethod(lambda cls, path=None: wrong))
+    monkeypatch.delenv("AUDIOPROBE_REQUIRE_DOCKER", raising=False)
+    why = language_skip_reason("chuck")
+    assert "\n" not in why and "chuck battery NOT run" in why
+    assert "apt-get install chuck=0.0-nonesuch" in why and "install_language_deps.sh" in why
+    monkeypatch.setenv("AUDIOPROBE_REQUIRE_DOCKER", "1")
+    assert language_skip_reason("chuck") == ""
 
 
 def _drive(tmp_path: Path, **job) -> subprocess.CompletedProcess:

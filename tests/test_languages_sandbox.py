@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from sandbox_helpers import backend_params
+from sandbox_helpers import backend_params, language_params, require_language
 from typer.testing import CliRunner
 
 from audioprobe import api
@@ -72,6 +72,9 @@ BROKEN = {
 }
 
 
+LANGUAGES = language_params(sorted(TONE))
+
+
 def _answer(lang: str, code: str) -> str:
     return f"Here it is.\n\n```{lang}\n{code}\n```\n"
 
@@ -126,7 +129,7 @@ def _host_abc_render(tmp_path: Path, trial_dir: Path) -> np.ndarray:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("lang", sorted(TONE))
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_440_hz_answer_renders_ok_and_a_broken_one_is_a_syntax_error(
     tmp_path: Path, backend: str, lang: str
 ) -> None:
@@ -233,7 +236,7 @@ def _hostile(lang: str, port: int, outside: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("lang", sorted(TONE))
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_hostile_answers_are_contained(
     tmp_path: Path, backend: str, lang: str, udp_listener: socket.socket
 ) -> None:
@@ -260,6 +263,7 @@ def test_quick_in_csound_runs_and_compares_with_the_python_run_of_the_same_model
 ) -> None:
     """The issue's end-to-end command with the local model replaced by a replay of answers
     under its name, then the same model's Python run beside it."""
+    require_language("csound")
     runner = CliRunner()
     csound = tmp_path / "csound" / "qwen2.5-coder-1.5b.jsonl"  # a replay named as the model
     csound.parent.mkdir()

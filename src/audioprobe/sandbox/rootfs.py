@@ -32,7 +32,7 @@ import sysconfig
 import tarfile
 import time
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -93,6 +93,13 @@ class RuntimeSpec:
         """The [debian] packages installed here at their pinned version (those the tree has)."""
         return [pkg for pkg, pin in self.debian.items() if debian_version(pkg) == pin]
 
+    def debian_missing(self, packages: Iterable[str] | None = None) -> list[str]:
+        """`package=pin` for each of `packages` (default: the whole [debian] table) that is not
+        installed here at its pin: the arguments of the apt-get line that installs them."""
+        present = self.debian_present()
+        chosen = self.debian if packages is None else packages
+        return [f"{pkg}={self.debian[pkg]}" for pkg in chosen if pkg not in present]
+
     def distributions(self) -> list[str]:
         """The libraries and, transitively, what they require at run time (no extras)."""
         seen: list[str] = []
@@ -146,7 +153,7 @@ def debian_problem(packages: tuple[str, ...], what: str, spec: RuntimeSpec | Non
     unpinned = [pkg for pkg in packages if pkg not in spec.debian]
     if unpinned:
         return f"{what} needs Debian packages sandbox/runtime.toml does not list: {unpinned}"
-    wrong = [f"{pkg}={spec.debian[pkg]}" for pkg in packages if pkg not in spec.debian_present()]
+    wrong = spec.debian_missing(packages)
     if not wrong:
         return ""
     return (
