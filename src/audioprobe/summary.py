@@ -20,7 +20,8 @@ from audioprobe.tiers import tier_rank
 ExportType = Literal["string", "int64", "float64"]
 EXPORT_COLUMNS: dict[str, ExportType] = {
     "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
-    "tier": "string", "item": "string", "class_key": "string", "sample": "int64",
+    "tier": "string", "language": "string", "item": "string", "class_key": "string",
+    "sample": "int64",
     "seed": "int64", "status": "string", "error": "string", "wav_path": "string",
     "sample_rate": "int64", "channels": "int64", "duration_s": "float64",
     "target_duration_s": "float64", "peak": "float64", "rms": "float64",
@@ -140,6 +141,7 @@ def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
         "model": trial.model,
         "model_kind": trial.model_kind,
         "tier": trial.tier,
+        "language": rec.code_language(),
         "item": trial.item,
         "class_key": rec.class_key,
         "sample": trial.sample,
