@@ -89,6 +89,19 @@ def test_an_unknown_language_names_the_registered_ones() -> None:
         _spec(language="fortran")
 
 
+def test_a_notation_answers_every_tier_whose_items_name_their_notes(monkeypatch) -> None:
+    """ABC can write notes, not a dog's bark: it answers the notes tier and a researcher's own
+    note-bearing tier (the melody plugin), by what the items ask for, never by tier name."""
+    from audioprobe.languages import get_language
+    from audioprobe.registry import PLUGINS_ENV
+
+    monkeypatch.setenv(PLUGINS_ENV, str(Path(__file__).parent.parent / "plugins" / "melody"))
+    abc, python = get_language("abc"), get_language("python")
+    assert abc.supports("notes") and abc.supports("melody")
+    assert not abc.supports("environmental") and not abc.supports("speech")
+    assert all(python.supports(t) for t in ("notes", "melody", "environmental", "speech"))
+
+
 def test_a_language_that_cannot_answer_a_tier_is_refused_in_the_spec() -> None:
     with pytest.raises(ValueError, match="language 'abc' cannot answer the speech tier"):
         _spec(

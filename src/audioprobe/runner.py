@@ -263,9 +263,9 @@ def check_languages(spec: ExperimentSpec, models: list[ModelSpec], tiers: list[s
     for name, tier in sorted(chosen):
         language = get_language(name)
         if not language.supports(tier):
-            allowed = ", ".join(sorted(language.tiers or ()))
             raise ConfigError(
-                f"language {name!r} cannot answer the {tier} tier (only: {allowed}); choose"
+                f"language {name!r} cannot answer the {tier} tier (only {language.answers});"
+                " choose"
                 " tiers with --tier or another language"
             )
     other = sorted({name for name, _ in chosen} - {"python"})

@@ -31,9 +31,11 @@ def get_language(name: str) -> Language:
 def check_language(name: str, tier: str | None = None) -> str:
     """`name` if registered (and able to answer `tier`), else ValueError for a validator."""
     languages.check(name)
-    if tier is not None and not get_language(name).supports(tier):
-        allowed = ", ".join(sorted(get_language(name).tiers or ()))
-        raise ValueError(f"language {name!r} cannot answer the {tier} tier (only: {allowed})")
+    language = get_language(name)
+    if tier is not None and not language.supports(tier):
+        raise ValueError(
+            f"language {name!r} cannot answer the {tier} tier (only {language.answers})"
+        )
     return name
 
 

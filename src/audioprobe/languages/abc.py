@@ -33,7 +33,7 @@ class Abc(Language):
     fence_tags = ("abc",)
     source_name = SOURCE
     debian = ("abcmidi", "fluidsynth", "timgm6mb-soundfont")
-    tiers = frozenset({"notes", "melody"})
+    notes_only = True
     fail_pattern = r"^Error in line"
 
     def source(self, code: str, tier: Tier, item: Item) -> str:

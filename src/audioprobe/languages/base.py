@@ -16,10 +16,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from audioprobe.errors import ConfigError
 from audioprobe.extract import Extraction, extract_code
 from audioprobe.outcomes import Outcome
 from audioprobe.sandbox.base import ExecResult
-from audioprobe.tiers import Item, Tier
+from audioprobe.tiers import Item, Tier, load_tier
 
 #: The driver's exit status when the language's own syntax check refused the code (sysexits.h
 #: EX_DATAERR). A program could exit with it on purpose; it would only misreport itself.
@@ -46,8 +47,9 @@ class Language:
     source_name: ClassVar[str]
     #: Debian packages of sandbox/runtime.toml's [debian] table this language needs
     debian: ClassVar[tuple[str, ...]] = ()
-    #: tiers this language can answer (None: every tier)
-    tiers: ClassVar[frozenset[str] | None] = None
+    #: True for a notation (ABC): it can only answer a tier whose every item names the notes it
+    #: asks for (Item.target_notes()), whatever the tier is called
+    notes_only: ClassVar[bool] = False
     #: a regular expression that marks a failed check in the checker's output even when it
     #: exits 0 (abc2midi and chuck do); None: the exit status alone decides
     fail_pattern: ClassVar[str | None] = None
@@ -115,4 +117,17 @@ class Language:
         return Verdict(Outcome(result.status), None)
 
     def supports(self, tier: str) -> bool:
-        return self.tiers is None or tier in self.tiers
+        """Whether this language can answer the tier named `tier` (an unknown tier is left to
+        the spec's own check, which names the known ones)."""
+        if not self.notes_only:
+            return True
+        try:
+            items = load_tier(tier).items
+        except ConfigError:
+            return True
+        return all(item.target_notes() for item in items)
+
+    @property
+    def answers(self) -> str:
+        """Which tiers it can answer, in words, for the message that refuses one."""
+        return "tiers whose items name their notes" if self.notes_only else "every tier"
