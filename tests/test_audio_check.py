@@ -48,6 +48,8 @@ def _hostile_files(folder: Path) -> dict[str, Path]:
         "rate1": _riff(1, 1, 16, tone16),
         "billion": _riff(1, SR, 16, tone16, claimed=2 * 10**9),
         "channels1000": _riff(1000, SR, 16, b"\0" * 2000 * 64),
+        # a real answer's hand-written header: b"RIFF " (one space too many), sizes big-endian
+        "riff-space": b"RIFF " + (22).to_bytes(4, "big") + b"WAVEfmt " + tone16,
     }.items():
         path = folder / name / "output.wav"
         path.parent.mkdir(parents=True)
@@ -61,6 +63,9 @@ EXPECTED = {
     "rate1": "sample rate 1 Hz is outside 8-192 kHz",
     "billion": "the header claims 1000000000 frames but the file holds 16000",
     "channels1000": "1000 channels; at most 2 are accepted",
+    "riff-space": (
+        "broken WAV header: RIFF is not followed by a size and 'WAVE' (bytes 8-12 are b'\\x16WAV')"
+    ),
 }
 
 

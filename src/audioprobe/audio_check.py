@@ -106,7 +106,13 @@ def read_header(path: Path) -> tuple[WavHeader | None, str]:
     size = path.stat().st_size
     with open(path, "rb") as fh:
         head = fh.read(12)
-        if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
+        if len(head) >= 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] != b"WAVE":
+            # a hand-written header gone wrong (an extra byte, big-endian sizes): say where
+            return None, (
+                f"broken WAV header: {head[:4].decode()} is not followed by a size and 'WAVE' "
+                f"(bytes 8-12 are {head[8:12]!r})"
+            )
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RF64"):
             looks = sniff(head)
             shown = f"looks like {looks}" if looks else f"starts with {head[:4]!r}"
             return None, f"not a WAV file ({shown})"
