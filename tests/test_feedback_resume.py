@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from fault_server import FaultServer, ServerState
 from feedback_helpers import GOOD, SILENT, feedback_spec
 
@@ -58,6 +59,7 @@ def test_kill_dash_nine_between_rounds_then_resume_repeats_no_call(tmp_path):
     assert [r["status"] for r in record["rounds"]] == ["invalid_audio", "ok"]
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_each_round_is_cached_under_its_conversation(tmp_path):
     env = dict(os.environ, AUDIOPROBE_CACHE=str(tmp_path / "cache"))
     state = ServerState(answer=SILENT, answers={ROUND_ONE: GOOD})

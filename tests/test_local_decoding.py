@@ -54,6 +54,7 @@ def test_greedy_answers_are_unchanged_by_ngram_speculation_and_drafts_are_verifi
     assert timings.get("draft_n", 0) >= timings.get("draft_n_accepted", 0)
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_a_draft_model_drafts_and_the_same_weights_as_draft_are_all_accepted(
     tiny_gguf: Path,
 ) -> None:

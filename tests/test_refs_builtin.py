@@ -75,6 +75,7 @@ def _self_check_is_reported(rs) -> None:
         assert f"{f['median_cents']:+.1f}" in line and f["verdict"] in line, line
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_notes_build_is_deterministic_and_atomic(
     isolated_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sandbox_helpers import docker_engine_reason
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_realistic_script_overhead_ratio(tmp_path: Path) -> None:
     backends = ["bwrap"]
     if not docker_engine_reason() or os.environ.get("AUDIOPROBE_REQUIRE_DOCKER") == "1":

@@ -8,6 +8,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
@@ -68,6 +69,7 @@ def test_resume_after_score_marks_scores_partial_until_scored_again(
     assert found is not None and (found.covered, found.finished) == (3, 3)
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_a_rebuilt_index_keeps_the_coverage_of_unchanged_trials(tmp_path, isolated_cache):
     root = tmp_path / "r"
     stopped_after_one_trial(root)

@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 
+import pytest
 from cluster_helpers import cli, fake_scoring, metric_values, outcomes, wav_hashes, write_spec
 from typer.testing import CliRunner
 
@@ -48,6 +49,7 @@ def test_bad_shard_is_one_line_and_leaves_no_folder(tmp_path, isolated_cache):
         assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow  # kept out of make test's 15 minutes; make test-all runs it
 def test_two_shards_merged_equal_the_unsharded_run(tmp_path, isolated_cache, monkeypatch):
     spec = write_spec(tmp_path)
     whole, one, two, merged = (tmp_path / n for n in ("whole", "s1", "s2", "merged"))
