@@ -19,9 +19,9 @@ app = typer.Typer(help="Pretrained weights used for scoring: list, locate, downl
 def _library_problem(name: str) -> str | None:
     """Why the code that loads `name` cannot run here (None if it can, or if none is known)."""
     from audioprobe.scoring.asr import TRANSCRIBERS, get_transcriber
-    from audioprobe.scoring.embeddings import EMBEDDINGS, get_embedding
+    from audioprobe.scoring.embeddings import embeddings, get_embedding
 
-    if name in EMBEDDINGS:
+    if name in embeddings.names():
         return get_embedding(name)._import_check()
     if name in TRANSCRIBERS:
         ok, reason = get_transcriber(name).available()

@@ -21,10 +21,6 @@ from audioprobe.weights import Location, cached_sha256, entry, locate, missing_r
 # Bump when audioprobe's pre/post-processing of a model changes (it changes emb.version).
 CODE_REVISION = "1"
 
-#: Every embedding class that names itself, by name: defining the class registers it (in the
-#: embeddings package, or in a metric plugin folder, see scoring/registry.py).
-REGISTERED: dict[str, type[Embedding]] = {}
-
 
 class Embedding(ABC):
     """A clip-level audio embedding: `embed(batch)` -> (N, dim) float32.
@@ -44,11 +40,6 @@ class Embedding(ABC):
     gpu_batch_size: int = 64
     # True for networks that take one (batch, samples) tensor: a batch holds equal lengths only.
     equal_length_batches: bool = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__:
-            REGISTERED[cls.name] = cls
 
     def __init__(self, device: str = "cpu") -> None:
         self.device = device

@@ -8,7 +8,7 @@ import numpy as np
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring.clap_text import ZERO_SHOT_TEMPLATE, class_prompts, classify
 from audioprobe.scoring.context import ScoreContext, SetGroup
-from audioprobe.scoring.registry import Column, SetMetric
+from audioprobe.scoring.contract import Column, SetMetric
 
 
 class ClapZeroShot(SetMetric):

@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import sets
 from audioprobe.scoring.context import ScoreContext, SetGroup
+from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.fad import checked_frechet_distance, frechet_distance
 from audioprobe.scoring.intervals import bootstrap_interval, fad_infinity
-from audioprobe.scoring.registry import Column, SetMetric
 
 
 class Infinity(BaseModel):

@@ -35,9 +35,9 @@ from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import audio as A
 from audioprobe.scoring import sets
 from audioprobe.scoring.context import ScoreContext, SetGroup, not_run, set_members
+from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.fad import fad_between, gaussian_stats
 from audioprobe.scoring.intervals import set_rng
-from audioprobe.scoring.registry import Column, SetMetric
 
 
 class Settings(BaseModel):

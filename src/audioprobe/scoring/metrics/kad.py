@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import sets
 from audioprobe.scoring.context import ScoreContext, SetGroup
+from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.intervals import bootstrap_interval_on_indices
 from audioprobe.scoring.kad import KernelMatrices, kernel_audio_distance, median_pairwise_distance
-from audioprobe.scoring.registry import Column, SetMetric
 
 
 class Settings(BaseModel):
