@@ -35,6 +35,7 @@ from audioprobe.results.paired import (
     claim_summary,
 )
 from audioprobe.results.run import Run
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 KEY_COLUMNS = ("model", "tier", "metric")
@@ -158,7 +159,9 @@ def against_table(target: Path, scored: bool = True) -> dict[Key, Cell]:
     """The other side: a run folder (compared run to run, with its scores) or a CSV table."""
     if (target / "run.json").is_file():
         store = RunStore.open(target)
-        return run_table(RunResults.of(store) if scored else RunResults(Run(store), store.trials()))
+        return run_table(
+            RunResults.of(store, describe) if scored else RunResults(Run(store), store.trials())
+        )
     return read_table(target)
 
 

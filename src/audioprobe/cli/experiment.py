@@ -28,6 +28,7 @@ from audioprobe.results.run import Run
 from audioprobe.results.tables import set_values
 from audioprobe.results.verdicts import scored_verdicts
 from audioprobe.runner import RunPlan
+from audioprobe.scoring.registry import describe
 from audioprobe.shard import Shard
 from audioprobe.store import RunStore
 from audioprobe.summary import outcome_table
@@ -260,7 +261,7 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
         console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
     trials = store.trials()
     samples = int(store.manifest["spec"].get("samples", 1))
-    verdicts = scored_verdicts(set_values(store))
+    verdicts = scored_verdicts(set_values(store, describe=describe))
     for table in round_tables(trials, samples, verdicts):
         console.print(table)
     tables, notes = summary_tables(store)

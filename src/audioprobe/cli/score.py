@@ -13,6 +13,7 @@ from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
 from audioprobe.executors import ExecutorChoice
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 
@@ -22,7 +23,7 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
     unavailable for the same reason on every row is left out and named in a footnote."""
     from audioprobe.report.format import fmt_measure
 
-    results = RunResults.of(store)
+    results = RunResults.of(store, describe)
     if not results.scored:
         return [], []
     notes: list[str] = []
@@ -91,7 +92,7 @@ def print_claim(store: RunStore) -> None:
     from audioprobe.compare import claim_text
     from audioprobe.results.paired import claim_steps
 
-    text = claim_text(claim_steps(RunResults.of(store)))
+    text = claim_text(claim_steps(RunResults.of(store, describe)))
     if text:
         console.print(safe(text), highlight=False, soft_wrap=True)
 
