@@ -104,7 +104,7 @@ class Baseline:
 
     def describe(self) -> dict[str, Any]:
         """Cheap (no loading): who generated the audio, with what settings and licence."""
-        versions = {}
+        versions: dict[str, str | None] = {}
         for package in (*self.entry.packages, *self.PACKAGES):
             try:
                 versions[package] = metadata.version(package)

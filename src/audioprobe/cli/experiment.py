@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -281,7 +282,7 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    examples = {
+    examples: dict[Callable[..., Any], str] = {
         run: "audioprobe run quick --limit 1   (--limit: the first N items of each tier)\n"
         "  audioprobe run smoke --model replay:tests/data/answers_ok.jsonl --out runs/smoke\n"
         "  audioprobe run experiments/my.toml --dry-run",

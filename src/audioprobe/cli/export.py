@@ -72,11 +72,11 @@ def export(
         return
     if output is not None:
         with writing(output):
-            schema, rows = table(RunResults.of(store, describe), which)  # type: ignore[arg-type]
+            schema, rows = table(RunResults.of(store, describe), which)
             _write_file(output, format, schema, rows)
         console.print(f"wrote {len(rows)} rows to {output}")
     else:
-        schema, rows = table(RunResults.of(store, describe), which)  # type: ignore[arg-type]
+        schema, rows = table(RunResults.of(store, describe), which)
         stream = typer.get_text_stream("stdout")
         if stream.isatty():  # a script's escape sequences must not drive the terminal
             rows = [{k: _tty_cell(v) for k, v in r.items()} for r in rows]

@@ -50,15 +50,16 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
             columns.append(heading)
         for why, dropped_columns in dropped.items():
             dropped_all.setdefault(why, {})[tier] = dropped_columns
-        level = results.run.tiers.get(tier).level if tier in results.run.tiers else None
+        info = results.run.tiers.get(tier)
+        level = info.level if info else None
         table = Table(title=f"tier {level}: {tier}" if level else tier, title_justify="left")
         for col in ("model", "render rate", *columns):
             table.add_column(safe(col), overflow="fold")
         for model in models:
             row = [model, str(results.rate(model, tier))]
             for heading in columns:
-                m = cells.get((model, heading))
-                row.append("" if m is None else _cell(m, fmt_measure(m), notes))
+                cell = cells.get((model, heading))
+                row.append("" if cell is None else _cell(cell, fmt_measure(cell), notes))
             table.add_row(*(safe(c) for c in row))
         tables.append(table)
     for why, by_tier in dropped_all.items():

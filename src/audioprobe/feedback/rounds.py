@@ -142,6 +142,7 @@ async def run_feedback_trial(
             rules=rules,
         )
         conversation = conversation.then(answer.text if answer else "", turn)
+    assert record is not None, "feedback.rounds >= 1: the loop ran a round"
     final = dict(record)
     final.update(
         round=record.get("round"),

