@@ -144,14 +144,15 @@ def read_table(path: Path) -> dict[Key, Cell]:
         )
     out: dict[Key, Cell] = {}
     for line, raw in enumerate(reader, start=2):
-        key = tuple((raw[fields[c]] or "").strip() for c in KEY_COLUMNS)
+        model, tier, metric = ((raw[fields[c]] or "").strip() for c in KEY_COLUMNS)
+        key: Key = (model, tier, metric)
         if not all(key):
             raise AudioprobeError(f"{path}:{line}: empty model, tier or metric")
         if key in out:
             raise AudioprobeError(f"{path}:{line}: {'/'.join(key)} appears twice")
         cell = _their_cell((raw[fields["value"]] or "").strip())
         if cell is not None:  # an empty cell is a value the table does not give: missing
-            out[key] = cell  # type: ignore[index]
+            out[key] = cell
     return out
 
 

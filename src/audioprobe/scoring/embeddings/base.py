@@ -133,12 +133,12 @@ class Embedding(ABC):
         """Per clip, (frames, dim) float32: what frame-level FAD (as in the FAD package) uses."""
         clips = self._check_batch(batch)
         model = self._ensure_loaded()
-        out: list[np.ndarray | None] = [None] * len(clips)
+        out: dict[int, np.ndarray] = {}
         for group in self._batches([len(c) for c in clips]):
             frames = self._embed_frames(model, [clips[i] for i in group])
             for i, f in zip(group, frames, strict=True):
                 out[i] = np.asarray(f, dtype=np.float32)
-        return out  # type: ignore[return-value]
+        return [out[i] for i in range(len(clips))]  # the batches cover every clip
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """Clip indices in batches of similar (or, where the network needs it, equal) length.
