@@ -17,6 +17,7 @@ registered is listed only while the folder is named. Spec fields that name an im
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -55,10 +56,17 @@ def folder_modules(env: str) -> list[ModuleType]:
     return found
 
 
+@functools.cache
+def _entry_points(group: str) -> tuple[metadata.EntryPoint, ...]:
+    """Entry points of `group` (read once per process: a scan of every installed package's
+    metadata costs tens of milliseconds, and registries are asked many times)."""
+    return tuple(metadata.entry_points(group=group))
+
+
 def entry_point_modules(group: str) -> list[ModuleType]:
     """The modules installed packages name in entry-point `group`, imported once each."""
     found = []
-    for ep in metadata.entry_points(group=group):
+    for ep in _entry_points(group):
         key = f"ep:{ep.value}"
         if key not in _imported:
             ep.load()
@@ -165,8 +173,16 @@ class Registry(Generic[T]):
         """Every registered name, sorted: the order modules happened to be imported in (which
         differs between a CLI call and a long test session) must not change a message."""
         self._ensure()
-        shown = {n for n, (module, _) in self._entries.items() if self._visible(module)}
-        return sorted({*self._lazy, *shown})
+        return sorted({*self._lazy, *self._shown()})
+
+    def loaded(self) -> dict[str, T]:
+        """Every registered implementation already imported, by name, sorted (those of `lazy`
+        not asked for yet are left out: this imports nothing optional)."""
+        self._ensure()
+        return dict(sorted(self._shown().items()))
+
+    def _shown(self) -> dict[str, T]:
+        return {n: obj for n, (module, obj) in self._entries.items() if self._visible(module)}
 
     def get(self, name: str) -> T:
         """The implementation named `name`; ConfigError naming the registered ones if none."""

@@ -96,17 +96,19 @@ metrics: Registry[Metric] = Registry(
 
 def registry() -> dict[str, Metric]:
     """Every registered metric by name, in table order (rank, then name)."""
-    found = [metrics.get(name) for name in metrics.names()]
+    found = metrics.loaded().values()  # metrics have no lazy entries: every one is loaded
     return {m.name: m for m in sorted(found, key=lambda m: (m.rank, m.name))}
 
 
 def get_metric(name: str) -> Metric:
-    if name not in metrics.names():
-        raise ConfigError(f"unknown metric {name!r}; known: {', '.join(registry())}")
-    return metrics.get(name)
+    known = registry()
+    if name not in known:
+        raise ConfigError(f"unknown metric {name!r}; known: {', '.join(known)}")
+    return known[name]
 
 
 def describe(name: str) -> MetricInfo | None:
     """The registered metric's description, for values stored before descriptions were stored
     with their cards (results/columns.py): what views pass as `describe`."""
-    return metrics.get(name).info() if name in metrics.names() else None
+    found = metrics.loaded().get(name)
+    return found.info() if found else None
