@@ -12,20 +12,18 @@ from typer.testing import CliRunner
 
 from audioprobe.cli import app
 from audioprobe.compare import claim_text
-from audioprobe.results.columns import Catalog
 from audioprobe.results.measures import RunResults
 from audioprobe.results.paired import claim_steps, claim_summary, model_pairs
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring.config import load_config
 from audioprobe.scoring.intervals import CLIP_BOOTSTRAP
-from audioprobe.scoring.registry import registry
 from audioprobe.scoring.run import score_run
 from audioprobe.store import RunStore
 from audioprobe.tiers import load_tier
-from tests.score_helpers import make_run, patch_models, tone
+from tests.score_helpers import make_run, patch_models, registered_catalog, tone
 
 #: What a scored run stores of its metrics (the comparable ones decide the claim's measures).
-CATALOG = Catalog.of(m.info() for m in registry().values())
+CATALOG = registered_catalog()
 
 ITEMS = ["keyboard-a4", "sine-a4", "guitar-a3", "keyboard-c4", "sine-c4", "organ-c4"]
 
