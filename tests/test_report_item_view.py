@@ -135,10 +135,10 @@ def _many(root: Path) -> RunStore:
 
 def test_sort_by_a_metric_range_filter_deep_link_scroll_and_keys(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
-    from audioprobe.results.measures import RunResults
-    from audioprobe.results.records import ClipValue, Status
     from score_helpers import registered_catalog
 
+    from audioprobe.results.measures import RunResults
+    from audioprobe.results.records import ClipValue, Status
     from audioprobe.results.run import Run
 
     store = _many(tmp_path / "run")
