@@ -165,7 +165,7 @@ def contract_deviations(
 
 def success_settings(scoring_overrides: dict[str, Any] | None = None) -> SuccessSettings:
     """The [task_success] settings of the scoring configuration with a spec's overrides."""
+    from audioprobe.results.verdicts import TASK_SUCCESS
     from audioprobe.scoring.config import load_config
-    from audioprobe.scoring.metrics.task_success import METRIC
 
-    return load_config(scoring_overrides).metric_settings(METRIC.name, SuccessSettings)
+    return load_config(scoring_overrides).metric_settings(TASK_SUCCESS, SuccessSettings)

@@ -12,12 +12,16 @@ recipes under scoring/references/ on first use; corpora on disk are added with `
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from audioprobe.errors import ConfigError
+from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.references import builtin, store
 from audioprobe.references.model import RefClip, ReferenceSet
 from audioprobe.references.recipes import BUILTIN_NAMES
 from audioprobe.tiers import TIER_ORDER
+
+if TYPE_CHECKING:
+    from audioprobe.results.run import Run
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -26,6 +30,7 @@ __all__ = [
     "list_reference_sets",
     "load_reference_set",
     "resolve_reference_name",
+    "run_reference_set",
 ]
 
 
@@ -62,3 +67,17 @@ def load_reference_set(name: str, log: Callable[[str], None] | None = None) -> R
 def list_reference_sets() -> list[str]:
     """Built-in names (built or not) and every user set added to the cache."""
     return [*BUILTIN_NAMES, *[n for n in store.built_names() if n not in BUILTIN_NAMES]]
+
+
+def run_reference_set(
+    run: Run, tier: str, log: Callable[[str], None] | None = None
+) -> ReferenceSet:
+    """The reference set a run's `tier` is compared with (what its spec names; a built-in one is
+    built on first use, with progress lines to `log`); AudioprobeError with the reason when it
+    cannot be had. Scoring and the report both ask here, so a trial is heard beside what FAD
+    compared it with."""
+    choice = run.reference_choice(tier)
+    try:
+        return load_reference_set(resolve_reference_name(tier, choice), log)
+    except OSError as exc:
+        raise AudioprobeError(f"reference set {choice!r} of tier {tier}: {exc}") from exc

@@ -40,13 +40,6 @@ from audioprobe.scoring.intervals import (
 CLAIM_TIERS = ("notes", "environmental", "speech")
 
 
-def _comparable_columns() -> dict[str, Direction | None]:
-    """The columns of metrics that mean the same in every tier, with their direction."""
-    from audioprobe.scoring.registry import registry
-
-    return {c.name: c.direction for m in registry().values() if m.comparable for c in m.columns}
-
-
 @dataclass(frozen=True)
 class PairedDifference:
     """`a` − `b` on the items both have, for one tier and measure."""
@@ -270,7 +263,7 @@ def claim_steps(results: RunResults) -> list[Step]:
     """Per model: task success and normalised FAD from notes to environmental to speech (each
     tier's normalised FAD averaged over its embeddings with a value)."""
     models = sorted({t.model for t in results.trials})
-    measures = _comparable_columns()
+    measures = results.catalog.comparable_columns()
     out = []
     for model, (measure, direction) in itertools.product(models, measures.items()):
         for before, after in itertools.pairwise(CLAIM_TIERS):
