@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from audioprobe.scoring.note_metric import NoteMetric
-from audioprobe.scoring.registry import Column, Measured, Missing
+from audioprobe.scoring.contract import Column, Measured, Missing
+from audioprobe.scoring.metrics.transcription import NoteMetric
 from audioprobe.scoring.transcription import Note
 from audioprobe.tiers import Item, TargetNote
 
 MIN_ONSETS = 3
 
 
-class Settings(BaseModel):
+class TempoErrorSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     chord_window_s: float = Field(0.05, gt=0, description="onsets this close are one onset")
@@ -42,7 +42,7 @@ class TempoError(NoteMetric):
     version = 1
     rank = 26
     description = "|log2| of the played over the requested tempo (median inter-onset intervals)"
-    Settings = Settings
+    Settings = TempoErrorSettings
     columns = (
         Column("tempo_ratio", label="tempo ratio", range=(0.0, None)),
         Column(
@@ -57,7 +57,7 @@ class TempoError(NoteMetric):
 
     def applies_to_item(self, item: Item) -> bool:
         onsets = distinct_onsets(
-            [n.onset_s for n in item.target_notes()], Settings().chord_window_s
+            [n.onset_s for n in item.target_notes()], TempoErrorSettings().chord_window_s
         )
         return len(onsets) >= MIN_ONSETS
 
