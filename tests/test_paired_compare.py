@@ -134,7 +134,7 @@ def test_a_claim_step_has_the_p_value_of_a_two_proportion_test() -> None:
             trials.append(SimpleNamespace(trial_id=tid, item=f"{tier}-{i}", model="m"))
             outcomes[tid] = float(i < rate * 60)
         sets.append(_set("m", tier, "task_success", rate, outcomes=outcomes))
-    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets))  # type: ignore[arg-type]
+    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG))  # type: ignore[arg-type]
     first, second = steps
     pooled = 0.4
     z = 0.2 / np.sqrt(pooled * (1 - pooled) * 2 / 60)
