@@ -210,5 +210,10 @@ class TranscriptionCache:
             return None
         return notes
 
-    def put(self, card: str, clip_sha256: str, notes: list[Note]) -> None:
-        atomic.write_text(self.path(card, clip_sha256), notes_to_json(notes))
+    def put(self, card: str, clip_sha256: str, notes: list[Note]) -> list[Note]:
+        """Store `notes` and return them as stored (times rounded to 0.1 ms): a clip scored
+        from a fresh transcription then gives the numbers a later read of the cache gives, so a
+        rescoring or a reproduction on this machine repeats them exactly."""
+        text = notes_to_json(notes)
+        atomic.write_text(self.path(card, clip_sha256), text)
+        return notes_from_json(text)

@@ -44,8 +44,7 @@ def clip_notes(ctx: ScoreContext, model: Transcriber, clip: ClipInput) -> list[N
     cache = TranscriptionCache()
     found = cache.get(card, sha)
     if found is None:
-        found = model.transcribe(ctx.load(clip, SAMPLE_RATE).audio)
-        cache.put(card, sha, found)
+        found = cache.put(card, sha, model.transcribe(ctx.load(clip, SAMPLE_RATE).audio))
     return found
 
 
