@@ -19,7 +19,8 @@ DEMO_SPEC ?= experiments/quick.toml
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile scripts/install_refs_deps.sh scripts/install_browser.sh
+$(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile scripts/install_refs_deps.sh scripts/install_language_deps.sh \
+		scripts/install_browser.sh
 	@start=$$SECONDS; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	$(PIP) install -q --upgrade pip && \
@@ -28,6 +29,7 @@ $(STAMP): pyproject.toml requirements/nodeps.txt sandbox/runtime.toml Makefile s
 	$(PIP) install -q --no-deps -r requirements/nodeps.txt && \
 	$(PIP) install -q --no-deps -r <($(PY) scripts/sandbox_pins.py) && \
 	bash scripts/install_refs_deps.sh $(VENV) && \
+	bash scripts/install_language_deps.sh $(VENV) && \
 	VENV=$(VENV) sh scripts/install_browser.sh && \
 	echo "install took $$((SECONDS - start)) s"
 	touch $(STAMP)
@@ -45,7 +47,8 @@ demo: install
 	echo "results: $(DEMO_RUN)/  report: $(DEMO_RUN)/report/index.html  table: audioprobe export $(DEMO_RUN) --format csv"
 
 # The docker sandbox tests use a private engine (sandbox/dockerd.sh); without one they skip
-# loudly, unless AUDIOPROBE_REQUIRE_DOCKER=1 (set by CI) makes them fail. Every test session
+# loudly, unless AUDIOPROBE_REQUIRE_DOCKER=1 (set by CI) makes them fail; so do the csound, chuck
+# and abc tests without those Debian interpreters (install installs them as root). Every test session
 # starts from fresh caches (tests/conftest.py): nothing a demo left on this machine counts.
 test: install
 	sandbox/dockerd.sh >/dev/null || echo "WARNING: no Docker engine; the docker sandbox tests will skip"

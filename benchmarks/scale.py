@@ -63,9 +63,9 @@ def write_experiment(folder: Path, items: int, samples: int, work: float) -> Pat
 
 def summarise(run: Path, wall_s: float) -> dict[str, Any]:
     trials = RunStore.open(run).trials()
-    execs = [t.record["exec"] for t in trials if t.record.get("exec")]
-    per_node = Counter(e.get("node", "this machine") for e in execs)
-    sandbox_s = sum(e["wall_s"] for e in execs)
+    execs = [t.record.execution for t in trials if t.record.execution]
+    per_node = Counter(getattr(e, "node", None) or "this machine" for e in execs)
+    sandbox_s = sum(e.wall_s or 0.0 for e in execs)
     return {
         "trials": len(trials),
         "statuses": dict(Counter(t.status for t in trials)),

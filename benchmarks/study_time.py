@@ -41,14 +41,15 @@ RAY_NODES = (1, 4, 16)
 def run_stages(root: Path) -> dict[str, Any]:
     """Per-trial generation and sandbox seconds of one run, from its trial records."""
     store = RunStore.open(root)
-    spec = ExperimentSpec.model_validate(store.manifest["spec"])
-    models = [ModelSpec.model_validate(m) for m in store.manifest["models"]]
+    spec = ExperimentSpec.model_validate(store.manifest.spec.stored())
+    models = [ModelSpec.model_validate(m.stored()) for m in store.manifest.models]
     slots = max(m.concurrency or 1 for m in models)
-    answered = [t.record for t in store.trials() if t.record.get("response")]
-    fresh = [r for r in answered if not r["response"].get("cached")]
-    latency = sum(r["response"].get("latency_s") or 0.0 for r in fresh)
-    tokens = sum(r["response"].get("completion_tokens") or 0 for r in fresh)
-    executed = [r["exec"]["wall_s"] for r in answered if (r.get("exec") or {}).get("wall_s")]
+    answered = [t.record for t in store.trials() if t.record.response]
+    responses = [r.response for r in answered if r.response and not r.response.cached]
+    latency = sum(r.latency_s or 0.0 for r in responses)
+    tokens = sum(r.completion_tokens or 0 for r in responses)
+    executed = [r.execution.wall_s for r in answered if r.execution and r.execution.wall_s]
+    fresh = responses
     parallel = spec.sandbox.parallel or 1
     return {
         "run": str(root),
@@ -67,9 +68,9 @@ def _clip_shas(root: Path) -> set[str]:
     """sha256 of every rendered clip of a run (what scoring embeds)."""
     shas = set()
     for trial in RunStore.open(root).trials():
-        sha = (trial.record.get("audio") or {}).get("sha256")
-        if trial.record.get("wav") and sha:
-            shas.add(sha)
+        audio = trial.record.audio
+        if trial.record.wav and audio and audio.sha256:
+            shas.add(audio.sha256)
     return shas
 
 

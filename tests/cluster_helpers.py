@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from audioprobe.cli import app
 from audioprobe.results import tables
 from audioprobe.store import RunStore
-from audioprobe.tiers import TIER_ORDER, load_tier
+from audioprobe.tiers import load_all_tiers
 
 _TONE = """```python
 import time
@@ -125,14 +125,15 @@ def fake_scoring(monkeypatch, refs_root: Path) -> None:
     """Every embedding the tiers name is a FakeEmbedding; every tier's references are tones."""
     names = ["vggish", "clap-music", "clap-general", "aisfx", "whisper-base"]
     # every item's class has reference clips, else scoring leaves the item out of its tier
-    classes = sorted({i.class_key for t in TIER_ORDER for i in load_tier(t).items})
+    tiers = load_all_tiers()
+    classes = sorted({i.class_key for t in tiers.values() for i in t.items})
     refs = make_refs(
         refs_root, {c: 220.0 * 2 ** (k / 12) for k, c in enumerate(classes)}, per_class=4
     )
     patch_models(
         monkeypatch,
         {n: FakeEmbedding(n) for n in names},
-        {t: refs for t in ("notes", "environmental", "speech")},
+        {t: refs for t in tiers},
     )
 
 

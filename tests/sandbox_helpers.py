@@ -26,6 +26,12 @@ def docker_engine_reason() -> str:
     return "" if ok else why
 
 
+def required_battery() -> bool:
+    """Whether a battery this machine cannot run must fail rather than skip: CI sets
+    AUDIOPROBE_REQUIRE_DOCKER=1 (.ci/run), for the docker battery and the languages' alike."""
+    return os.environ.get("AUDIOPROBE_REQUIRE_DOCKER") == "1"
+
+
 def backend_params() -> list:
     """bwrap always (a failure to start it is a test failure); docker when an engine answers.
 
@@ -35,12 +41,45 @@ def backend_params() -> list:
     """
     params = [pytest.param("bwrap", id="bwrap")]
     why = docker_engine_reason()
-    if why and os.environ.get("AUDIOPROBE_REQUIRE_DOCKER") != "1":
+    if why and not required_battery():
         mark = pytest.mark.skip(reason=f"NO DOCKER ENGINE, docker battery NOT run: {why}")
         params.append(pytest.param("docker", id="docker", marks=mark))
     else:
         params.append(pytest.param("docker", id="docker", marks=pytest.mark.docker))
     return params
+
+
+def language_skip_reason(name: str) -> str:
+    """Why `name`'s battery cannot run here (its Debian interpreter is not installed at its pin),
+    naming the command that installs it; "" when it can, or when CI requires it (it then runs
+    and fails on the run's own refusal, which carries the same apt-get line)."""
+    from audioprobe.languages import get_language
+    from audioprobe.sandbox.rootfs import debian_problem
+
+    why = debian_problem(get_language(name).debian, f"the {name} language")
+    if not why or required_battery():
+        return ""
+    return (
+        f"NO {name.upper()} INTERPRETER, {name} battery NOT run: {why}; or, as root,"
+        " scripts/install_language_deps.sh (make install runs it)"
+    )
+
+
+def language_params(names: list[str]) -> list:
+    """A parameter per language, skipped loudly where this machine lacks its interpreter."""
+    params = []
+    for name in names:
+        why = language_skip_reason(name)
+        marks = [pytest.mark.skip(reason=why)] if why else []
+        params.append(pytest.param(name, id=name, marks=marks))
+    return params
+
+
+def require_language(name: str) -> None:
+    """Skip the calling test loudly where this machine lacks `name`'s interpreter."""
+    why = language_skip_reason(name)
+    if why:
+        pytest.skip(why)
 
 
 _BACKENDS: dict[str, object] = {}

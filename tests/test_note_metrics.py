@@ -23,6 +23,7 @@ from audioprobe.sandbox import Limits
 from audioprobe.scoring.run import score_run
 from audioprobe.store import RunStore, TrialKey
 from audioprobe.tiers import Item, load_tier
+from tests.note_helpers import answers_file
 from tests.sandbox_helpers import explain, run_script
 
 SR = 16000
@@ -45,37 +46,6 @@ MELODY_ITEM = Item.model_validate(
         "notes": MELODY,
     }
 )
-
-ANSWER = """Here is the phrase, rendered with additive synthesis.
-
-```python
-import numpy as np
-from scipy.io import wavfile
-
-sr = 16000
-notes = {notes}  # [onset_s, duration_s, midi]
-out = np.zeros(int(sr * {total}))
-for onset, duration, midi in notes:
-    f0 = 440.0 * 2 ** ((midi - 69) / 12)
-    t = np.arange(int(sr * duration)) / sr
-    tone = sum(np.sin(2 * np.pi * k * f0 * t) / k for k in range(1, 6))
-    envelope = np.minimum(1.0, np.minimum(t / 0.01, (duration - t) / 0.03))
-    start = int(sr * onset)
-    out[start:start + t.size] += 0.2 * tone * envelope
-out = out / max(1.0, np.abs(out).max())
-wavfile.write("output.wav", sr, (out * 32767).astype(np.int16))
-```
-"""
-
-
-def _answers(path: Path, versions: dict[str, list[list[float]]], total: float) -> Path:
-    """A replay file: one answer per version, each playing the given notes."""
-    lines = [
-        {"item": name, "completion": ANSWER.format(notes=json.dumps(notes), total=total)}
-        for name, notes in versions.items()
-    ]
-    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
-    return path
 
 
 def _render(replay: Path, name: str, folder: Path) -> Path:
@@ -153,7 +123,7 @@ def melody_run(tmp_path: Path, isolated_cache: Path) -> RunStore:
         "reversed": reversed_rhythm,
         "fast": twice_as_fast,
     }
-    replay = _answers(tmp_path / "answers.jsonl", versions, MELODY_ITEM.duration_s)
+    replay = answers_file(tmp_path / "answers.jsonl", versions, MELODY_ITEM.duration_s)
     wavs = {v: _render(replay, v, tmp_path / "sandbox" / v) for v in versions}
     return _scored_run(tmp_path / "run", MELODY_ITEM, wavs, NOTE_METRICS)
 
@@ -182,6 +152,10 @@ def test_chroma_hears_the_pitches_and_tempo_hears_the_speed(melody_run: RunStore
     assert abs(tempo["fast"] - 1.0) <= 0.2, tempo
     ratio = _values(melody_run, "tempo_error", "tempo_ratio")
     assert 1.8 <= ratio["fast"] <= 2.3, ratio
+    # the item states no beat (tempo_bpm), so no played tempo in BPM is made up for it
+    bpm = _clip(melody_run, "tempo_error", "played_bpm")
+    assert {v.value for v in bpm.values()} == {None}
+    assert all(v.reason == "the item states no tempo_bpm" for v in bpm.values()), bpm
 
 
 def test_the_transcription_is_stored_per_trial(melody_run: RunStore) -> None:
@@ -219,7 +193,7 @@ def test_note_fidelity_separates_a_right_note_from_a_short_or_late_one(
         "late": [[0.6, 1.4, midi]],
         "wrong-pitch": [[0.0, 2.0, midi + 2]],
     }
-    replay = _answers(tmp_path / "answers.jsonl", versions, item.duration_s)
+    replay = answers_file(tmp_path / "answers.jsonl", versions, item.duration_s)
     wavs = {v: _render(replay, v, tmp_path / "sandbox" / v) for v in versions}
     store = _scored_run(tmp_path / "run", item, wavs, ["note_fidelity"])
     passed = _values(store, "note_fidelity", "note_fidelity")

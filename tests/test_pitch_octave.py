@@ -99,11 +99,11 @@ def test_samples_within_items_are_resampled_within_their_item() -> None:
 def test_every_note_item_rendered_by_the_reference_soundfont_reads_at_its_pitch() -> None:
     """The built-in references' soundfont at each note item's program and pitch: the church
     organ's sub-octave rank (as loud as the note) once read an octave low; no item may."""
-    from audioprobe.references.build_notes import _synth, render_note, soundfont_path
+    from audioprobe.references.build_notes import open_synth, render_note, soundfont_path
     from audioprobe.references.recipes import load_recipe
     from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
 
-    synth = _synth(soundfont_path(load_recipe("builtin-notes")), 16000)
+    synth = open_synth(soundfont_path(load_recipe("builtin-notes")), 16000)
     off = {}
     for item in load_tier("notes").items:
         note = item.note

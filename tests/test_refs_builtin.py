@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from audioprobe.cli import app
 from audioprobe.paths import data_dir
 from audioprobe.references import builtin, load_reference_set, store
-from audioprobe.references.recipes import BUILTIN_NAMES
+from audioprobe.references.recipes import builtin_names
+from audioprobe.tier_kinds.notes import Notes
 from audioprobe.tiers import load_tier
 
 
@@ -81,7 +82,7 @@ def test_notes_build_is_deterministic_and_atomic(
     second = {c.path.name: c.sha256 for c in builtin.build("builtin-notes").clips()}
     assert first == second
 
-    def killed(recipe, writer):  # a build that dies half-way through
+    def killed(self, recipe, tier, writer):  # a build that dies half-way through
         writer.add(
             "x",
             [0.0] * 160,
@@ -92,7 +93,7 @@ def test_notes_build_is_deterministic_and_atomic(
         )
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(builtin.build_notes, "build", killed)
+    monkeypatch.setattr(Notes, "build_references", killed)
     with pytest.raises(KeyboardInterrupt):
         builtin.build("builtin-notes")
     rs = load_reference_set("builtin-notes")  # the previous complete build is still there
@@ -113,7 +114,7 @@ def test_environmental_set_has_only_mapped_real_files_or_missing(isolated_cache:
 
 @pytest.mark.slow
 def test_all_builtin_sets_build_offline_and_cover_quick(isolated_cache: Path) -> None:
-    for name in BUILTIN_NAMES:
+    for name in builtin_names():
         rs = load_reference_set(name)
         assert store.is_built(name) and builtin.is_fresh(name)
         tier = name.removeprefix("builtin-")

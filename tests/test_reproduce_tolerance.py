@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from audioprobe.publication.compare import EXACT, FLOAT, NEURAL, close, inside, tolerance_of
+from audioprobe.publication.compare import (
+    EXACT,
+    FLOAT,
+    NEURAL,
+    Comparison,
+    Redrawn,
+    close,
+    compare_table,
+    tolerance_of,
+)
+from audioprobe.publication.tables import Table
 
 
 @pytest.mark.parametrize(
@@ -28,12 +38,29 @@ def test_close_applies_each_declared_tolerance(published, reproduced, tolerance,
     assert close(published, reproduced, tolerance) == verdict
 
 
-def test_a_value_over_a_redrawn_clip_must_stay_inside_the_published_interval():
-    row = {"value": "0.5", "ci_low": "0.4", "ci_high": "0.6"}
-    names = ("value", "ci_low", "ci_high")
-    assert inside(row, "0.55", names) == "redrawn"
-    assert inside(row, "0.61", names) == "mismatch"
-    assert inside({"value": "0.5", "ci_low": "", "ci_high": ""}, "0.7", names) == "redrawn"
+def test_a_set_value_over_a_redrawn_clip_is_reported_not_judged_and_the_rest_still_is():
+    """A value over other audio is a new draw: far outside its published interval it is
+    "redrawn", not a mismatch; the same change in a set with no redrawn clip is a mismatch."""
+    trials = Table("trials", ("trial_id",), ["trial_id", "model", "tier", "class_key"], [
+        {"trial_id": "m/notes/a/0", "model": "m", "tier": "notes", "class_key": "keyboard"},
+        {"trial_id": "m/speech/b/0", "model": "m", "tier": "speech", "class_key": "speech"},
+    ])  # fmt: skip
+    keys = ("model", "tier", "class_key", "column")
+    columns = [*keys, "value", "ci_low", "ci_high"]
+
+    def sets(notes: str, speech: str) -> Table:
+        return Table("sets", keys, columns, [
+            {"model": "m", "tier": "notes", "class_key": "", "column": "fad",
+             "value": notes, "ci_low": "0.4", "ci_high": "0.6"},
+            {"model": "m", "tier": "speech", "class_key": "", "column": "fad",
+             "value": speech, "ci_low": "0.4", "ci_high": "0.6"},
+        ])  # fmt: skip
+
+    out = Comparison()
+    redrawn = Redrawn.of({"m/notes/a/0"}, trials)
+    compare_table(out, sets("0.5", "0.5"), sets("0.9", "0.9"), redrawn)
+    verdicts = {d.key.split("/")[1]: d.verdict for d in out.diffs if d.column == "value"}
+    assert verdicts == {"notes": "redrawn", "speech": "mismatch"}
 
 
 def test_metrics_through_a_network_get_the_neural_tolerance_the_rest_float():

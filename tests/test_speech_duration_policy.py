@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-from audioprobe.paths import data_dir
 from audioprobe.results.tables import set_values
 from audioprobe.scoring.audio import AnalysisSettings, prepare
 from audioprobe.scoring.config import load_config
@@ -59,11 +58,10 @@ def test_padding_to_the_contract_costs_nothing_in_speech_fad(
     card = next(c["card"] for c in cards if c["metric"] == "fad")
     assert card["embedding"]["analysis"]["trim_silence_db"] == 40.0
 
-    # without the policy the padded set is measured as a different sound
-    shipped = (data_dir("scoring") / "metrics.toml").read_text()
-    whole = tmp_path / "whole.toml"
-    whole.write_text(shipped.replace("trim_silence_db = 40.0", ""))
+    # without the policy (0 turns the speech kind's trim off) the padded set is measured as a
+    # different sound
+    whole = {**over, "tiers": {"speech": {"embeddings": ["aisfx"], "trim_silence_db": 0}}}
     untrimmed = make_run(tmp_path / "run2", "speech", ITEMS, clips)
-    score_run(untrimmed, ["fad"], config=load_config(over, path=whole))
+    score_run(untrimmed, ["fad"], config=load_config(whole))
     fad = {v.model: v.value for v in set_values(untrimmed) if v.column == "fad"}
     assert fad["padded"] > 5 * fad["bare"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from audioprobe import trial as trial_module
 from audioprobe.cli import app
+from audioprobe.languages.python import Python
 from audioprobe.store import RunStore
 
 runner = CliRunner()
@@ -60,14 +60,14 @@ parallel = 2
 def test_deep_tree_surrogate_and_harness_fault_each_end_one_trial(
     tmp_path, isolated_cache, monkeypatch
 ):
-    real_extract = trial_module.extract_code
+    real_extract = Python.extract
 
-    def extract_or_fail(text: str):
+    def extract_or_fail(self, text: str):
         if "BOOM" in text:
             raise MemoryError("the harness ran out of memory on this trial")
-        return real_extract(text)
+        return real_extract(self, text)
 
-    monkeypatch.setattr(trial_module, "extract_code", extract_or_fail)
+    monkeypatch.setattr(Python, "extract", extract_or_fail)
     run = tmp_path / "run"
     result = runner.invoke(
         app, ["run", str(spec_with_answers(tmp_path, "bwrap")), "--out", str(run)]
@@ -91,7 +91,7 @@ def test_deep_tree_surrogate_and_harness_fault_each_end_one_trial(
     assert "extract_or_fail" in (broken.dir / "harness_error.txt").read_text()
 
     # resume retries the infrastructure failure, from the answer already saved
-    monkeypatch.setattr(trial_module, "extract_code", real_extract)
+    monkeypatch.setattr(Python, "extract", real_extract)
     resumed = runner.invoke(app, ["resume", str(run)])
     assert resumed.exit_code == 0, resumed.output
     after = {t.item: t for t in RunStore.open(run).trials()}

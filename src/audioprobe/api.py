@@ -95,6 +95,7 @@ def prepare(
     device: str | None = None,
     shard: str | Shard | None = None,
     dry_run: bool = False,
+    language: str | None = None,
 ) -> runner.RunPlan:
     """A checked run that is not started: nothing is asked and no folder is written.
 
@@ -102,8 +103,9 @@ def prepare(
     ExperimentSpec. `models` are the spec's model names, `KIND:VALUE` strings
     (`replay:answers.jsonl`, `local:qwen2.5-coder-1.5b`) or ModelSpec objects; default: the
     spec's models. `samples`, `seed`, `temperature` and `max_tokens` replace the spec's values
-    for this run and are recorded in run.json. `shard` ("i/N" or a Shard) keeps only part i of N
-    of the plan, for a job array (join the parts with `audioprobe merge`).
+    for this run and are recorded in run.json, as is `language` (the language every language
+    model answers in, over a model's, a tier's or the spec's own). `shard` ("i/N" or a Shard)
+    keeps only part i of N of the plan, for a job array (join the parts with `audioprobe merge`).
     `prepare(...).prompts()` shows what will be asked. With `dry_run`, weights or a sandbox
     that a real run would need are listed in the plan's `needs` instead of raising.
     """
@@ -116,7 +118,7 @@ def prepare(
     ] or list(experiment.models)
     if device:
         chosen = [with_device(m, device) for m in chosen]
-    overrides = Overrides(samples, seed, temperature, max_tokens)
+    overrides = Overrides(samples, seed, temperature, max_tokens, language)
     return runner.plan_run(
         experiment,
         path,

@@ -1,23 +1,27 @@
 """Pulling the program out of a model's answer.
 
 Models wrap code in fences, sometimes several, sometimes none. The rule is fixed and recorded so
-that a change of rule shows up as a different `method`, not as a silent shift in results.
+that a change of rule shows up as a different `method`, not as a silent shift in results. The
+same rule serves every language (audioprobe.languages): the longest fence tagged with one of the
+language's tags (method `<language>_fence`), else the largest fence of any tag, else, for a
+language that can tell its own code from prose, the bare answer.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Literal
 
-Method = Literal["python_fence", "largest_fence", "bare_code", "none"]
+#: "<language>_fence" (python_fence, csound_fence, ...), "largest_fence", "bare_code" or "none"
+Method = str
 
 _FENCE = re.compile(
     r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+.-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S
 )
 _UNCLOSED = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+.-]*)[^\n]*\n(.*)\Z", re.M | re.S)
-_PYTHON_TAGS = {"python", "py", "python3"}
+PYTHON_TAGS = frozenset({"python", "py", "python3"})
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ def _fences(text: str) -> list[tuple[str, str]]:
     return blocks
 
 
-def _looks_like_python(text: str) -> bool:
+def looks_like_python(text: str) -> bool:
+    """Whether an unfenced answer is Python code (a statement, and it parses)."""
     stripped = text.strip()
     statement = r"^\s*(import|from|def|with|for|[A-Za-z_]\w*\s*=)"
     if not stripped or not re.search(statement, text, re.M):
@@ -52,15 +57,21 @@ def _looks_like_python(text: str) -> bool:
     return True
 
 
-def extract_code(answer: str) -> Extraction:
-    """The fenced python block (the longest, if several), else the largest fence, else bare code."""
+def extract_code(
+    answer: str,
+    language: str = "python",
+    tags: Collection[str] = PYTHON_TAGS,
+    looks_like: Callable[[str], bool] | None = looks_like_python,
+) -> Extraction:
+    """The longest fence tagged with one of `tags`, else the largest fence, else the bare
+    answer when `looks_like` says it is code (None: an unfenced answer is never code)."""
     blocks = [(tag, body) for tag, body in _fences(answer) if body.strip()]
-    python_blocks = [body for tag, body in blocks if tag in _PYTHON_TAGS]
-    if python_blocks:
-        return Extraction(max(python_blocks, key=len).strip("\n") + "\n", "python_fence")
+    tagged = [body for tag, body in blocks if tag in tags]
+    if tagged:
+        return Extraction(max(tagged, key=len).strip("\n") + "\n", f"{language}_fence")
     if blocks:
         return Extraction(max((b for _, b in blocks), key=len).strip("\n") + "\n", "largest_fence")
-    if _looks_like_python(answer):
+    if looks_like is not None and looks_like(answer):
         return Extraction(answer.strip("\n") + "\n", "bare_code")
     return Extraction(None, "none")
 

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe.errors import stored_record
+from audioprobe.languages import DEFAULT_LANGUAGE
 
 BUILTIN = "builtin"
 
@@ -33,6 +34,7 @@ class _Lenient(BaseModel):
 class TierChoice(_Lenient):
     name: str
     references: str = BUILTIN
+    language: str | None = None  # the tier's own language (spec.TierSelection)
 
 
 class SpecView(_Lenient):
@@ -43,12 +45,14 @@ class SpecView(_Lenient):
     scoring: dict[str, Any] = Field(default_factory=dict)
     samples: int = 1
     system_prompt: str = ""
+    # the language answers were asked in; a run.json written before languages was Python's
+    language: str = DEFAULT_LANGUAGE
     feedback: dict[str, Any] | None = None
 
 
 class TierInfo(_Lenient):
     title: str = ""
-    level: int | None = None
+    level: int | float | None = None
     sample_rate: int | None = None
 
 
@@ -58,6 +62,7 @@ class ModelEntry(_Lenient):
     name: str
     kind: str = "openai"
     model: str = ""
+    language: str | None = None  # the model's own language, `--language` included
     price_in: float | None = None  # USD per million tokens
     price_out: float | None = None
 

@@ -1,7 +1,10 @@
 """Prompt rendering: plain-text templates with named fields, filled from a tier item.
 
 Templates are data so a researcher can change the wording without touching code; a template that
-names a field the item cannot fill is an error that names the field, not a silent blank.
+names a field the item cannot fill is an error that names the field, not a silent blank. The
+contract (what the answer must contain) and the system prompt belong to the answer's language:
+Python's are prompts/contract.txt and prompts/system.txt, another language's lie in
+prompts/<language>/; the tier's own template (the task) is the same for every language.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audioprobe.errors import ConfigError
+from audioprobe.languages import DEFAULT_LANGUAGE
 from audioprobe.paths import data_dir
 from audioprobe.sandbox.rootfs import prompt_libraries
 from audioprobe.tiers import Item, Tier
 
 CONTRACT_TEMPLATE = "contract.txt"
+SYSTEM_TEMPLATE = "system.txt"
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,24 @@ def item_fields(tier: Tier, item: Item) -> dict[str, object]:
     return fields
 
 
-def render_prompt(tier: Tier, item: Item, system_template: str = "system.txt") -> RenderedPrompt:
+def language_template(language: str, name: str) -> str:
+    """Where `language`'s own version of template `name` lies under prompts/."""
+    return name if language == DEFAULT_LANGUAGE else f"{language}/{name}"
+
+
+def render_prompt(
+    tier: Tier,
+    item: Item,
+    system_template: str = SYSTEM_TEMPLATE,
+    language: str = DEFAULT_LANGUAGE,
+) -> RenderedPrompt:
+    """The prompt for one item in one language; a spec's own system prompt (other than the
+    default) is used whatever the language."""
+    if system_template == SYSTEM_TEMPLATE:
+        system_template = language_template(language, SYSTEM_TEMPLATE)
+    contract = language_template(language, CONTRACT_TEMPLATE)
     fields = item_fields(tier, item)
-    fields["contract"] = fill(read_template(CONTRACT_TEMPLATE), fields, CONTRACT_TEMPLATE)
+    fields["contract"] = fill(read_template(contract), fields, contract)
     user = fill(read_template(tier.prompt), fields, tier.prompt)
     system = fill(read_template(system_template), fields, system_template)
     return RenderedPrompt(system=system, user=user)

@@ -22,12 +22,14 @@ from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.executors import ExecutorChoice, ScriptRunner, open_runner
 from audioprobe.feedback.rounds import run_feedback_trial
 from audioprobe.feedback.success import success_settings
+from audioprobe.languages import get_language
 from audioprobe.manifest import Manifest
 from audioprobe.model_kinds import model_kind
 from audioprobe.models import open_models
 from audioprobe.plan import plan_trials, select_items
 from audioprobe.prompts import RenderedPrompt, read_template, render_prompt
 from audioprobe.sandbox import SandboxBackend, SandboxUnavailable, get_backend, runtime_hash
+from audioprobe.sandbox.rootfs import debian_problem
 from audioprobe.shard import Shard
 from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides
 from audioprobe.store import RunStore, TrialKey
@@ -88,14 +90,19 @@ class RunPlan:
         return ExperimentSpec.model_validate(self.manifest.spec.stored())
 
     def prompts(self) -> list[tuple[str, Item, RenderedPrompt]]:
-        """(tier, item, prompt) of each planned item, as the language models will be asked."""
-        system = self.manifest.spec.system_prompt
+        """(tier, item, prompt) of each planned item, as the language models will be asked:
+        one prompt per language the models answer that tier in."""
+        spec = self.spec
+        coders = [m for m in self.models if model_kind(m.kind).writes_code]
         out = []
         for tier_name, ids in self.manifest.item_ids().items():
             tier = load_tier(tier_name)
+            languages = dict.fromkeys(spec.language_for(m, tier_name) for m in coders)
             for item_id in ids:
                 item = tier.item(item_id)
-                out.append((tier_name, item, render_prompt(tier, item, system)))
+                for language in languages or [spec.language]:
+                    prompt = render_prompt(tier, item, spec.system_prompt, language)
+                    out.append((tier_name, item, prompt))
         return out
 
 
@@ -188,6 +195,7 @@ def plan_run(
     notes = coverage_notes(models, keys)
     if spec.feedback is not None:  # a missing feedback template fails now, not after round 0
         read_template(spec.feedback.template)
+    check_languages(spec, models, list(selected))
     if not dry_run:
         sandbox_for(spec, models)
     suffix = f"-shard{shard.index}of{shard.count}" if shard else ""
@@ -235,9 +243,37 @@ def sandbox_for(spec: ExperimentSpec, models: list[ModelSpec]) -> SandboxBackend
 
     Called before any work starts so that a missing backend stops the run with its how-to.
     """
-    if not any(model_kind(m.kind).writes_code for m in models):
+    coders = [m for m in models if model_kind(m.kind).writes_code]
+    if not coders:
         return None
-    return get_backend(spec.sandbox.backend)
+    backend = get_backend(spec.sandbox.backend)
+    chosen = {spec.language_for(m, t.name) for m in coders for t in spec.tiers}
+    for name in sorted(chosen):
+        problem = debian_problem(get_language(name).debian, f"the {name} language")
+        if problem:
+            raise SandboxUnavailable(problem)
+    return backend
+
+
+def check_languages(spec: ExperimentSpec, models: list[ModelSpec], tiers: list[str]) -> None:
+    """ConfigError now for a language that cannot answer a selected tier (ABC has no speech),
+    and for feedback rounds in any language but Python (prompts/feedback.txt speaks Python)."""
+    coders = [m for m in models if model_kind(m.kind).writes_code]
+    chosen = {(spec.language_for(m, tier), tier) for m in coders for tier in tiers}
+    for name, tier in sorted(chosen):
+        language = get_language(name)
+        if not language.supports(tier):
+            raise ConfigError(
+                f"language {name!r} cannot answer the {tier} tier (only {language.answers});"
+                " choose"
+                " tiers with --tier or another language"
+            )
+    other = sorted({name for name, _ in chosen} - {"python"})
+    if spec.feedback is not None and other:
+        raise ConfigError(
+            f"feedback rounds are written for Python answers only; this run asks for"
+            f" {', '.join(other)}: drop [feedback] or ask for python"
+        )
 
 
 def _resolved(count: int | None) -> int:
@@ -275,12 +311,13 @@ async def _run_all(
         handle = handles[key.model]
         if not model_kind(specs[key.model].kind).writes_code:
             return await run_audio_trial(ctx, key, handle, tier, item)
-        prompt = render_prompt(tier, item, spec.system_prompt)
+        language = get_language(spec.language_for(specs[key.model], key.tier))
+        prompt = render_prompt(tier, item, spec.system_prompt, language.name)
         if spec.feedback is not None and rules is not None:
             return await run_feedback_trial(
                 ctx, key, handle, tier, item, prompt, spec.feedback, rules
             )
-        return await run_code_trial(ctx, key, handle, tier, item, prompt)
+        return await run_code_trial(ctx, key, handle, tier, item, prompt, language)
 
     async def one(key: TrialKey) -> None:
         item = item_of(key)

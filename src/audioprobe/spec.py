@@ -16,7 +16,7 @@ from audioprobe.errors import ConfigError, load_toml_model
 from audioprobe.machine import default_local_slots, default_sandbox_parallel
 from audioprobe.paths import data_dir
 from audioprobe.sandbox.base import Limits
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_files, tier_rank
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 LOCAL_TIMEOUT_S = 900.0  # kind=local's default request timeout
@@ -86,6 +86,9 @@ class ModelSpec(BaseModel):
         description="kind=local: reuse cached prompt chunks of at least this many tokens by"
         " shifting them (llama.cpp --cache-reuse); 0: only an identical prefix is reused",
     )
+    language: str | None = Field(
+        None, description="the language this model answers in; default: the tier's, the spec's"
+    )
     price_in: float | None = Field(None, ge=0, description="USD per million prompt tokens")
     price_out: float | None = Field(None, ge=0, description="USD per million completion tokens")
 
@@ -95,6 +98,11 @@ class ModelSpec(BaseModel):
         from audioprobe.model_kinds import model_kinds
 
         return model_kinds.check(kind)
+
+    @field_validator("language")
+    @classmethod
+    def _registered_language(cls, name: str | None) -> str | None:
+        return _check_language(name)
 
     @field_validator("name")
     @classmethod
@@ -169,10 +177,27 @@ class ModelSpec(BaseModel):
 class TierSelection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Literal["notes", "environmental", "speech"]
+    name: str = Field(description="a tier file: tiers/<name>.toml or one in a plugin folder")
     items: list[str] | None = Field(None, description="item ids; all items when absent")
     limit: int | None = Field(None, gt=0, description="first N of the selected items")
     references: str = Field("builtin", description="reference set; builtin = built-in for the tier")
+    language: str | None = Field(None, description="the language asked for; default: the spec's")
+
+    @field_validator("language")
+    @classmethod
+    def _registered_language(cls, name: str | None) -> str | None:
+        return _check_language(name)
+
+    @field_validator("name")
+    @classmethod
+    def _known_tier(cls, name: str) -> str:
+        known = tier_files()
+        if name not in known:
+            raise ValueError(
+                f"unknown tier {name!r}; known: {', '.join(sorted(known))} (a tier of your own:"
+                " <name>.toml and its kind module in a folder of $AUDIOPROBE_PLUGINS)"
+            )
+        return name
 
 
 class SandboxSpec(BaseModel):
@@ -233,6 +258,9 @@ class ExperimentSpec(BaseModel):
     samples: int = Field(1, ge=1, le=1000, description="samples per item and model")
     output_dir: str = "runs"
     system_prompt: str = Field("system.txt", description="file under prompts/")
+    language: str = Field(
+        "python", description="the language answers are asked in (audioprobe.languages)"
+    )
     tiers: list[TierSelection] = Field(min_length=1)
     models: list[ModelSpec] = Field(default_factory=list)
     sandbox: SandboxSpec = Field(default_factory=SandboxSpec)
@@ -251,7 +279,25 @@ class ExperimentSpec(BaseModel):
     @field_validator("tiers")
     @classmethod
     def _tier_order(cls, tiers: list[TierSelection]) -> list[TierSelection]:
-        return sorted(tiers, key=lambda t: TIER_ORDER.index(t.name))
+        return sorted(tiers, key=lambda t: tier_rank(t.name))
+
+    @field_validator("language")
+    @classmethod
+    def _registered_language(cls, name: str) -> str:
+        return _check_language(name) or name
+
+    @model_validator(mode="after")
+    def _languages_fit_tiers(self) -> ExperimentSpec:
+        """A language that cannot answer a tier (ABC has no speech) fails here, not per trial."""
+        for model in self.models:
+            for tier in self.tiers:
+                _check_language(self.language_for(model, tier.name), tier.name)
+        return self
+
+    def language_for(self, model: ModelSpec, tier: str) -> str:
+        """The language `model` answers `tier` in: the model's, else the tier's, else the spec's."""
+        chosen = next((t.language for t in self.tiers if t.name == tier), None)
+        return model.language or chosen or self.language
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:
@@ -270,6 +316,7 @@ class Overrides:
     seed: int | None = None
     temperature: float | None = None
     max_tokens: int | None = None
+    language: str | None = None
 
     def given(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -278,12 +325,21 @@ class Overrides:
         self, spec: ExperimentSpec, models: list[ModelSpec]
     ) -> tuple[ExperimentSpec, list[ModelSpec]]:
         """The spec and models with the overrides in, each checked as the spec's own value is;
-        temperature and max_tokens go to the language models (baselines write no text)."""
+        temperature, max_tokens and language go to the language models (baselines write no
+        text), so `--language` beats a language a model entry or a tier names."""
         run_level = {k: v for k, v in self.given().items() if k in ("samples", "seed")}
-        per_model = {k: v for k, v in self.given().items() if k in ("temperature", "max_tokens")}
+        per_model = {
+            k: v for k, v in self.given().items() if k in ("temperature", "max_tokens", "language")
+        }
         spec = _revalidated(spec, run_level)
         models = [_revalidated(m, per_model) if _writes_code(m) else m for m in models]
         return spec, models
+
+
+def _check_language(name: str | None, tier: str | None = None) -> str | None:
+    from audioprobe.languages import check_language
+
+    return None if name is None else check_language(name, tier)
 
 
 def _writes_code(model: ModelSpec) -> bool:

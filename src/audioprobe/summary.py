@@ -13,14 +13,15 @@ from audioprobe.trial_record import AudioFacts, Execution, Response, TrialResult
 
 if TYPE_CHECKING:
     from audioprobe.results.run import Run
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_rank
 
 # The outcome columns of `export --table trials`, each with its type (Arrow names): the export's
 # schema is declared here once, so a column is the same type on every run, empty or not.
 ExportType = Literal["string", "int64", "float64"]
 EXPORT_COLUMNS: dict[str, ExportType] = {
     "run_id": "string", "trial_id": "string", "model": "string", "model_kind": "string",
-    "tier": "string", "item": "string", "class_key": "string", "sample": "int64",
+    "tier": "string", "language": "string", "item": "string", "class_key": "string",
+    "sample": "int64",
     "seed": "int64", "status": "string", "error": "string", "wav_path": "string",
     "sample_rate": "int64", "channels": "int64", "duration_s": "float64",
     "target_duration_s": "float64", "peak": "float64", "rms": "float64",
@@ -30,10 +31,6 @@ EXPORT_COLUMNS: dict[str, ExportType] = {
     "round": "int64", "rounds_run": "int64", "round_success": "int64",
     "imports": "string", "calls": "string", "techniques": "string",
 }  # fmt: skip
-
-
-def _tier_rank(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
 
 
 def outcome_table(store: RunStore) -> list[dict[str, Any]]:
@@ -48,7 +45,7 @@ def outcome_table(store: RunStore) -> list[dict[str, Any]]:
         groups[(trial.model, trial.tier)][trial.status] += 1
     rows = []
     for (model, tier), counts in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], _tier_rank(kv[0][1]))
+        groups.items(), key=lambda kv: (kv[0][0], tier_rank(kv[0][1]))
     ):
         rate = render_rate(counts.elements())
         rows.append(
@@ -144,6 +141,7 @@ def _raw_row(run: Run, trial: TrialRecord) -> dict[str, Any]:
         "model": trial.model,
         "model_kind": trial.model_kind,
         "tier": trial.tier,
+        "language": rec.code_language(),
         "item": trial.item,
         "class_key": rec.class_key,
         "sample": trial.sample,

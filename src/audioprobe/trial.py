@@ -24,8 +24,8 @@ from audioprobe.audio_check import inspect_wav, max_duration_s
 from audioprobe.baselines.base import AudioGenerator
 from audioprobe.errors import DiskFull, Unavailable, is_disk_full
 from audioprobe.executors import ScriptRunner
-from audioprobe.extract import extract_code, syntax_error
 from audioprobe.hashing import sha256_text
+from audioprobe.languages import DEFAULT_LANGUAGE, Language, get_language
 from audioprobe.llm.base import CodeModel, Completion, LLMError, NoAnswer
 from audioprobe.outcomes import Outcome
 from audioprobe.prompts import RenderedPrompt
@@ -52,8 +52,10 @@ class TrialContext:
     base_seed: int
 
 
-def _base_record(key: TrialKey, item: Item, seed: int) -> TrialResult:
+def _base_record(key: TrialKey, item: Item, seed: int, language: str | None = None) -> TrialResult:
+    """A trial's record before its outcome; `language` is None for a baseline (no code)."""
     return TrialResult(
+        language=language,
         trial_id=key.trial_id,
         model=key.model,
         model_kind=key.model_kind,
@@ -191,20 +193,36 @@ async def run_code_trial(
     tier: Tier,
     item: Item,
     prompt: RenderedPrompt,
+    language: Language | None = None,
 ) -> TrialResult:
     """A single-round trial: its stage's files lie in the trial folder itself."""
-    record = await run_code_stage(ctx, key, ctx.store.trial_dir(key), model, item, prompt)
+    folder = ctx.store.trial_dir(key)
+    record = await run_code_stage(
+        ctx, key, folder, model, item, prompt, tier=tier, language=language
+    )
     return finish_trial(ctx, key, record)
 
 
 async def run_code_stage(
-    ctx: TrialContext, key: TrialKey, folder: Path, model: CodeModel, item: Item, prompt: Prompt
+    ctx: TrialContext,
+    key: TrialKey,
+    folder: Path,
+    model: CodeModel,
+    item: Item,
+    prompt: Prompt,
+    *,
+    tier: Tier | None = None,
+    language: Language | None = None,
 ) -> TrialResult:
-    """Prompt → answer → script → sandbox run → checked WAV, in `folder`; the stage's record
-    (not yet saved: a trial with feedback rounds runs several stages before it finishes)."""
+    """Prompt → answer → code → sandbox run → checked WAV, in `folder`; the stage's record
+    (not yet saved: a trial with feedback rounds runs several stages before it finishes).
+
+    `language` (default Python) decides how the code is found, checked and run; `tier` is
+    needed by every language but Python (the sample rate its renderer is given)."""
+    language = language or get_language(DEFAULT_LANGUAGE)
     folder.mkdir(parents=True, exist_ok=True)
     seed = trial_seed(ctx.base_seed, key)
-    record = _base_record(key, item, seed)
+    record = _base_record(key, item, seed, language.name)
     atomic.write_text(folder / "prompt.txt", prompt.as_text())
     record.prompt_sha256 = sha256_text(prompt.as_text())
     try:
@@ -217,37 +235,46 @@ async def run_code_stage(
         return record
     record.response = _response_summary(completion)
 
-    extraction = extract_code(completion.text)
+    extraction = language.extract(completion.text)
     record.extraction = extraction.method
     truncated = completion.finish_reason == "length"
     if extraction.code is None:
-        why = "the answer contains no Python code"
+        why = f"the answer contains no {language.title} code"
         if truncated:  # the model's own doing: it spent max_tokens before writing any code
             why += " (truncated at max_tokens)"
         _end(record, Outcome.NO_CODE, why)
         return record
-    atomic.write_text(folder / "script.py", extraction.code)
+    atomic.write_text(folder / language.source_name, extraction.code)
     record.script_sha256 = sha256_text(extraction.code)
-    problem = syntax_error(extraction.code)
+    problem = language.syntax_error(extraction.code)
     if problem:
-        if truncated:
-            problem += " (the answer was truncated at max_tokens)"
-        _end(record, Outcome.SYNTAX_ERROR, problem)
+        _syntax_error(record, problem, truncated)
         return record
 
     (folder / OUTPUT_NAME).unlink(missing_ok=True)  # an earlier attempt's clip is not this one's
-    result, work = await _execute(ctx, folder, extraction.code)
+    program = language.program(extraction.code, tier, item)
+    result, work = await _execute(ctx, folder, program)
     record.execution = Execution.model_validate(
         {k: v for k, v in result.to_dict().items() if k not in ("stdout", "stderr")}
     )
     try:
         if result.status == "ok":
             _collect_audio(record, folder, work, ctx.limits, ctx.store.root)
+            return record
+        verdict = language.verdict(result)
+        if verdict.status == Outcome.SYNTAX_ERROR:
+            _syntax_error(record, verdict.error or "syntax error", truncated)
         else:
-            _end(record, Outcome(result.status), _exec_error(result))
+            _end(record, verdict.status, verdict.error or _exec_error(result))
     finally:
         remove_tree(work)
     return record
+
+
+def _syntax_error(record: TrialResult, problem: str, truncated: bool) -> None:
+    if truncated:
+        problem += " (the answer was truncated at max_tokens)"
+    _end(record, Outcome.SYNTAX_ERROR, problem)
 
 
 def finish_trial(ctx: TrialContext, key: TrialKey, record: TrialResult) -> TrialResult:

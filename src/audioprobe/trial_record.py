@@ -16,6 +16,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audioprobe.languages import DEFAULT_LANGUAGE
 from audioprobe.outcomes import Outcome
 
 #: A feedback round's record, in its folder round-N under the trial's (trial.json is the trial's).
@@ -136,6 +137,8 @@ class TrialResult(_Stored):
     model: str | None = None
     model_kind: str | None = None
     tier: str | None = None
+    # the language the code was asked in (audioprobe.languages); None: a baseline's trial
+    language: str | None = None
     item: str | None = None
     sample: int | None = None
     seed: int | None = None
@@ -171,6 +174,14 @@ class TrialResult(_Stored):
         """A stored record as today's model; ValidationError when a value does not fit (the
         store then does not trust the file as the trial's result)."""
         return cls.model_validate(raw)
+
+    def code_language(self) -> str | None:
+        """The language the trial's code was asked in. A record written before languages has
+        no `language`: it was Python's if it got as far as an extraction (a code trial), else
+        it had none (a baseline's, or a trial not run)."""
+        if "language" in self.model_fields_set:
+            return self.language
+        return DEFAULT_LANGUAGE if "extraction" in self.model_fields_set else None
 
     @property
     def has_rounds(self) -> bool:

@@ -27,7 +27,7 @@ class BaselineEntry(BaseModel):
     key: str
     generator: str = Field(description="a registered generator (baselines.generator.generators)")
     description: str
-    tiers: list[Literal["notes", "environmental", "speech"]] = Field(min_length=1)
+    tiers: list[str] = Field(min_length=1, description="tier names this system can answer")
     prompt: PromptField
     license: str
     packages: list[str] = Field(default_factory=list)

@@ -39,6 +39,21 @@ def _sandbox_rows() -> list[Row]:
     return rows
 
 
+def _language_rows() -> list[Row]:
+    """Each language other than Python: whether the runtime holds its interpreter (Debian)."""
+    from audioprobe.languages import DEFAULT_LANGUAGE, get_language, languages
+    from audioprobe.sandbox.rootfs import debian_problem
+
+    rows: list[Row] = []
+    for name in languages.names():
+        if name == DEFAULT_LANGUAGE:
+            continue
+        language = get_language(name)
+        problem = debian_problem(language.debian, f"the {name} language")
+        rows.append(("language", name, not problem, problem or ", ".join(language.debian)))
+    return rows
+
+
 def _local_rows() -> list[Row]:
     from audioprobe.llm.local import catalog, find_llama_server
     from audioprobe.llm.local.weights import status
@@ -70,19 +85,19 @@ def _weights_rows() -> list[Row]:
 
 
 def _reference_rows() -> list[Row]:
-    from audioprobe.references import BUILTIN_NAMES
+    from audioprobe.references import builtin_names
     from audioprobe.references.store import is_built
 
     return [
         ("references", name, is_built(name) or None,
          "built" if is_built(name) else f"built on first use (audioprobe refs build {name})")
-        for name in BUILTIN_NAMES
+        for name in builtin_names()
     ]  # fmt: skip
 
 
 @user_errors
 def doctor() -> None:
-    """What this machine offers: sandbox backends, local model, weights, reference sets."""
+    """What this machine offers: sandbox backends, languages, local model, weights, references."""
     console.print(
         f"audioprobe {__version__}, Python {sys.version.split()[0]}, {platform.platform()}",
         highlight=False,
@@ -91,8 +106,8 @@ def doctor() -> None:
     for col in ("area", "what", "ok", "detail"):
         table.add_column(col, overflow="fold")
     marks = {True: "[green]yes[/]", False: "[red]no[/]", None: "[yellow]-[/]"}
-    rows = [row for collect in (_sandbox_rows, _local_rows, _weights_rows, _reference_rows)
-            for row in collect()]  # fmt: skip
+    collectors = (_sandbox_rows, _language_rows, _local_rows, _weights_rows, _reference_rows)
+    rows = [row for collect in collectors for row in collect()]
     for area, what, ok, detail in rows:
         table.add_row(area, escape(what), marks[ok], escape(detail))
     console.print(table)

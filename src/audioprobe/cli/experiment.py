@@ -100,13 +100,17 @@ def run(
         str | None,
         typer.Option(help="i/N: run only part i of N of the plan (join with audioprobe merge)"),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="the language every language model answers in: python, csound, ..."),
+    ] = None,
     executor: ExecutorOption = "local",
     ray_address: RayAddressOption = None,
 ) -> None:
     """Run an experiment: ask each model for each item, run the code, check the audio.
 
-    --samples, --seed, --temperature and --max-tokens replace the spec's values for this run;
-    run.json records them under "overrides"."""
+    --samples, --seed, --temperature, --max-tokens and --language replace the spec's values for
+    this run; run.json records them under "overrides"."""
     where = ExecutorChoice.parse(executor, ray_address)
     planned = api.prepare(
         spec,
@@ -121,6 +125,7 @@ def run(
         device=device,
         shard=shard,
         dry_run=dry_run,
+        language=language,
     )
     if dry_run:
         print_plan(planned)
@@ -250,6 +255,24 @@ def _outcome_rich_table(store: RunStore) -> Table:
     return table
 
 
+def _languages_line(store: RunStore) -> str:
+    """Which language each model answered in (one run, or `audioprobe compare` two runs of one
+    model in two languages); "" for a run of Python only, as every run was before languages."""
+    from audioprobe.languages import DEFAULT_LANGUAGE
+    from audioprobe.model_kinds import model_kind
+
+    spec = store.spec()
+    spoken = {
+        m.name: sorted({spec.language_for(m, t.name) for t in spec.tiers})
+        for m in store.model_specs()
+        if model_kind(m.kind).writes_code
+    }
+    if all(langs == [DEFAULT_LANGUAGE] for langs in spoken.values()):
+        return ""
+    parts = [f"{safe(name)}: {', '.join(langs)}" for name, langs in spoken.items()]
+    return "answers written in " + "; ".join(parts)
+
+
 @user_errors
 def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Summarise a run: outcomes per model and tier (and metrics once scored)."""
@@ -257,6 +280,9 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
 
     store = open_store(run_dir)
     console.print(_outcome_rich_table(store))
+    spoken = _languages_line(store)
+    if spoken:
+        console.print(spoken, highlight=False)
     runtime = Run(store).manifest.sandbox_runtime
     if runtime:
         console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import ConfigError
-from audioprobe.references import BUILTIN_NAMES, builtin, debian, list_reference_sets, store
+from audioprobe.references import builtin, builtin_names, debian, list_reference_sets, store
 from audioprobe.references.adapters import READERS, add_corpus
 from audioprobe.references.model import ReferenceSet
 from audioprobe.references.recipes import load_recipe
@@ -20,11 +20,12 @@ app = typer.Typer(help="Reference sets: the clips each tier's sounds are compare
 
 
 def _builtin_targets(name: str) -> list[str]:
+    names = builtin_names()
     if name == "builtin":
-        return list(BUILTIN_NAMES)
-    if name in BUILTIN_NAMES:
+        return list(names)
+    if name in names:
         return [name]
-    raise ConfigError(f"{name!r}: expected 'builtin' or one of {', '.join(BUILTIN_NAMES)}")
+    raise ConfigError(f"{name!r}: expected 'builtin' or one of {', '.join(names)}")
 
 
 @app.command("build")
@@ -85,10 +86,11 @@ def add_cmd(
 def list_cmd() -> None:
     """Every known set: built-in ones (built or not) and added corpora."""
     table = Table("set", "tier", "built", "classes", "clips", "missing")
+    names = builtin_names()
     for name in list_reference_sets():
         if store.is_built(name):
             rs = ReferenceSet.read(store.set_dir(name))
-            stale = name in BUILTIN_NAMES and not builtin.is_fresh(name)
+            stale = name in names and not builtin.is_fresh(name)
             built = "stale (rebuilt on use)" if stale else "yes"
             table.add_row(
                 name,

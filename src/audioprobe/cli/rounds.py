@@ -6,10 +6,11 @@ from __future__ import annotations
 from rich.table import Table
 
 from audioprobe.cli.common import safe
-from audioprobe.feedback.success import CRITERIA
+from audioprobe.feedback.success import criterion_of
 from audioprobe.results.rounds import RoundCurve, has_feedback, round_curves
 from audioprobe.results.verdicts import Verdicts
 from audioprobe.store import TrialRecord
+from audioprobe.tiers import tier_rank
 
 
 def _points(value: float | None) -> str:
@@ -27,7 +28,10 @@ def rounds_table(curves: list[RoundCurve]) -> Table:
         title="render rate and task success by round",
         title_justify="left",
         caption="a trial that stopped early keeps its last round's result; task success: "
-        + "; ".join(f"{tier}: {rule}" for tier, rule in CRITERIA.items()),
+        + "; ".join(
+            f"{tier}: {criterion_of(tier)}"
+            for tier in sorted({c.tier for c in curves}, key=tier_rank)
+        ),
     )
     for col in ("model", "tier", "measure", *(f"round {r}" for r in range(most)), "gain"):
         table.add_column(col, no_wrap=col in ("model", "tier"), justify="left")

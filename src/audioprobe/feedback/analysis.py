@@ -119,10 +119,11 @@ def analyse(wav: Path, tier: str, item: Item, *, asr: bool = True) -> AudioAnaly
     if out.silent:
         return out
     _spectrum(out, mono, int(rate))
-    if tier == "notes" and item.note is not None:
+    # what the item asks for decides what is measured, not the tier's name
+    if item.note is not None:
         f0 = out.target_f0_hz = item.note.f0_hz
         _guarded(out, "f0", lambda: _pitch(out, mono, int(rate), f0))
-    if tier == "speech" and item.speech is not None:
+    if item.speech is not None:
         sentence = out.target_sentence = item.speech.sentence
         if asr:
             _guarded(out, "transcript", lambda: _transcript(out, mono, int(rate), sentence))

@@ -25,6 +25,7 @@ from audioprobe.outcomes import is_model_outcome
 from audioprobe.prompts import RenderedPrompt
 from audioprobe.spec import FeedbackSpec
 from audioprobe.store import TrialKey
+from audioprobe.tier_kinds import kind_of
 from audioprobe.tiers import Item, Tier
 from audioprobe.trial import OUTPUT_NAME, TrialContext, finish_trial, run_code_stage, saved_answer
 from audioprobe.trial_record import (
@@ -62,7 +63,7 @@ async def _judge(
             analysis = await asyncio.to_thread(analyse, wav, tier.name, item)
         record.analysis = Analysis.model_validate(analysis.to_dict())
     facts = (analysis or AudioAnalysis()).facts(record.status, tier.sample_rate)
-    if tier.name == "environmental" and facts.recognised is None:
+    if kind_of(tier.name).rule_needs_references and facts.recognised is None:
         why = "recognising the class needs the scoring embeddings: `audioprobe score` decides"
         facts = Facts(**{**facts.__dict__, "missing": why})
     verdict = judge(tier.name, facts, rules)

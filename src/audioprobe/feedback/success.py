@@ -1,10 +1,11 @@
 """Task success: did a trial do what its item asked, beyond rendering some audio?
 
-The one rule per tier. Scoring's `task_success` metric, the feedback loop's stop condition, the
-by-round views, pass@k and the technique table all call `judge`, so "succeeded" means the same
-clip-for-clip everywhere (tests/test_task_success_rule.py). The rule reads a trial's `Facts`
-(what was measured of its clip) and the [task_success] settings of the scoring configuration
-(scoring/metrics.toml, overridable by a spec's [scoring.task_success]):
+The one rule per tier, supplied by the tier's kind (tier_kinds/). Scoring's `task_success`
+metric, the feedback loop's stop condition, the by-round views, pass@k and the technique table
+all call `judge`, so "succeeded" means the same clip-for-clip everywhere
+(tests/test_task_success_rule.py). The rule reads a trial's `Facts` (what was measured of its
+clip) and the [task_success] settings of the scoring configuration (scoring/metrics.toml,
+overridable by a spec's [scoring.task_success]). Audioprobe's tiers:
 
   notes          rendered, and the measured f0 within `note_cents` cents of the item's f0_hz
                  (octave-exact: a note an octave off did not do what was asked; the pitch metric's
@@ -13,6 +14,7 @@ clip-for-clip everywhere (tests/test_task_success_rule.py). The rule reads a tri
                  reference clips is the item's class (needs the scoring embeddings: the feedback
                  loop, which does not load them, leaves it unknown)
   speech         rendered, and Whisper's transcript within `wer_threshold` word error rate
+  (a tier file with no kind module: rendered valid, non-silent audio)
 
 Every tier: a clip that deviates from the contract the prompt stated (sample rate, channels,
 duration) fails when `contract = "fail"`; under "flag" the deviation is recorded and shown only.
@@ -30,6 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe.outcomes import Outcome
+from audioprobe.tier_kinds import kind_of
 
 #: Duration deviations within this share of the requested length (or 0.1 s) are no deviation.
 DURATION_TOLERANCE = 0.1
@@ -51,14 +54,6 @@ class SuccessSettings(BaseModel):
     )
 
 
-CRITERIA = {
-    "notes": "rendered and |cents error| <= note_cents against the item's f0_hz (octave-exact)",
-    "environmental": "rendered and its class recognised: the majority class of its knn_k nearest"
-    " reference clips (cosine, the tier's first available embedding, all reference classes)",
-    "speech": "rendered and Whisper's transcript has WER <= wer_threshold",
-}
-
-
 @dataclass(frozen=True)
 class Facts:
     """What a trial's clip measured, as far as the rule of its tier needs it."""
@@ -73,9 +68,14 @@ class Facts:
     word_error: float | None = None  # Whisper's WER against the sentence
     deviations: tuple[str, ...] = ()  # contract deviations ("44100 Hz, asked 16000")
     missing: str | None = None  # why a measurement the rule needs is absent
+    # what else a tier kind's rule reads ("note_f1": 0.93), for tiers beyond the built-in ones
+    measured: Mapping[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if not self.measured:  # the built-in tiers' records keep the shape they always had
+            del out["measured"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -85,18 +85,15 @@ class TaskSuccess:
     facts: Facts | None = field(default=None, compare=False)
 
 
+def criterion_of(tier: str) -> str:
+    """The tier's rule as cards, exports and `rounds` state it."""
+    return kind_of(tier).criterion
+
+
 def rule_of(tier: str, settings: SuccessSettings | None = None) -> str:
     """The tier's rule in words with its numbers, as the feedback turn tells the model."""
     s = settings or SuccessSettings()
-    words = {
-        "notes": f"it renders, and its pitch is within {s.note_cents:g} cents of the requested"
-        " frequency (in the requested octave)",
-        "environmental": "it renders, and it is recognised as the requested sound by its nearest"
-        " reference recordings (judged when the run is scored)",
-        "speech": f"it renders, and a speech recogniser's transcript of it has a word error rate"
-        f" of at most {s.wer_threshold:g} against the sentence",
-    }
-    rule = words.get(tier, "it renders valid, non-silent audio")
+    rule = kind_of(tier).rule(s)
     if s.contract == "fail":
         rule += "; and it is mono, at the requested sample rate and duration"
     return rule
@@ -118,26 +115,7 @@ def _judge(tier: str, facts: Facts, s: SuccessSettings) -> TaskSuccess:
         return TaskSuccess(False, f"it did not render ({facts.status})")
     if facts.deviations and s.contract == "fail":
         return TaskSuccess(False, f"off the contract: {'; '.join(facts.deviations)}")
-    if tier == "notes":
-        if facts.cents_error is None:
-            return TaskSuccess(False, facts.missing or "no pitch could be measured")
-        off = abs(facts.cents_error)
-        octaves = octaves_of(facts.cents_error)
-        where = f"{off:.0f} cents from the target f0" + (
-            f" ({octaves:+d} octave{'s' if abs(octaves) != 1 else ''})" if octaves else ""
-        )
-        return TaskSuccess(off <= s.note_cents, where)
-    if tier == "environmental":
-        if facts.recognised is None:
-            return TaskSuccess(None, f"unknown: {facts.missing or 'the class was not recognised'}")
-        ok = facts.recognised == facts.target_class
-        return TaskSuccess(ok, f"recognised as {facts.recognised} (asked {facts.target_class})")
-    if tier == "speech":
-        if facts.word_error is None:
-            return TaskSuccess(None, f"unknown: {facts.missing or 'no transcript'}")
-        ok = facts.word_error <= s.wer_threshold + 1e-12
-        return TaskSuccess(ok, f"WER {facts.word_error:.2f}")
-    return TaskSuccess(True, "it rendered valid, non-silent audio")
+    return kind_of(tier).judge(facts, s)
 
 
 def contract_deviations(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from audioprobe.publication.tables import Table
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_rank
 
 Bar = tuple[str, str, float, float | None, float | None]  # group, system, value, low, high
 
@@ -20,9 +20,8 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _tier_rank(group: str) -> int:
-    tier = group.split("\n", 1)[0]
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
+def _tier_rank(group: str) -> tuple[float, str]:
+    return tier_rank(group.split("\n", 1)[0])
 
 
 def render_bars(cells: Table) -> list[Bar]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from audioprobe.outcomes import Outcome, is_model_outcome
 from audioprobe.publication.tables import Table
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tiers import tier_rank
 
 
 def _num(value: Any) -> float | None:
@@ -45,10 +45,6 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [*out, ""]
 
 
-def _tier_key(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
-
-
 def _shown(row: dict[str, Any]) -> bool:
     return row.get("level") == "set" or str(row.get("quality")) == "True"
 
@@ -65,7 +61,7 @@ def tier_tables(cells: Table, measures: Table) -> list[str]:
     for row in measures.rows:
         if _shown(row):
             by_tier[str(row["tier"])].append(row)
-    for tier in sorted({str(r["tier"]) for r in cells.rows}, key=_tier_key):
+    for tier in sorted({str(r["tier"]) for r in cells.rows}, key=tier_rank):
         rows = by_tier.get(tier, [])
         # a column no system has a value for on this machine is listed under "Not measured"
         measured = {_heading(r) for r in rows if r.get("status") != "unavailable"}
@@ -91,7 +87,7 @@ def _ranked(counts: dict[str, int]) -> str:
 def outcome_lines(cells: Table) -> list[str]:
     """The model's own failures per cell, apart from trials that were not its doing."""
     body = []
-    for row in sorted(cells.rows, key=lambda r: (r["model"], _tier_key(str(r["tier"])))):
+    for row in sorted(cells.rows, key=lambda r: (r["model"], tier_rank(str(r["tier"])))):
         counts: dict[str, int] = json.loads(row["outcomes"])
         failed = {k: v for k, v in counts.items() if is_model_outcome(k) and k != Outcome.OK}
         other = {k: v for k, v in counts.items() if not is_model_outcome(k)}
@@ -115,7 +111,7 @@ def spread_lines(trials: Table) -> list[str]:
     body = [
         [model, tier, str(c["items"]), str(c["mixed"])]
         for (model, tier), c in sorted(
-            cells.items(), key=lambda kv: (kv[0][0], _tier_key(kv[0][1]))
+            cells.items(), key=lambda kv: (kv[0][0], tier_rank(kv[0][1]))
         )
     ]
     return _table(["system", "tier", "items", "items whose samples disagree on rendering"], body)

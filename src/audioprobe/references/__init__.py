@@ -2,8 +2,9 @@
 
 Scoring compares a model's sound with the clips of its item's class (FAD and friends). Sets live
 in the cache, one folder each, mono at the analysis rate (16 kHz) with a manifest recording every
-clip's source, licence, original rate and checksum. The three built-in sets are built offline from
-recipes under scoring/references/ on first use; corpora on disk are added with `refs add`.
+clip's source, licence, original rate and checksum. The built-in sets (one per tier whose kind has
+a recipe: scoring/references/ for audioprobe's tiers) are built offline on first use; corpora on
+disk are added with `refs add`.
 
     rs = load_reference_set("builtin-notes")
     rs.clips("keyboard")[0].path
@@ -17,16 +18,16 @@ from typing import TYPE_CHECKING
 from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.references import builtin, store
 from audioprobe.references.model import RefClip, ReferenceSet
-from audioprobe.references.recipes import BUILTIN_NAMES
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.references.recipes import PREFIX, builtin_names
+from audioprobe.tiers import tier_files
 
 if TYPE_CHECKING:
     from audioprobe.results.run import Run
 
 __all__ = [
-    "BUILTIN_NAMES",
     "RefClip",
     "ReferenceSet",
+    "builtin_names",
     "list_reference_sets",
     "load_reference_set",
     "resolve_reference_name",
@@ -36,10 +37,11 @@ __all__ = [
 
 def resolve_reference_name(tier: str, name: str) -> str:
     """The set a spec means for `tier`: "builtin" is the tier's own built-in set, else a name."""
-    if tier not in TIER_ORDER:
-        raise ConfigError(f"unknown tier {tier!r}; expected one of {', '.join(TIER_ORDER)}")
+    known = tier_files()
+    if tier not in known:
+        raise ConfigError(f"unknown tier {tier!r}; expected one of {', '.join(sorted(known))}")
     if name == "builtin":
-        return f"builtin-{tier}"
+        return f"{PREFIX}{tier}"
     store.check_name(name)
     return name
 
@@ -47,16 +49,10 @@ def resolve_reference_name(tier: str, name: str) -> str:
 def load_reference_set(name: str, log: Callable[[str], None] | None = None) -> ReferenceSet:
     """A built set by name; a built-in one is built first (offline) where absent or stale,
     telling `log` how the build goes."""
-    if name in BUILTIN_NAMES:
-        return builtin.ensure(name, log=log or (lambda _m: None))
     if name.startswith("builtin"):
-        raise ConfigError(
-            f"no built-in reference set {name!r}; built-in: {', '.join(BUILTIN_NAMES)}"
-        )
+        return builtin.ensure(name, log=log or (lambda _m: None))
     if not store.is_built(name):
-        known = ", ".join(
-            [*BUILTIN_NAMES, *[n for n in store.built_names() if n not in BUILTIN_NAMES]]
-        )
+        known = ", ".join(list_reference_sets())
         raise ConfigError(
             f"no reference set {name!r}; add a corpus with `audioprobe refs add PATH --format ... "
             f"--name {name}` (known: {known})"
@@ -66,7 +62,8 @@ def load_reference_set(name: str, log: Callable[[str], None] | None = None) -> R
 
 def list_reference_sets() -> list[str]:
     """Built-in names (built or not) and every user set added to the cache."""
-    return [*BUILTIN_NAMES, *[n for n in store.built_names() if n not in BUILTIN_NAMES]]
+    names = builtin_names()
+    return [*names, *[n for n in store.built_names() if n not in names]]
 
 
 def run_reference_set(

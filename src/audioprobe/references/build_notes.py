@@ -42,7 +42,8 @@ def soundfont_path(recipe: dict[str, Any]) -> Path:
     return path
 
 
-def _synth(path: Path, rate: int) -> Any:
+def open_synth(path: Path, rate: int) -> Any:
+    """The soundfont loaded into tinysoundfont, rendering mono at `rate`."""
     try:
         from tinysoundfont._tinysoundfont import OutputMode, SoundFont
     except ImportError as exc:
@@ -73,6 +74,40 @@ def render_note(
     tail = bytearray(round(release_s * rate) * 4)
     synth.render(tail)
     return np.frombuffer(bytes(held) + bytes(tail), dtype=np.float32).astype(np.float64)
+
+
+def render_sequence(
+    synth: Any,
+    preset: int,
+    notes: list[tuple[float, float, int]],
+    velocity: float,
+    release_s: float,
+    rate: int,
+) -> np.ndarray:
+    """Several notes (onset_s, duration_s, midi), overlapping or not, on a freshly reset
+    synthesizer: each key goes down at its onset and up after its duration (a key released at
+    the moment another goes down is released first), then `release_s` more is rendered."""
+    events = sorted(
+        [(round(o * rate), 1, m) for o, _, m in notes]
+        + [(round((o + d) * rate), 0, m) for o, d, m in notes]
+    )
+    synth.reset()
+    chunks: list[bytes] = []
+    now = 0
+    for frame, down, midi in events:
+        if frame > now:
+            buffer = bytearray((frame - now) * 4)
+            synth.render(buffer)
+            chunks.append(bytes(buffer))
+            now = frame
+        if down:
+            synth.note_on(preset, midi, velocity)
+        else:
+            synth.note_off(preset, midi)
+    tail = bytearray(round(release_s * rate) * 4)
+    synth.render(tail)
+    chunks.append(bytes(tail))
+    return np.frombuffer(b"".join(chunks), dtype=np.float32).astype(np.float64)
 
 
 def fingerprint_extra(recipe: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +146,7 @@ def build(recipe: dict[str, Any], writer: SetWriter) -> dict[str, Any]:
     sf_info = recipe["soundfont"]
     path = soundfont_path(recipe)
     rate = int(sf_info["render_rate"])
-    synth = _synth(path, rate)
+    synth = open_synth(path, rate)
     render = recipe["render"]
     recipe_missing: dict[str, str] = {k: " ".join(v.split()) for k, v in recipe["missing"].items()}
     reasons: dict[str, str] = {}

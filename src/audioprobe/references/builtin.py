@@ -1,36 +1,30 @@
-"""The three built-in sets: built offline from their recipes on first use, rebuilt when stale."""
+"""The built-in sets: built offline from their recipes by their tier's kind on first use,
+rebuilt when stale."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 from audioprobe.atomic import write_json
-from audioprobe.errors import ConfigError
-from audioprobe.references import build_environmental, build_notes, build_speech, store
+from audioprobe.paths import data_dir
+from audioprobe.references import store
 from audioprobe.references.model import ReferenceSet
 from audioprobe.references.recipes import (
-    BUILTIN_NAMES,
+    Recipe,
     checksums_path,
     expected_checksums,
     fingerprint,
-    load_recipe,
+    recipe,
 )
 from audioprobe.references.self_check import check_pitch
-from audioprobe.tiers import load_tier
-
-_BUILDERS: dict[str, Any] = {
-    "builtin-notes": build_notes,
-    "builtin-speech": build_speech,
-    "builtin-environmental": build_environmental,
-}
 
 
 def current_fingerprint(name: str) -> str:
-    recipe = load_recipe(name)
-    return fingerprint(name, _BUILDERS[name].fingerprint_extra(recipe))
+    found = recipe(name)
+    return fingerprint(name, found.kind.fingerprint_extra(found.data))
 
 
 def is_fresh(name: str) -> bool:
@@ -48,31 +42,21 @@ def build(
 
     With force=False an up-to-date build (perhaps just finished by another process) is kept.
     """
-    if name not in BUILTIN_NAMES:
-        raise ConfigError(f"{name!r} is not a built-in set; built-in: {', '.join(BUILTIN_NAMES)}")
-    recipe = load_recipe(name)
-    module = _BUILDERS[name]
-    tier = load_tier(recipe["tier"])
+    found = recipe(name)
     started = time.monotonic()
     with store.build_lock(name):
         if not force and is_fresh(name):
             return ReferenceSet.read(store.set_dir(name))
-        return _build_locked(name, recipe, module, tier, started, log)
+        return _build_locked(found, started, log)
 
 
-def _build_locked(
-    name: str,
-    recipe: dict[str, Any],
-    module: Any,
-    tier: Any,
-    started: float,
-    log: Callable[[str], None],
-) -> ReferenceSet:
+def _build_locked(found: Recipe, started: float, log: Callable[[str], None]) -> ReferenceSet:
+    name, tier = found.name, found.tier
     log(f"{name}: building from its recipe (first use; later runs reuse it) ...")
     with store.writing(name, log=log) as writer:
-        fingerprint_now = fingerprint(name, module.fingerprint_extra(recipe))
-        result = module.build(recipe, writer)
-        rules = recipe.get("self_check", {}).get("octave_rules", {})
+        fingerprint_now = fingerprint(name, found.kind.fingerprint_extra(found.data))
+        result = found.kind.build_references(found.data, tier, writer)
+        rules = found.data.get("self_check", {}).get("octave_rules", {})
         log(f"{name}: checking the clips' pitch against their labels ...")
         checked = check_pitch(writer.clips, rules)
         have = {c.class_key for c in writer.clips}
@@ -86,7 +70,7 @@ def _build_locked(
         differing = sorted(k for k, v in rel.items() if k in expected and expected[k] != v)
         info = {
             "fingerprint": fingerprint_now,
-            "recipe": f"scoring/references/{name}.toml",
+            "recipe": _shown_path(found.path),
             "build_seconds": round(time.monotonic() - started, 1),
             "checksums": {
                 "recorded": len(expected),
@@ -100,13 +84,22 @@ def _build_locked(
             info["self_check"] = checked
         writer.commit(
             tier=tier.name,
-            description=" ".join(recipe["description"].split()),
+            description=" ".join(found.data["description"].split()),
             sources=result["sources"],
             missing=missing,
             info=info,
         )
     log(f"{name}: {len(rel)} clips in {info['build_seconds']} s")
     return ReferenceSet.read(store.set_dir(name))
+
+
+def _shown_path(path: Path) -> str:
+    """The recipe's path as the manifest records it: relative to the data root where it is
+    audioprobe's own (scoring/references/...), else as given (a plugin folder's tier file)."""
+    try:
+        return path.resolve().relative_to(data_dir("scoring").parent.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def write_checksums(name: str) -> None:

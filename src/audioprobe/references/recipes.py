@@ -1,7 +1,9 @@
-"""The recipes of the built-in sets: TOML files under scoring/references/, edited as data.
+"""The recipes of the built-in sets: `builtin-<tier>` for every tier whose kind has one.
 
-A recipe's fingerprint (its bytes, the tier file it draws on, and the versions of the tools that
-render it) is stored in the built manifest; when any of them changes, the set is rebuilt on
+Audioprobe's own tiers keep theirs as TOML files under scoring/references/; a researcher's tier
+keeps its recipe in its tier file's [references] table. Either is data a researcher edits. A
+recipe's fingerprint (its file's bytes, the tier file it draws on, and the versions of the tools
+that render it) is stored in the built manifest; when any of them changes, the set is rebuilt on
 next use.
 """
 
@@ -11,34 +13,71 @@ import hashlib
 import importlib.metadata
 import json
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from audioprobe.errors import ConfigError
-from audioprobe.paths import data_dir
-from audioprobe.tiers import TIER_ORDER
+from audioprobe.tier_kinds import TierKind, kind_of
+from audioprobe.tiers import Tier, load_tier, tier_files
 
-BUILTIN_NAMES = tuple(f"builtin-{tier}" for tier in TIER_ORDER)
+PREFIX = "builtin-"
 # Bump when a builder changes what it writes for the same recipe.
 BUILDER_VERSION = 1
 
 
-def recipe_path(name: str) -> Path:
-    return data_dir("scoring") / "references" / f"{name}.toml"
+@dataclass(frozen=True)
+class Recipe:
+    """A built-in set's recipe with the tier it serves and the kind that builds it."""
+
+    name: str
+    data: dict[str, Any]
+    path: Path  # the file the recipe was read from; checksums sit beside it
+    tier: Tier
+    kind: TierKind
 
 
-def checksums_path(name: str) -> Path:
-    return data_dir("scoring") / "references" / f"{name}.checksums.json"
-
-
-def load_recipe(name: str) -> dict[str, Any]:
-    path = recipe_path(name)
+def read_recipe(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise ConfigError(f"no recipe {path} for the built-in set {name!r}") from exc
+        raise ConfigError(f"no recipe {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def builtin_names() -> tuple[str, ...]:
+    """`builtin-<tier>` of every known tier whose kind has a recipe, in tier-file order."""
+    return tuple(
+        f"{PREFIX}{name}" for name in tier_files() if _recipe_of(load_tier(name)) is not None
+    )
+
+
+def _recipe_of(tier: Tier) -> tuple[dict[str, Any], Path] | None:
+    return kind_of(tier.name).reference_recipe(tier)
+
+
+def recipe(name: str) -> Recipe:
+    """The recipe of the built-in set `name`; ConfigError naming the built-in sets if none."""
+    tier_name = name.removeprefix(PREFIX)
+    found = None
+    if name.startswith(PREFIX) and tier_name in tier_files():
+        tier = load_tier(tier_name)
+        found = _recipe_of(tier)
+    if found is None:
+        raise ConfigError(
+            f"no built-in reference set {name!r}; built-in: {', '.join(builtin_names())}"
+        )
+    data, path = found
+    return Recipe(name, data, path, tier, kind_of(tier_name))
+
+
+def load_recipe(name: str) -> dict[str, Any]:
+    return recipe(name).data
+
+
+def checksums_path(name: str) -> Path:
+    return recipe(name).path.parent / f"{name}.checksums.json"
 
 
 def package_version(dist: str) -> str | None:
@@ -50,11 +89,11 @@ def package_version(dist: str) -> str | None:
 
 def fingerprint(name: str, extra: dict[str, Any]) -> str:
     """Hash of everything a build of `name` depends on that can change between two builds."""
-    tier = name.removeprefix("builtin-")
+    found = recipe(name)
     parts = {
         "builder": BUILDER_VERSION,
-        "recipe": recipe_path(name).read_text(),
-        "tier": (data_dir("tiers") / f"{tier}.toml").read_text(),
+        "recipe": found.path.read_text(),
+        "tier": found.tier.source.read_text() if found.tier.source else "",
         **extra,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from audioprobe.feedback.success import CRITERIA
+from audioprobe.feedback.success import criterion_of
 from audioprobe.results.measures import tier_rank
 from audioprobe.results.rounds import RoundCurve, has_feedback, round_curves
 from audioprobe.results.verdicts import Verdicts
@@ -78,7 +78,7 @@ def rounds_section(
         for tier in sorted({c.tier for c in curves}, key=tier_rank):
             file = f"img/rounds-{tier}.png"
             _draw(tier, [c for c in curves if c.tier == tier], folder / file)
-            plots.append(RoundPlot(tier, file, CRITERIA.get(tier, "")))
+            plots.append(RoundPlot(tier, file, criterion_of(tier)))
     ks = sorted({p.k for c in curves for p in c.pass_at})
     families = {f.name: f.description for f in load_rules().family}
     return RoundsSection(feedback, curves, plots, ks, technique_summary(trials, verdicts), families)

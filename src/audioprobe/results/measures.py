@@ -21,11 +21,7 @@ from audioprobe.results.records import ClipValue, Direction, SetValue, Status, c
 from audioprobe.results.run import Run
 from audioprobe.scoring.intervals import summarise_clips
 from audioprobe.store import RunStore, TrialRecord
-from audioprobe.tiers import TIER_ORDER
-
-
-def tier_rank(tier: str) -> tuple[int, str]:
-    return (TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER), tier)
+from audioprobe.tiers import tier_rank
 
 
 @dataclass(frozen=True)

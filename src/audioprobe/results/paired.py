@@ -37,8 +37,6 @@ from audioprobe.scoring.intervals import (
     too_little_evidence,
 )
 
-CLAIM_TIERS = ("notes", "environmental", "speech")
-
 
 @dataclass(frozen=True)
 class PairedDifference:
@@ -260,13 +258,15 @@ def _replicates(results: RunResults, model: str, tier: str, measure: str):
 
 
 def claim_steps(results: RunResults) -> list[Step]:
-    """Per model: task success and normalised FAD from notes to environmental to speech (each
-    tier's normalised FAD averaged over its embeddings with a value)."""
+    """Per model: task success and normalised FAD from each tier of the run to the next in
+    rising level (notes, environmental, speech; each tier's normalised FAD averaged over its
+    embeddings with a value)."""
     models = sorted({t.model for t in results.trials})
     measures = results.catalog.comparable_columns()
+    ladder = sorted({v.tier for v in results.sets}, key=tier_rank)
     out = []
     for model, (measure, direction) in itertools.product(models, measures.items()):
-        for before, after in itertools.pairwise(CLAIM_TIERS):
+        for before, after in itertools.pairwise(ladder):
             a = _replicates(results, model, before, measure)
             b = _replicates(results, model, after, measure)
             if a is None or b is None:
@@ -290,14 +290,15 @@ def claim_steps(results: RunResults) -> list[Step]:
 
 
 def claim_summary(steps: list[Step]) -> dict[tuple[str, str], str]:
-    """(model, measure) -> whether performance falls at both steps, in words."""
+    """(model, measure) -> whether performance falls at every step of the ladder, in words."""
     out = {}
+    steps_of_ladder = len({t for s in steps for t in (s.before, s.after)}) - 1
     by: dict[tuple[str, str], list[Step]] = defaultdict(list)
     for s in steps:
         by[(s.model, s.measure)].append(s)
     for key, found in by.items():
         verdicts = [s.verdict for s in found]
-        if len(found) == len(CLAIM_TIERS) - 1 and all(v == "falls" for v in verdicts):
+        if len(found) == steps_of_ladder and all(v == "falls" for v in verdicts):
             out[key] = "falls at every step: the claim holds"
         elif any(v == "rises" for v in verdicts):
             out[key] = "rises at a step: the claim does not hold"

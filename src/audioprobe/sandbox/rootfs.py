@@ -3,12 +3,17 @@
 Built offline from the running Python: the interpreter and libpython (relocated to /usr/local),
 the standard library (no tests, no GUI toolkits), the distributions sandbox/runtime.toml allows
 and exactly the ones they require, the tools it names (ffmpeg, ffprobe), /bin/sh, every shared
-library `ldd` says those load, the shim, and a two-line /etc/passwd and /etc/group. The tree is
+library `ldd` says those load, the shim, and a two-line /etc/passwd and /etc/group. The Debian
+packages of its [debian] table (the other languages' interpreters: csound, chuck, abcmidi,
+fluidsynth, a soundfont) are copied in file by file from `dpkg -L`, at their own paths, with
+every library their programs and plugins load; a package absent or at another version than its
+pin is left out, and the languages that need it refuse to run (`debian_problem`). The tree is
 extracted once into the cache as `rootfs-<hash>`, byte-compiled there (the docker image is
 imported from the same tree, so both get the same .pyc), and never written again.
 
 The hash covers everything that decides what a script sees: the runtime file, the Python
-version, each copied distribution's version, the tools, the shim and etc/, and ROOTFS_FORMAT.
+version, each copied distribution's version, the tools, each Debian package's installed version
+(or its absence), the shim and etc/, and ROOTFS_FORMAT.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ import sysconfig
 import tarfile
 import time
 import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,7 +43,9 @@ from audioprobe.errors import AudioprobeError
 from audioprobe.sandbox.runtime import CONTEXT_DIR, ETC_DIR, INSIDE_SHIM, SHIM_DIR
 
 RUNTIME_FILE = CONTEXT_DIR / "runtime.toml"
-ROOTFS_FORMAT = 3  # bump when build_rootfs changes what it puts in the tree
+ROOTFS_FORMAT = 4  # bump when build_rootfs changes what it puts in the tree
+#: what a Debian package installs that nothing in a sandbox reads
+_DEB_SKIP = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/lintian/", "/usr/share/info/")
 _STDLIB_SKIP = {"site-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip"}
 Log = Callable[[str], None]
 
@@ -66,6 +73,7 @@ class RuntimeSpec:
 
     libraries: dict[str, str]
     tools: tuple[Tool, ...]
+    debian: dict[str, str] = field(default_factory=dict)  # package -> pinned version
 
     @classmethod
     def load(cls, path: Path = RUNTIME_FILE) -> RuntimeSpec:
@@ -75,7 +83,22 @@ class RuntimeSpec:
             for dist, entry in data.get("tools", {}).items()
             for name, rel in entry["files"].items()
         )
-        return cls(libraries={k: str(v) for k, v in data["libraries"].items()}, tools=tools)
+        return cls(
+            libraries={k: str(v) for k, v in data["libraries"].items()},
+            tools=tools,
+            debian={k: str(v) for k, v in data.get("debian", {}).items()},
+        )
+
+    def debian_present(self) -> list[str]:
+        """The [debian] packages installed here at their pinned version (those the tree has)."""
+        return [pkg for pkg, pin in self.debian.items() if debian_version(pkg) == pin]
+
+    def debian_missing(self, packages: Iterable[str] | None = None) -> list[str]:
+        """`package=pin` for each of `packages` (default: the whole [debian] table) that is not
+        installed here at its pin: the arguments of the apt-get line that installs them."""
+        present = self.debian_present()
+        chosen = self.debian if packages is None else packages
+        return [f"{pkg}={self.debian[pkg]}" for pkg in chosen if pkg not in present]
 
     def distributions(self) -> list[str]:
         """The libraries and, transitively, what they require at run time (no extras)."""
@@ -111,6 +134,45 @@ class RuntimeSpec:
         return Path(str(found)).resolve()
 
 
+@lru_cache(maxsize=64)
+def debian_version(package: str) -> str | None:
+    """The installed version of a Debian package, None when it is not installed (or no dpkg)."""
+    try:
+        done = subprocess.run(
+            ["dpkg-query", "-W", "-f=${db:Status-Status} ${Version}", package],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    state, _, version = done.stdout.partition(" ")
+    return version if done.returncode == 0 and state == "installed" else None
+
+
+def debian_problem(packages: tuple[str, ...], what: str, spec: RuntimeSpec | None = None) -> str:
+    """Why the runtime tree lacks the packages `what` needs, with the apt-get line ("": none)."""
+    spec = spec or RuntimeSpec.load()
+    unpinned = [pkg for pkg in packages if pkg not in spec.debian]
+    if unpinned:
+        return f"{what} needs Debian packages sandbox/runtime.toml does not list: {unpinned}"
+    wrong = spec.debian_missing(packages)
+    if not wrong:
+        return ""
+    return (
+        f"{what} needs Debian packages in the sandbox runtime that this machine lacks at their"
+        f" pinned versions; install them with: apt-get install {' '.join(wrong)}"
+        " (then the runtime rebuilds once)"
+    )
+
+
+def deb_files(package: str) -> list[Path]:
+    """The files a Debian package installed (no folders, no documentation)."""
+    out = subprocess.run(
+        ["dpkg-query", "-L", package], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    paths = [Path(line) for line in out.splitlines() if line.startswith("/")]
+    return [p for p in paths if not str(p).startswith(_DEB_SKIP) and p.is_file()]
+
+
 def prompt_libraries() -> list[str]:
     """The names the prompt's "Use only ..." line gives, from sandbox/runtime.toml."""
     return list(RuntimeSpec.load().libraries)
@@ -135,6 +197,8 @@ def runtime_hash() -> str:
     for tool in spec.tools:
         with contextlib.suppress(OSError, metadata.PackageNotFoundError):
             part(f"tool:{tool.name}", str(spec.tool_file(tool).stat().st_size))
+    for package in spec.debian:
+        part(f"deb:{package}", debian_version(package) or "absent")
     for path in [*sorted(SHIM_DIR.glob("*.py")), ETC_DIR / "passwd", ETC_DIR / "group"]:
         part(path.name, path.read_bytes())
     return h.hexdigest()[:16]
@@ -321,6 +385,13 @@ def _host_arc(path: str) -> str:
     return os.path.realpath(path).lstrip("/")
 
 
+def _host_arc_keep_name(path: str) -> str:
+    """Where a package's file goes: its folder's real path (usr-merge), under its own name
+    (/usr/bin/chuck is an alternatives link: it stays `chuck`, holding the file it points to)."""
+    folder, name = os.path.split(path)
+    return f"{os.path.realpath(folder)}/{name}".lstrip("/")
+
+
 def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
     """Write the runtime's root filesystem to `out` (an uncompressed tar); (entries, bytes)."""
     base = Path(sys.base_prefix).resolve()
@@ -385,6 +456,11 @@ def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
             elves.append(src)
         for path in sorted(SHIM_DIR.glob("*.py")):
             w.file(f"{INSIDE_SHIM.lstrip('/')}/{path.name}", path, 0o644)
+        # the other languages' interpreters, at their own paths (a link is copied as its file)
+        for package in spec.debian_present():
+            for src in deb_files(package):
+                w.file(_host_arc_keep_name(str(src)), src)
+                elves.append(src)
         w.file("usr/bin/dash", Path("/usr/bin/dash"), 0o755)
         w.symlink("usr/bin/sh", "dash")
         elves.append(Path("/usr/bin/dash"))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from audioprobe.errors import ConfigError, format_validation_error
 from audioprobe.paths import data_dir
 from audioprobe.scoring.audio import AnalysisSettings
+from audioprobe.tier_kinds import kind_of
 
 FailedRule = Literal["exclude", "silence"]
 
@@ -65,8 +66,9 @@ class TierMetrics(_Strict):
     clap: str | None = None
     trim_silence_db: float | None = Field(
         None,
-        gt=0,
-        description="cut leading/trailing audio this far below the peak before embedding",
+        ge=0,
+        description="cut leading/trailing audio this far below the peak before embedding"
+        " (0: no trimming, in place of a tier kind's default)",
     )
 
 
@@ -103,11 +105,20 @@ class ScoringConfig(BaseModel):
 
     def tier_analysis(self, tier: str) -> AnalysisSettings:
         """The analysis settings with `tier`'s duration policy (its silence trimming)."""
-        trim = self.tier(tier).trim_silence_db
+        trim = self.tier(tier).trim_silence_db or None  # 0 turns a kind's trim off
         return replace(self.analysis_settings(), trim_silence_db=trim)
 
     def tier(self, name: str) -> TierMetrics:
-        return self.tiers.get(name, TierMetrics())
+        """`name`'s embeddings, CLAP model and silence trim: its kind's defaults
+        (tier_kinds/), with what a [tiers.<name>] table sets in their place."""
+        kind = kind_of(name)
+        defaults = TierMetrics(
+            embeddings=list(kind.embeddings), clap=kind.clap, trim_silence_db=kind.trim_silence_db
+        )
+        given = self.tiers.get(name)
+        if given is None:
+            return defaults
+        return defaults.model_copy(update=given.model_dump(exclude_unset=True))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

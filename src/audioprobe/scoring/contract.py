@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from audioprobe.results.columns import Column, MetricInfo
+from audioprobe.tier_kinds import kind_of
 
 if TYPE_CHECKING:
     from audioprobe.results.records import SetValue
@@ -64,7 +65,9 @@ class Metric:
     level: ClassVar[Literal["clip", "set"]]
     columns: ClassVar[tuple[Column, ...]]
     description: ClassVar[str] = ""
-    tiers: ClassVar[tuple[str, ...] | None] = None  # None: every tier
+    # None: every tier; otherwise these tiers and those whose kind lists the metric by name
+    # (tier_kinds/: `metrics = ("pitch",)`), so a new tier picks its metrics, not the reverse
+    tiers: ClassVar[tuple[str, ...] | None] = None
     rank: ClassVar[int] = 100  # where its columns come in tables (smaller first)
     # Means the same in every tier, so may be compared and plotted across tiers
     # (docs/science.md); such metrics come first in every table.
@@ -76,7 +79,7 @@ class Metric:
     Settings: ClassVar[type[BaseModel]] = NoSettings
 
     def applies_to(self, tier: str) -> bool:
-        return self.tiers is None or tier in self.tiers
+        return self.tiers is None or tier in self.tiers or self.name in kind_of(tier).metrics
 
     def applies_to_item(self, item: Item) -> bool:
         """Whether the metric measures clips of `item`, within a tier it applies to: a metric

@@ -16,7 +16,7 @@ class ClapZeroShot(SetMetric):
     neural = True
     version = 2
     rank = 50
-    tiers = ("environmental",)
+    tiers = ()  # the tiers whose kind lists it
     description = "CLAP zero-shot accuracy among the tier's classes (environmental)"
     columns = (
         Column(

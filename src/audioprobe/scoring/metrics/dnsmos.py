@@ -31,7 +31,7 @@ class Dnsmos(ClipMetric):
     neural = True
     version = 1
     rank = 35
-    tiers = ("speech",)
+    tiers = ()  # the tiers whose kind lists it
     description = "DNSMOS P.835 predicted opinion scores (overall, signal, background; speech)"
     columns = (
         _mos("dnsmos_ovrl", "DNSMOS", quality=True),

@@ -43,7 +43,7 @@ class Pitch(ClipMetric):
     name = "pitch"
     version = 3
     rank = 20
-    tiers = ("notes",)
+    tiers = ()  # the tiers whose kind lists it
     description = (
         "f0, error in cents against the item's f0_hz (plain and to the nearest octave),"
         " octave and in-tune flags, voiced fraction (notes)"

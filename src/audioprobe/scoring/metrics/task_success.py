@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from audioprobe.feedback.success import (
-    CRITERIA,
     Facts,
     SuccessSettings,
     contract_deviations,
@@ -31,6 +30,7 @@ from audioprobe.feedback.success import (
     octaves_of,
 )
 from audioprobe.outcomes import is_model_outcome
+from audioprobe.registry import PLUGINS_ENV
 from audioprobe.results.records import SetValue, Status
 from audioprobe.results.tables import clip_column
 from audioprobe.results.verdicts import TASK_SUCCESS
@@ -40,6 +40,8 @@ from audioprobe.scoring.intervals import summarise_clips
 from audioprobe.scoring.metrics.pitch import METRIC as PITCH
 from audioprobe.scoring.metrics.wer import METRIC as WER
 from audioprobe.store import TrialRecord
+from audioprobe.tier_kinds import kind_of, tier_kinds
+from audioprobe.tiers import tier_files
 
 UNIT = (0.0, 1.0)
 #: Nearest reference classes kept as a trial's facts (the export's `task_success.neighbours`).
@@ -52,7 +54,7 @@ class TaskSuccess(SetMetric):
     version = 2
     rank = 1
     comparable = True
-    tiers = tuple(CRITERIA)
+    tiers = None  # every tier has a rule: its kind's (tier_kinds/)
     description = "share of answered trials whose clip does what was asked (per-tier criterion)"
     Settings = SuccessSettings
     columns = (
@@ -67,11 +69,13 @@ class TaskSuccess(SetMetric):
 
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
         settings = ctx.metric_settings(self.name, SuccessSettings)
-        facts, card_fields = _TIER[group.tier](ctx, group, settings)
+        kind = kind_of(group.tier)
+        absent = _kind_absent(group.tier)
+        facts, card_fields = (absent, {}) if absent else kind.facts(ctx, group, settings)
         card = ctx.use_card(
             ctx.make_card(
                 self,
-                criterion=CRITERIA[group.tier],
+                criterion=kind.criterion,
                 settings=settings.model_dump(),
                 interval="percentile bootstrap over items, 2000 resamples",
                 **card_fields,
@@ -103,7 +107,7 @@ class TaskSuccess(SetMetric):
         extra: dict[str, Any] = {
             "trials": trials,
             "outcomes": {k: float(v["success"]) for k, v in judged.items()},
-            "criterion": CRITERIA[group.tier],
+            "criterion": kind.criterion,
             "unknown": sorted(k for k, v in trials.items() if v["success"] is None),
         }
         if excluded:
@@ -155,10 +159,21 @@ class TaskSuccess(SetMetric):
 Found = dict[str, Facts] | str  # trial id -> facts, or why no trial can be judged
 
 
+def _kind_absent(tier: str) -> str | None:
+    """Why `tier` cannot be judged here: a run of a plugin's tier scored without its plugin
+    folder would otherwise be judged by the base rule (it rendered), not its own."""
+    if tier in tier_kinds.names() or tier in tier_files():
+        return None
+    return (
+        f"tier {tier!r} has no tier file or kind here; name its plugin folder in {PLUGINS_ENV}"
+        " so that its own rule judges it"
+    )
+
+
 def _excluded(ctx: ScoreContext, group: SetGroup) -> dict[str, str]:
     """{item: why} of the items left out: those whose class has no reference clips, where the
     tier's rule needs one (environmental; notes and speech are judged without references)."""
-    if group.tier != "environmental":
+    if not kind_of(group.tier).rule_needs_references:
         return {}
     classes = {i.id: i.class_key for i in ctx.run.items(group.tier)}
     return {
@@ -181,11 +196,11 @@ def _with_contract(ctx: ScoreContext, trial: TrialRecord, facts: Facts) -> Facts
     return Facts(**{**facts.__dict__, "deviations": deviations}) if deviations else facts
 
 
-def _rendered(group: SetGroup) -> list[TrialRecord]:
+def rendered(group: SetGroup) -> list[TrialRecord]:
     return [t for t in group.trials if is_rendered(t) and is_readable(t)]
 
 
-def _clip_values(
+def clip_values(
     ctx: ScoreContext, group: SetGroup, metric: str, columns: tuple[str, ...]
 ) -> tuple[dict[str, dict[str, float | None]] | str, dict]:
     digest = ctx.clip_card(metric, group.tier)
@@ -198,12 +213,32 @@ def _clip_values(
     return values, {"from": {"metric": metric, "columns": list(columns), "card": digest}}
 
 
-def _notes(ctx: ScoreContext, group: SetGroup, settings: SuccessSettings) -> tuple[Found, dict]:
-    values, fields = _clip_values(ctx, group, PITCH.name, ("f0_hz", "cents_error"))
+def column_facts(
+    ctx: ScoreContext, group: SetGroup, metric: str, column: str
+) -> tuple[Found, dict]:
+    """Each rendered clip's value of one clip metric's column, as `Facts.measured[column]`: the
+    facts of a tier kind whose rule is a threshold on a clip metric (a plugin tier's rule)."""
+    values, fields = clip_values(ctx, group, metric, (column,))
     if isinstance(values, str):
         return values, fields
     out = {}
-    for t in _rendered(group):
+    for t in rendered(group):
+        value = values[column].get(t.trial_id)
+        out[t.trial_id] = Facts(
+            status=t.status,
+            measured={column: value},
+            missing=None if value is not None else f"no {column} for this clip",
+        )
+    return out, fields
+
+
+def pitch_facts(ctx: ScoreContext, group: SetGroup) -> tuple[Found, dict]:
+    """Each rendered clip's f0 and cents error from the pitch metric's stored clip values."""
+    values, fields = clip_values(ctx, group, PITCH.name, ("f0_hz", "cents_error"))
+    if isinstance(values, str):
+        return values, fields
+    out = {}
+    for t in rendered(group):
         cents = values["cents_error"].get(t.trial_id)
         out[t.trial_id] = Facts(
             status=t.status,
@@ -215,15 +250,16 @@ def _notes(ctx: ScoreContext, group: SetGroup, settings: SuccessSettings) -> tup
     return out, fields
 
 
-def _speech(ctx: ScoreContext, group: SetGroup, settings: SuccessSettings) -> tuple[Found, dict]:
-    values, fields = _clip_values(ctx, group, WER.name, (WER.name,))  # the column is the metric
+def wer_facts(ctx: ScoreContext, group: SetGroup) -> tuple[Found, dict]:
+    """Each rendered clip's word error rate from the WER metric's stored clip values."""
+    values, fields = clip_values(ctx, group, WER.name, (WER.name,))  # the column is the metric
     if isinstance(values, str):
         return values, fields
-    rendered = _rendered(group)
-    if rendered and all(values[WER.name].get(t.trial_id) is None for t in rendered):
+    clips = rendered(group)
+    if clips and all(values[WER.name].get(t.trial_id) is None for t in clips):
         return f"no clip has a {WER.name} value (see the {WER.name} column's reason)", fields
     out = {}
-    for t in rendered:
+    for t in clips:
         wer = values[WER.name].get(t.trial_id)
         out[t.trial_id] = Facts(
             status=t.status,
@@ -233,9 +269,10 @@ def _speech(ctx: ScoreContext, group: SetGroup, settings: SuccessSettings) -> tu
     return out, fields
 
 
-def _environmental(
+def recognition_facts(
     ctx: ScoreContext, group: SetGroup, settings: SuccessSettings
 ) -> tuple[Found, dict]:
+    """The class each rendered clip's `knn_k` nearest reference clips vote for."""
     tier = ctx.cfg.tier(group.tier)
     emb = next((e for e in tier.embeddings if ctx.embedding(e)[0] is not None), None)
     refs, ref_why = ctx.reference_set(group.tier)
@@ -254,7 +291,7 @@ def _environmental(
     if len(classes) < 2:
         return f"the reference set has {len(classes)} class; recognition needs 2 or more", fields
     items = {i.id: i for i in ctx.run.items(group.tier)}
-    members = [Member(t, items[t.item], True) for t in _rendered(group)]
+    members = [Member(t, items[t.item], True) for t in rendered(group)]
     if not members:
         return {}, fields
     gen = ctx.embed_members(model, members, group.tier)
@@ -297,7 +334,5 @@ def knn_vote(
         near.append([labels[j] for j in row])
     return winners, near
 
-
-_TIER = {"notes": _notes, "environmental": _environmental, "speech": _speech}
 
 METRIC = TaskSuccess()

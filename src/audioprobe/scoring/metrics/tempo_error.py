@@ -2,8 +2,11 @@
 than `chord_window_s` are one onset (a chord); the tempo ratio is the median requested
 inter-onset interval over the median played one (1 = the asked tempo, 2 = twice as fast), and
 the error is |log2| of it (1.0 = twice or half as fast; symmetric, so neither direction is
-favoured). Items that ask for 3 or more onsets (two intervals); a clip with fewer than two
-played onsets has no tempo, recorded with that reason."""
+favoured). Where the item states the beat its notes are written at (`Item.tempo_bpm`), the
+played tempo is also given in beats per minute (`played_bpm` = the ratio times that beat), the
+number a musician reads; an item with no stated beat has none. Items that ask for 3 or more
+onsets (two intervals); a clip with fewer than two played onsets has no tempo, recorded with
+that reason."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from audioprobe.scoring.contract import Column, Measured, Missing
+from audioprobe.scoring.context import ClipInput, ScoreContext
+from audioprobe.scoring.contract import Column, Measured, Missing, Setup
 from audioprobe.scoring.metrics.transcription import NoteMetric
 from audioprobe.scoring.transcription import Note
 from audioprobe.tiers import Item, TargetNote
@@ -39,7 +43,7 @@ def distinct_onsets(onsets: list[float], window_s: float) -> list[float]:
 class TempoError(NoteMetric):
     name = "tempo_error"
     neural = True
-    version = 1
+    version = 2
     rank = 26
     description = "|log2| of the played over the requested tempo (median inter-onset intervals)"
     Settings = TempoErrorSettings
@@ -53,6 +57,7 @@ class TempoError(NoteMetric):
             quality=True,
             summary="median",
         ),
+        Column("played_bpm", label="played tempo (BPM)", range=(0.0, None)),
     )
 
     def applies_to_item(self, item: Item) -> bool:
@@ -72,6 +77,19 @@ class TempoError(NoteMetric):
             return {"tempo_ratio": why, "tempo_error": why}
         ratio = float(np.median(np.diff(want)) / np.median(np.diff(got)))
         return {"tempo_ratio": ratio, "tempo_error": abs(math.log2(ratio))}
+
+    def measure(self, ctx: ScoreContext, setup: Setup, clip: ClipInput) -> Measured:
+        values = super().measure(ctx, setup, clip)
+        return {**values, "played_bpm": played_bpm(clip.item, values["tempo_ratio"])}
+
+
+def played_bpm(item: Item, ratio: float | str | Missing) -> float | Missing:
+    """The played tempo in beats per minute: the item's stated beat times the tempo ratio."""
+    if isinstance(ratio, Missing):
+        return ratio
+    if item.tempo_bpm is None:
+        return Missing("the item states no tempo_bpm")
+    return float(ratio) * item.tempo_bpm
 
 
 METRIC = TempoError()

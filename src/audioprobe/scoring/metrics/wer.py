@@ -23,7 +23,7 @@ class Wer(ClipMetric):
     neural = True
     version = 2
     rank = 30
-    tiers = ("speech",)
+    tiers = ()  # the tiers whose kind lists it
     description = "transcript, WER and CER against the requested sentence (speech)"
     Settings = Settings
     columns = (
