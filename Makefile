@@ -58,9 +58,11 @@ test-all: install
 	sandbox/dockerd.sh >/dev/null || echo "WARNING: no Docker engine; the docker sandbox tests will skip"
 	$(PY) -m pytest -q
 
+# ruff, then the type checker at the strictness [tool.mypy] in pyproject.toml states.
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache

@@ -148,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     threads.prepare_process()
 
     from audioprobe.devices import resolve_device
-    from audioprobe.scoring.embeddings import EMBEDDINGS
+    from audioprobe.scoring.embeddings import embeddings
 
-    names = args.models or list(EMBEDDINGS)
+    names = args.models or embeddings.names()
     devices = []
     for device in args.devices:
         try:

@@ -186,10 +186,10 @@ def bench_embeddings() -> None:
     import sys
 
     from audioprobe.scoring.asr import get_transcriber
-    from audioprobe.scoring.embeddings import EMBEDDINGS, get_embedding
+    from audioprobe.scoring.embeddings import embeddings, get_embedding
 
     print("model stages (CPU, 2 s clips, after loading; clips/s by thread count)")
-    stages = [*EMBEDDINGS, "asr:whisper-base"]
+    stages = [*embeddings.names(), "asr:whisper-base"]
     for name in stages:
         ok, reason = (
             get_transcriber("whisper-base").available()

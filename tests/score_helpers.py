@@ -17,6 +17,14 @@ from audioprobe.tiers import load_tier
 SR = 16000
 
 
+def registered_catalog():
+    """What scoring stores of today's metrics: the catalog of hand-built RunResults."""
+    from audioprobe.results.columns import Catalog
+    from audioprobe.scoring.registry import registry
+
+    return Catalog.of(m.info() for m in registry().values())
+
+
 def tone(f0: float, seconds: float = 1.0, sr: int = SR, noise: float = 0.0, seed: int = 0):
     t = np.arange(int(seconds * sr)) / sr
     rng = np.random.default_rng(seed)

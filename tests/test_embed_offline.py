@@ -7,7 +7,7 @@ import pytest
 from embed_helpers import noise, tone
 
 from audioprobe.errors import AudioprobeError, Unavailable
-from audioprobe.scoring.embeddings import EMBEDDINGS, get_embedding
+from audioprobe.scoring.embeddings import embeddings, get_embedding
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -54,7 +54,7 @@ def test_embed_rejects_stereo_and_too_short_clips() -> None:
 
 
 def test_every_registered_embedding_reports_availability_with_a_reason() -> None:
-    for name in EMBEDDINGS:
+    for name in embeddings.names():
         ok, reason = get_embedding(name).available()
         assert isinstance(ok, bool) and name in reason
         if not ok:

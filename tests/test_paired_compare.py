@@ -20,7 +20,10 @@ from audioprobe.scoring.intervals import CLIP_BOOTSTRAP
 from audioprobe.scoring.run import score_run
 from audioprobe.store import RunStore
 from audioprobe.tiers import load_tier
-from tests.score_helpers import make_run, patch_models, tone
+from tests.score_helpers import make_run, patch_models, registered_catalog, tone
+
+#: What a scored run stores of its metrics (the comparable ones decide the claim's measures).
+CATALOG = registered_catalog()
 
 ITEMS = ["keyboard-a4", "sine-a4", "guitar-a3", "keyboard-c4", "sine-c4", "organ-c4"]
 
@@ -100,7 +103,7 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
             sets.append(_set(model, tier, "task_success", rate, outcomes=outcomes))
             draws = list(fad + 0.02 * rng.standard_normal(20))
             sets.append(_set(model, tier, "fad_norm", fad, draws=draws, matched_n=40))
-    results = RunResults(run=None, trials=trials, sets=sets)  # type: ignore[arg-type]
+    results = RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG)  # type: ignore[arg-type]
     steps = claim_steps(results)
     assert len(steps) == 8
     verdicts = {(s.model, s.measure, s.before): s.verdict for s in steps}
@@ -131,7 +134,7 @@ def test_a_claim_step_has_the_p_value_of_a_two_proportion_test() -> None:
             trials.append(SimpleNamespace(trial_id=tid, item=f"{tier}-{i}", model="m"))
             outcomes[tid] = float(i < rate * 60)
         sets.append(_set("m", tier, "task_success", rate, outcomes=outcomes))
-    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets))  # type: ignore[arg-type]
+    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG))  # type: ignore[arg-type]
     first, second = steps
     pooled = 0.4
     z = 0.2 / np.sqrt(pooled * (1 - pooled) * 2 / 60)
@@ -148,7 +151,7 @@ def test_a_tier_step_over_one_item_has_no_verdict() -> None:
         tid = f"m/{tier}/only/0"
         trials.append(SimpleNamespace(trial_id=tid, item="only", model="m"))
         sets.append(_set("m", tier, "task_success", rate, outcomes={tid: rate}))
-    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets))  # type: ignore[arg-type]
+    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG))  # type: ignore[arg-type]
     assert steps and all(s.verdict == "too few items for a verdict (n=1)" for s in steps)
     assert all(s.low is None and s.high is None for s in steps)
     text = claim_text(steps)
@@ -163,7 +166,7 @@ def test_rank_agreement_between_embeddings_is_kendall_tau() -> None:
 
     values = {"m1": (1.0, 10.0), "m2": (2.0, 30.0), "m3": (3.0, 20.0)}
     sets = [fad(m, e, v[k]) for m, v in values.items() for k, e in enumerate(("aisfx", "vggish"))]
-    results = RunResults(run=None, trials=[], sets=sets)  # type: ignore[arg-type]
+    results = RunResults(run=None, trials=[], sets=sets, catalog=CATALOG)  # type: ignore[arg-type]
     (found,) = rank_agreement(results)
     # pairs (m1,m2) and (m1,m3) agree, (m2,m3) disagree: (2 - 1) / 3
     assert found.embeddings == ("aisfx", "vggish") and found.models == 3

@@ -135,6 +135,8 @@ def _many(root: Path) -> RunStore:
 
 def test_sort_by_a_metric_range_filter_deep_link_scroll_and_keys(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOPROBE_CACHE", str(tmp_path / "cache"))
+    from score_helpers import registered_catalog
+
     from audioprobe.results.measures import RunResults
     from audioprobe.results.records import ClipValue, Status
     from audioprobe.results.run import Run
@@ -145,7 +147,9 @@ def test_sort_by_a_metric_range_filter_deep_link_scroll_and_keys(tmp_path, monke
         ClipValue(tid, "wer", "wer", "", Status.OK, "card", float(v["wer"]))
         for tid, v in score.items()
     ]
-    results = RunResults(run=Run(store), trials=store.trials(), clips=clips)
+    results = RunResults(
+        run=Run(store), trials=store.trials(), clips=clips, catalog=registered_catalog()
+    )
     result = build_report(store, results=results)
     console: list[str] = []
     with chromium_page(console) as page:

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from report_helpers import assembled_run
+from score_helpers import registered_catalog
 
 from audioprobe.hashing import sha256_file
 from audioprobe.report import build_report
@@ -62,7 +63,7 @@ def report(tmp_path):
         _clip("m1/speech/item-0/0", "wer", "wer", status=Status.UNAVAILABLE,
               reason="Whisper weights not found")
     )  # fmt: skip
-    results = RunResults(Run(store), store.trials(), clips, SETS)
+    results = RunResults(Run(store), store.trials(), clips, SETS, registered_catalog())
     return store, build_report(store, results=results), results
 
 

@@ -34,7 +34,6 @@ __all__ = [
     "score",
 ]
 _ELSEWHERE = {
-    "Run": "audioprobe.results.run",
     "ExperimentSpec": "audioprobe.spec",
     "ModelSpec": "audioprobe.spec",
     "AudioprobeError": "audioprobe.errors",
@@ -43,6 +42,7 @@ _ELSEWHERE = {
 
 if TYPE_CHECKING:
     from audioprobe.api import (
+        Run,
         open_run,
         prepare,
         resume,
@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     )
     from audioprobe.errors import AudioprobeError
     from audioprobe.executors import ExecutorChoice
-    from audioprobe.results.run import Run
     from audioprobe.spec import ExperimentSpec, ModelSpec
 
 

@@ -30,19 +30,47 @@ from audioprobe.progress import (
     usage_table,
     without_widget_warnings,
 )
-from audioprobe.results.run import Run
+from audioprobe.results.export import Table as TableName
+from audioprobe.results.export import arrow_table, table
+from audioprobe.results.measures import RunResults
+from audioprobe.results.run import Run as RunRecord
 from audioprobe.runlock import hold_run
 from audioprobe.safetext import printable
+from audioprobe.scoring.registry import describe
 from audioprobe.shard import Shard, parse_shard
 from audioprobe.spec import ExperimentSpec, ModelSpec, Overrides, load_spec, parse_model_arg
 from audioprobe.store import RunStore, TrialKey
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from audioprobe.scoring.run import ScoreReport
 
 SpecArg = str | Path | ExperimentSpec
 ModelArg = str | ModelSpec
 FROM_PYTHON = "(given from Python)"
+
+
+class Run(RunRecord):
+    """A run folder as the API hands it out: the typed record (audioprobe.results.run.Run:
+    spec, models, items, trials) with its export tables as DataFrames. The conveniences live
+    here, above results/, so the results layer never reaches up to exports or scoring."""
+
+    #: What the `audioprobe.score` call that returned this Run did (None otherwise).
+    score_report: ScoreReport | None = None
+
+    def trials_df(self) -> pd.DataFrame:
+        """`export --table trials` as a DataFrame: one row per trial, metric columns float64."""
+        return self._frame("trials")
+
+    def sets_df(self) -> pd.DataFrame:
+        """`export --table sets` as a DataFrame: one row per set metric value."""
+        return self._frame("sets")
+
+    def _frame(self, name: TableName) -> pd.DataFrame:
+        # Read afresh each time: scoring the run adds columns to an open Run.
+        schema, rows = table(RunResults.of(self.store, describe), name)
+        return arrow_table(schema, rows).to_pandas()
 
 
 def with_device(model: ModelSpec, device: str) -> ModelSpec:

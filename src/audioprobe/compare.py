@@ -35,6 +35,7 @@ from audioprobe.results.paired import (
     claim_summary,
 )
 from audioprobe.results.run import Run
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 KEY_COLUMNS = ("model", "tier", "metric")
@@ -143,14 +144,15 @@ def read_table(path: Path) -> dict[Key, Cell]:
         )
     out: dict[Key, Cell] = {}
     for line, raw in enumerate(reader, start=2):
-        key = tuple((raw[fields[c]] or "").strip() for c in KEY_COLUMNS)
+        model, tier, metric = ((raw[fields[c]] or "").strip() for c in KEY_COLUMNS)
+        key: Key = (model, tier, metric)
         if not all(key):
             raise AudioprobeError(f"{path}:{line}: empty model, tier or metric")
         if key in out:
             raise AudioprobeError(f"{path}:{line}: {'/'.join(key)} appears twice")
         cell = _their_cell((raw[fields["value"]] or "").strip())
         if cell is not None:  # an empty cell is a value the table does not give: missing
-            out[key] = cell  # type: ignore[index]
+            out[key] = cell
     return out
 
 
@@ -158,7 +160,9 @@ def against_table(target: Path, scored: bool = True) -> dict[Key, Cell]:
     """The other side: a run folder (compared run to run, with its scores) or a CSV table."""
     if (target / "run.json").is_file():
         store = RunStore.open(target)
-        return run_table(RunResults.of(store) if scored else RunResults(Run(store), store.trials()))
+        return run_table(
+            RunResults.of(store, describe) if scored else RunResults(Run(store), store.trials())
+        )
     return read_table(target)
 
 

@@ -65,14 +65,16 @@ def sandbox_backends(store: RunStore) -> set[str]:
     return found
 
 
+def _shard_of(store: RunStore) -> Shard:
+    shard = Shard.from_manifest(store.manifest)
+    if shard is None:
+        raise AudioprobeError(f"{store.root} is not a shard (it was run without --shard)")
+    return shard
+
+
 def _check(stores: list[RunStore]) -> int:
     """The shard count N, after checking the stores are shards 1..N of one plan run alike."""
-    shards: list[Shard] = []
-    for store in stores:
-        shard = Shard.from_manifest(store.manifest)
-        if shard is None:
-            raise AudioprobeError(f"{store.root} is not a shard (it was run without --shard)")
-        shards.append(shard)
+    shards = [_shard_of(store) for store in stores]
     count = shards[0].count
     for store, shard in zip(stores, shards, strict=True):
         if shard.count != count:
@@ -127,7 +129,7 @@ def merge_runs(shard_dirs: list[Path], out: Path) -> MergeResult:
         if out.exists() and any(p.name != ".lock" for p in out.iterdir()):
             raise AudioprobeError(f"{out} is not empty; merge into a new folder")
         stack.enter_context(hold_run(out, "merge", create=True))
-        stores.sort(key=lambda s: Shard.from_manifest(s.manifest).index)  # type: ignore[union-attr]
+        stores.sort(key=lambda s: _shard_of(s).index)
         manifest = stores[0].manifest.merged(
             run_id=out.name,
             created=dt.datetime.now(dt.UTC).isoformat(),

@@ -276,6 +276,13 @@ def check_languages(spec: ExperimentSpec, models: list[ModelSpec], tiers: list[s
         )
 
 
+def _resolved(count: int | None) -> int:
+    """A count the spec left to this machine, filled in when the run started (run.json)."""
+    if count is None:
+        raise AudioprobeError("run.json holds an unresolved concurrency; resume the run to fill it")
+    return count
+
+
 async def _run_all(
     store: RunStore,
     keys: list[TrialKey],
@@ -289,7 +296,7 @@ async def _run_all(
         store=store,
         backend=backend,
         limits=spec.sandbox.limits,
-        llm_slots={name: asyncio.Semaphore(m.concurrency) for name, m in specs.items()},
+        llm_slots={name: asyncio.Semaphore(_resolved(m.concurrency)) for name, m in specs.items()},
         exec_slots=asyncio.Semaphore(backend.slots if backend else 1),
         base_seed=spec.seed,
     )
@@ -343,7 +350,7 @@ async def execute_async(
                 runner = open_runner(
                     executor or ExecutorChoice(),
                     backend,
-                    spec.sandbox.parallel,
+                    _resolved(spec.sandbox.parallel),
                     spec.sandbox.limits,
                 )
                 stack.callback(runner.close)

@@ -14,7 +14,7 @@ import ast
 import builtins
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -166,7 +166,7 @@ class _Script:
         direct: dict[str, set[str]] = defaultdict(set)
         refs: dict[str, set[str]] = defaultdict(set)
 
-        def bind(target: ast.expr, value: ast.expr | None, extra: set[str] = frozenset()) -> None:
+        def bind(target: ast.expr, value: ast.expr | None, extra: Set[str] = frozenset()) -> None:
             targets = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
             for t in targets:
                 key = _key(t)
@@ -483,14 +483,14 @@ def _ramp(s: _Script) -> bool:
             and s.timed(args[0])
         ):
             return True
-    for node in ast.walk(s.tree):
+    for stmt in ast.walk(s.tree):
         if (
-            isinstance(node, ast.Assign)
+            isinstance(stmt, ast.Assign)
             and any(
                 isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice)
-                for t in node.targets
+                for t in stmt.targets
             )
-            and "numpy.linspace" in s._calls_in(node.value)
+            and "numpy.linspace" in s._calls_in(stmt.value)
         ):
             return True
     return False

@@ -9,18 +9,20 @@ from __future__ import annotations
 import threading
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from audioprobe.baselines import weights
 from audioprobe.baselines.audio_out import write_mono_wav
-from audioprobe.baselines.catalog import BaselineEntry
 from audioprobe.baselines.weights import Weights
 from audioprobe.devices import parse_device, resolve_device
 from audioprobe.errors import ConfigError, Unavailable
 from audioprobe.registry import Registry
 from audioprobe.tiers import Item, Tier
+
+if TYPE_CHECKING:  # the catalog validates generator names against this module's registry
+    from audioprobe.baselines.catalog import BaselineEntry
 
 # Torch's and onnxruntime's seeds are process-wide: two generations at once would draw from one
 # another's random streams. One lock keeps every trial reproducible from its seed alone.
@@ -102,7 +104,7 @@ class Baseline:
 
     def describe(self) -> dict[str, Any]:
         """Cheap (no loading): who generated the audio, with what settings and licence."""
-        versions = {}
+        versions: dict[str, str | None] = {}
         for package in (*self.entry.packages, *self.PACKAGES):
             try:
                 versions[package] = metadata.version(package)

@@ -18,7 +18,7 @@ class TorchBaseline(Baseline):
         "dtype": str,  # float32 (default), float16 or bfloat16 (GPU only)
         "threads": int,  # torch CPU threads; fewer than cores helps on a shared machine
     }
-    PACKAGES = ("torch",)
+    PACKAGES: ClassVar[tuple[str, ...]] = ("torch",)
 
     def _setup_torch(self) -> None:
         """Import torch and fix device, dtype and threads before loading weights."""

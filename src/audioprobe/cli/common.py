@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,7 +17,8 @@ from audioprobe.safetext import printable
 
 console = Console()
 err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by SIGINT
 
@@ -39,28 +40,28 @@ def fail(message: str, code: int = EXIT_USER_ERROR) -> typer.Exit:
     return typer.Exit(code)
 
 
-def holds_run(command: str) -> Callable[[F], F]:
+def holds_run(command: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Hold the lock of the command's `run_dir` argument while it works (see runlock)."""
 
-    def decorate(func: F) -> F:
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            run_dir = Path(kwargs["run_dir"])
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            run_dir = Path(str(kwargs["run_dir"]))
             on_interrupt(f"run `audioprobe {command} {run_dir}` to continue")
             with hold_run(run_dir, command):
                 return func(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorate
 
 
-def user_errors(func: F) -> F:
+def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     """AudioprobeError, a full disk and Ctrl-C each end the command with one line, no traceback:
     exit 2 for the errors, 130 for Ctrl-C. Anything else is a real bug and shows its traceback."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except AudioprobeError as exc:
@@ -77,4 +78,4 @@ def user_errors(func: F) -> F:
             )
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -28,6 +29,7 @@ from audioprobe.results.run import Run
 from audioprobe.results.tables import set_values
 from audioprobe.results.verdicts import scored_verdicts
 from audioprobe.runner import RunPlan
+from audioprobe.scoring.registry import describe
 from audioprobe.shard import Shard
 from audioprobe.store import RunStore
 from audioprobe.summary import outcome_table
@@ -286,7 +288,7 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
         console.print(f"[dim]scripts ran in sandbox runtime {safe(runtime)}[/]", highlight=False)
     trials = store.trials()
     samples = store.manifest.spec.samples
-    verdicts = scored_verdicts(set_values(store))
+    verdicts = scored_verdicts(set_values(store, describe=describe))
     for table in round_tables(trials, samples, verdicts):
         console.print(table)
     tables, notes = summary_tables(store)
@@ -306,7 +308,7 @@ def show(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    examples = {
+    examples: dict[Callable[..., Any], str] = {
         run: "audioprobe run quick --limit 1   (--limit: the first N items of each tier)\n"
         "  audioprobe run smoke --model replay:tests/data/answers_ok.jsonl --out runs/smoke\n"
         "  audioprobe run experiments/my.toml --dry-run",

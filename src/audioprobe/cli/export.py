@@ -23,6 +23,7 @@ from audioprobe.output_path import writing
 from audioprobe.results.export import TABLES, arrow_table, table
 from audioprobe.results.measures import RunResults
 from audioprobe.safetext import printable
+from audioprobe.scoring.registry import describe
 
 FORMATS = ("csv", "jsonl", "parquet", "replay")
 
@@ -71,11 +72,11 @@ def export(
         return
     if output is not None:
         with writing(output):
-            schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
+            schema, rows = table(RunResults.of(store, describe), which)
             _write_file(output, format, schema, rows)
         console.print(f"wrote {len(rows)} rows to {output}")
     else:
-        schema, rows = table(RunResults.of(store), which)  # type: ignore[arg-type]
+        schema, rows = table(RunResults.of(store, describe), which)
         stream = typer.get_text_stream("stdout")
         if stream.isatty():  # a script's escape sequences must not drive the terminal
             rows = [{k: _tty_cell(v) for k, v in r.items()} for r in rows]

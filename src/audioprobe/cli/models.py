@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from audioprobe.cli.common import console, user_errors
@@ -19,9 +19,9 @@ app = typer.Typer(help="Pretrained weights used for scoring: list, locate, downl
 def _library_problem(name: str) -> str | None:
     """Why the code that loads `name` cannot run here (None if it can, or if none is known)."""
     from audioprobe.scoring.asr import TRANSCRIBERS, get_transcriber
-    from audioprobe.scoring.embeddings import EMBEDDINGS, get_embedding
+    from audioprobe.scoring.embeddings import embeddings, get_embedding
 
-    if name in EMBEDDINGS:
+    if name in embeddings.names():
         return get_embedding(name)._import_check()
     if name in TRANSCRIBERS:
         ok, reason = get_transcriber(name).available()
@@ -84,7 +84,7 @@ def _pull_one(name: str, timeout: float) -> None:
     with Progress(
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=console
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(file: str, done: int, total: int | None) -> None:
             if file not in tasks:

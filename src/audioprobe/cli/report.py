@@ -11,6 +11,7 @@ import typer
 from audioprobe.cli.common import console, user_errors
 from audioprobe.errors import AudioprobeError
 from audioprobe.output_path import check_output, writing
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 # The commands import their modules when run: every `audioprobe` command loads this file, and
@@ -86,7 +87,7 @@ def compare_cmd(
         raise AudioprobeError("--output writes the --against table: name --against too")
     if output is not None:
         check_output(output)  # before any work: a path that cannot be written costs seconds
-    results = RunResults.of(RunStore.open(run_dir))
+    results = RunResults.of(RunStore.open(run_dir), describe)
     theirs = against_table(against) if against is not None else None  # a bad table fails first
     if against is not None and theirs is not None:
         rows, left_out = compare(run_table(results), theirs, everything)
@@ -107,7 +108,7 @@ def compare_cmd(
         typer.echo(agreement)
     if against is not None and (against / "run.json").is_file():
         typer.echo(f"each model against the same model in {against}:")
-        typer.echo(paired_text(run_pairs(results, RunResults.of(RunStore.open(against)))))
+        typer.echo(paired_text(run_pairs(results, RunResults.of(RunStore.open(against), describe))))
     if output is None or against is None:
         return
     with writing(output):

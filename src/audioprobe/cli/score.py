@@ -13,6 +13,7 @@ from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
 from audioprobe.executors import ExecutorChoice
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 
@@ -22,7 +23,7 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
     unavailable for the same reason on every row is left out and named in a footnote."""
     from audioprobe.report.format import fmt_measure
 
-    results = RunResults.of(store)
+    results = RunResults.of(store, describe)
     if not results.scored:
         return [], []
     notes: list[str] = []
@@ -49,15 +50,16 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
             columns.append(heading)
         for why, dropped_columns in dropped.items():
             dropped_all.setdefault(why, {})[tier] = dropped_columns
-        level = results.run.tiers.get(tier).level if tier in results.run.tiers else None
+        info = results.run.tiers.get(tier)
+        level = info.level if info else None
         table = Table(title=f"tier {level}: {tier}" if level else tier, title_justify="left")
         for col in ("model", "render rate", *columns):
             table.add_column(safe(col), overflow="fold")
         for model in models:
             row = [model, str(results.rate(model, tier))]
             for heading in columns:
-                m = cells.get((model, heading))
-                row.append("" if m is None else _cell(m, fmt_measure(m), notes))
+                cell = cells.get((model, heading))
+                row.append("" if cell is None else _cell(cell, fmt_measure(cell), notes))
             table.add_row(*(safe(c) for c in row))
         tables.append(table)
     for why, by_tier in dropped_all.items():
@@ -91,7 +93,7 @@ def print_claim(store: RunStore) -> None:
     from audioprobe.compare import claim_text
     from audioprobe.results.paired import claim_steps
 
-    text = claim_text(claim_steps(RunResults.of(store)))
+    text = claim_text(claim_steps(RunResults.of(store, describe)))
     if text:
         console.print(safe(text), highlight=False, soft_wrap=True)
 

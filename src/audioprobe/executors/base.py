@@ -59,7 +59,7 @@ class ExecutorChoice:
                 "--executor ray needs a cluster: set RAY_ADDRESS or pass --ray-address HOST:PORT"
                 " (docs/scale.md says how to start one)"
             )
-        return cls(name, address)  # type: ignore[arg-type]
+        return cls("ray" if name == "ray" else "local", address)
 
     def check(self, limits: Limits) -> None:
         """Connect now, so that an unreachable cluster, or one with no node that can take a

@@ -71,8 +71,11 @@ class AudioAnalysis:
     def facts(self, status: str, sample_rate: int | None) -> Facts:
         """What the task-success rule reads of this clip (feedback/success.py), with the
         contract checked against `sample_rate`, mono and the item's duration."""
-        audio = {"sample_rate": self.sample_rate, "channels": self.channels}
-        audio["duration_s"] = self.duration_s
+        audio = {
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "duration_s": self.duration_s,
+        }
         cents = self.cents_error
         return Facts(
             status=status,
@@ -118,14 +121,12 @@ def analyse(wav: Path, tier: str, item: Item, *, asr: bool = True) -> AudioAnaly
     _spectrum(out, mono, int(rate))
     # what the item asks for decides what is measured, not the tier's name
     if item.note is not None:
-        out.target_f0_hz = item.note.f0_hz
-        _guarded(out, "f0", lambda: _pitch(out, mono, int(rate), item.note.f0_hz))
+        f0 = out.target_f0_hz = item.note.f0_hz
+        _guarded(out, "f0", lambda: _pitch(out, mono, int(rate), f0))
     if item.speech is not None:
-        out.target_sentence = item.speech.sentence
+        sentence = out.target_sentence = item.speech.sentence
         if asr:
-            _guarded(
-                out, "transcript", lambda: _transcript(out, mono, int(rate), item.speech.sentence)
-            )
+            _guarded(out, "transcript", lambda: _transcript(out, mono, int(rate), sentence))
         else:
             out.notes.append("no transcript: speech recognition was not asked for")
     return out

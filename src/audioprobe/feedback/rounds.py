@@ -127,6 +127,7 @@ async def run_feedback_trial(
             rules=rules,
         )
         conversation = conversation.then(answer.text if answer else "", turn)
+    assert record is not None, "feedback.rounds >= 1: the loop ran a round"
     final = record.model_copy(deep=True)
     final.rounds = summaries
     final.stage_dir = str(stage.relative_to(ctx.store.root))

@@ -26,63 +26,27 @@ unavailable) is neither a success nor a failure in any rate, and never stops the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from audioprobe.outcomes import Outcome
 from audioprobe.tier_kinds import kind_of
+from audioprobe.tier_kinds.verdict import Facts, SuccessSettings, TaskSuccess
+
+__all__ = [
+    "Facts",
+    "SuccessSettings",
+    "TaskSuccess",
+    "contract_deviations",
+    "criterion_of",
+    "judge",
+    "octaves_of",
+    "rule_of",
+    "success_settings",
+]
 
 #: Duration deviations within this share of the requested length (or 0.1 s) are no deviation.
 DURATION_TOLERANCE = 0.1
 DURATION_FLOOR_S = 0.1
-
-
-class SuccessSettings(BaseModel):
-    """The [task_success] table: the thresholds of the rule, one set for every caller."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    note_cents: float = Field(
-        50.0, gt=0, le=600, description="notes: |cents error| against f0_hz at most this"
-    )
-    wer_threshold: float = Field(0.25, ge=0, description="speech: WER at most this is a success")
-    knn_k: int = Field(5, ge=1, description="environmental: neighbours that vote on the class")
-    contract: Literal["flag", "fail"] = Field(
-        "flag", description="a clip off the prompt's rate/channels/duration: shown, or a failure"
-    )
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What a trial's clip measured, as far as the rule of its tier needs it."""
-
-    status: str
-    f0_hz: float | None = None
-    cents_error: float | None = None  # signed, against the item's f0_hz (plain, not folded)
-    octaves: int | None = None  # the octave shift of f0 from the target (0: the right octave)
-    recognised: str | None = None  # the class the reference neighbours vote for
-    target_class: str | None = None
-    neighbours: tuple[str, ...] = ()  # the classes of the nearest reference clips, nearest first
-    word_error: float | None = None  # Whisper's WER against the sentence
-    deviations: tuple[str, ...] = ()  # contract deviations ("44100 Hz, asked 16000")
-    missing: str | None = None  # why a measurement the rule needs is absent
-    # what else a tier kind's rule reads ("note_f1": 0.93), for tiers beyond the built-in ones
-    measured: Mapping[str, float | None] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        if not self.measured:  # the built-in tiers' records keep the shape they always had
-            del out["measured"]
-        return out
-
-
-@dataclass(frozen=True)
-class TaskSuccess:
-    value: bool | None  # None: could not be decided (a measurement was unavailable)
-    reason: str
-    facts: Facts | None = field(default=None, compare=False)
 
 
 def criterion_of(tier: str) -> str:
@@ -143,7 +107,7 @@ def contract_deviations(
 
 def success_settings(scoring_overrides: dict[str, Any] | None = None) -> SuccessSettings:
     """The [task_success] settings of the scoring configuration with a spec's overrides."""
+    from audioprobe.results.verdicts import TASK_SUCCESS
     from audioprobe.scoring.config import load_config
-    from audioprobe.scoring.metrics.task_success import METRIC
 
-    return load_config(scoring_overrides).metric_settings(METRIC.name, SuccessSettings)
+    return load_config(scoring_overrides).metric_settings(TASK_SUCCESS, SuccessSettings)

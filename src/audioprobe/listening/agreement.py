@@ -24,6 +24,7 @@ from scipy import stats
 
 from audioprobe.listening.export import tests_dir
 from audioprobe.listening.ratings import Rating, stored_ratings, test_key
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 HIDDEN_REF_FLOOR = 90.0
@@ -42,7 +43,7 @@ def clip_metric_values(store: RunStore) -> dict[str, dict[str, float]]:
     from audioprobe.results.tables import clip_values
 
     out: dict[str, dict[str, float]] = {}
-    for v in clip_values(store):
+    for v in clip_values(store, describe):
         if v.status == Status.OK and v.value is not None and math.isfinite(v.value):
             out.setdefault(v.trial_id, {})[v.key] = float(v.value)
     return out

@@ -158,8 +158,9 @@ def answer_from_payload(payload: Any, body: bytes | str = b"") -> Answer:
         raise EndpointFault(f"the message's `content` is null (finish_reason={finish})", body=shown)
     if isinstance(content, list):  # content parts: [{"type": "text", "text": "..."}, ...]
         texts = [p.get("text") for p in content if isinstance(p, dict)]
-        if texts and all(isinstance(t, str) for t in texts):
-            content = "".join(texts)
+        parts = [t for t in texts if isinstance(t, str)]
+        if texts and len(parts) == len(texts):
+            content = "".join(parts)
     if not isinstance(content, str):
         raise EndpointFault("the message's `content` is neither text nor text parts", body=shown)
     usage = payload.get("usage")

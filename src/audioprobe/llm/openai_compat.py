@@ -16,8 +16,7 @@ import random
 import socket
 import ssl
 import time
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import openai
@@ -35,6 +34,9 @@ from audioprobe.llm.endpoint_faults import (
     retryable_status,
 )
 from audioprobe.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 BACKOFF_BASE_S = 1.0
@@ -187,7 +189,11 @@ class OpenAICompatModel:
         try:
             async with asyncio.timeout(self.spec.timeout_s):
                 async with self._client.chat.completions.with_streaming_response.create(
-                    model=self.model_id, messages=messages, extra_body=extra_body or None, **kwargs
+                    model=self.model_id,
+                    # {"role", "content"} text messages: the simplest of openai's message shapes
+                    messages=cast("list[ChatCompletionMessageParam]", messages),
+                    extra_body=extra_body or None,
+                    **kwargs,
                 ) as response:
                     body = await _read_capped(response)
         except TimeoutError:
@@ -227,8 +233,9 @@ class BodyOverCap(Exception):
         self.status = status
 
 
-def _client_http() -> ModuleType:
-    """The HTTP library openai's client is built on: httpx, or its fork httpx2 (openai 3.x)."""
+def _client_http() -> Any:
+    """The HTTP library openai's client is built on: httpx, or its fork httpx2 (openai 3.x):
+    a module found at run time, so its classes are typed Any."""
     base = next(c for c in openai.DefaultAsyncHttpxClient.__mro__ if c.__name__ == "AsyncClient")
     return importlib.import_module(base.__module__.split(".")[0])
 
@@ -240,8 +247,10 @@ def capped_transport() -> Any:
     library's base classes), so a newer or older openai gets a transport it accepts.
     """
     http = _client_http()
+    stream_base: Any = http.AsyncByteStream
+    transport_base: Any = http.AsyncHTTPTransport
 
-    class CappedStream(http.AsyncByteStream):  # type: ignore[misc, name-defined]
+    class CappedStream(stream_base):
         def __init__(self, stream: Any, status: int):
             self._stream = stream
             self._status = status
@@ -257,7 +266,7 @@ def capped_transport() -> Any:
         async def aclose(self) -> None:
             await self._stream.aclose()
 
-    class CappedTransport(http.AsyncHTTPTransport):  # type: ignore[misc, name-defined]
+    class CappedTransport(transport_base):
         async def handle_async_request(self, request: Any) -> Any:
             response = await super().handle_async_request(request)
             response.stream = CappedStream(response.stream, response.status_code)

@@ -25,7 +25,7 @@ def _tier_rank(group: str) -> tuple[float, str]:
 
 
 def render_bars(cells: Table) -> list[Bar]:
-    out = []
+    out: list[Bar] = []
     for row in cells.rows:
         value = _float(row.get("ok_rate"))
         if value is not None:

@@ -32,6 +32,7 @@ from audioprobe.publication.summary_md import summary_markdown
 from audioprobe.publication.tables import build_tables, write_table
 from audioprobe.results import tables as score_tables
 from audioprobe.results.measures import RunResults
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 
@@ -108,7 +109,7 @@ def publish(store: RunStore, out: Path) -> Published:
     _check_finished(store)
     manifest = store.manifest
     _check_target(out, manifest.run_id)
-    results = RunResults.of(store)
+    results = RunResults.of(store, describe)
     done = Published(out)
     (out / ANSWERS_DIR).mkdir(parents=True, exist_ok=True)
 

@@ -26,6 +26,7 @@ from audioprobe.publication.tables import build_tables, cell_text, read_table
 from audioprobe.results.measures import RunResults
 from audioprobe.runner import RunPlan
 from audioprobe.sandbox import runtime_hash
+from audioprobe.scoring.registry import describe
 from audioprobe.spec import ExperimentSpec, ModelSpec
 from audioprobe.store import RunStore
 
@@ -173,12 +174,14 @@ def _cards(out: Comparison, folder: Path, store: RunStore, *, clip_only: bool) -
 def compare(
     folder: Path, publication: dict[str, Any], store: RunStore, limit: int | None
 ) -> Reproduction:
-    tables = build_tables(RunResults.of(store))
+    tables = build_tables(RunResults.of(store, describe))
     comparison = Comparison()
     _environment(comparison, publication)
     published = {t.name: read_table(folder, t.name, t.keys) for t in tables}
     reproduced = {t.name: t for t in tables}
-    only = {(t.trial_id,) for t in store.trials()} if limit is not None else None
+    only: set[tuple[str, ...]] | None = None
+    if limit is not None:
+        only = {(t.trial_id,) for t in store.trials()}
 
     ours = reproduced["renders"].by_key()
     differs = {

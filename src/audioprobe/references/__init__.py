@@ -13,12 +13,16 @@ disk are added with `refs add`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from audioprobe.errors import ConfigError
+from audioprobe.errors import AudioprobeError, ConfigError
 from audioprobe.references import builtin, store
 from audioprobe.references.model import RefClip, ReferenceSet
 from audioprobe.references.recipes import PREFIX, builtin_names
 from audioprobe.tiers import tier_files
+
+if TYPE_CHECKING:
+    from audioprobe.results.run import Run
 
 __all__ = [
     "RefClip",
@@ -27,6 +31,7 @@ __all__ = [
     "list_reference_sets",
     "load_reference_set",
     "resolve_reference_name",
+    "run_reference_set",
 ]
 
 
@@ -59,3 +64,17 @@ def list_reference_sets() -> list[str]:
     """Built-in names (built or not) and every user set added to the cache."""
     names = builtin_names()
     return [*names, *[n for n in store.built_names() if n not in names]]
+
+
+def run_reference_set(
+    run: Run, tier: str, log: Callable[[str], None] | None = None
+) -> ReferenceSet:
+    """The reference set a run's `tier` is compared with (what its spec names; a built-in one is
+    built on first use, with progress lines to `log`); AudioprobeError with the reason when it
+    cannot be had. Scoring and the report both ask here, so a trial is heard beside what FAD
+    compared it with."""
+    choice = run.reference_choice(tier)
+    try:
+        return load_reference_set(resolve_reference_name(tier, choice), log)
+    except OSError as exc:
+        raise AudioprobeError(f"reference set {choice!r} of tier {tier}: {exc}") from exc

@@ -49,6 +49,7 @@ from audioprobe.report.source import SOURCE_FILE
 from audioprobe.results.coverage import stale_note
 from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.results.verdicts import scored_verdicts
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -267,7 +268,7 @@ def build_report(
         timings[name] = now - clock
         clock = now
 
-    results = results or RunResults.of(store)
+    results = results or RunResults.of(store, describe)
     rows = overview(results)
     metrics = results.headings()
     views = trial_views(results)

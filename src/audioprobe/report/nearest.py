@@ -46,10 +46,10 @@ class NearestFinder:
         for name in self.config.tier(trial.tier).embeddings:
             card = self.cards.get(name)
             query = self.cache.get(card, sha) if card else None
-            if query is None:
+            if card is None or query is None:
                 continue
-            pairs = [(c, self.cache.get(card, c.sha256)) for c in clips]
-            pairs = [(c, v) for c, v in pairs if v is not None]
+            looked_up = [(c, self.cache.get(card, c.sha256)) for c in clips]
+            pairs = [(c, v) for c, v in looked_up if v is not None]
             if not pairs:
                 continue
             refs = np.stack([v for _, v in pairs])

@@ -21,11 +21,10 @@ from audioprobe.results.measures import RunResults, tier_rank
 from audioprobe.results.tables import current_cards
 
 
-def comparable(metric: str) -> bool:
-    """Whether `metric` declares itself comparable across tiers (task success, normalised FAD)."""
-    from audioprobe.scoring.registry import registry
-
-    found = registry().get(metric)
+def comparable(results: RunResults, metric: str) -> bool:
+    """Whether `metric` declared itself comparable across tiers (task success, normalised FAD)
+    when the run was scored."""
+    found = results.catalog.metrics.get(metric)
     return bool(found and found.comparable)
 
 
@@ -82,7 +81,7 @@ def tier_tables(rows: list[OverviewRow], results: RunResults) -> list[TierTable]
     for tier in tiers:
         tier_rows = [r for r in rows if r.tier == tier]
         present = [h for h in order if any(h in r.metrics for r in tier_rows)]
-        present.sort(key=lambda h: not comparable(by_heading.get(h, ("", ""))[0]))
+        present.sort(key=lambda h: not comparable(results, by_heading.get(h, ("", ""))[0]))
         missing: dict[str, list[str]] = defaultdict(list)
         shown = []
         for heading in present:
@@ -100,7 +99,7 @@ def tier_tables(rows: list[OverviewRow], results: RunResults) -> list[TierTable]
             if anchor not in known:
                 anchor = card_anchor(metric, emb, "")
             headings.append(
-                Heading(heading, anchor if anchor in known else None, comparable(metric))
+                Heading(heading, anchor if anchor in known else None, comparable(results, metric))
             )
         table = TierTable(tier, _title(results, tier), headings, [])
         table.notes = [f"{', '.join(hs)} — {why}" for why, hs in missing.items()]

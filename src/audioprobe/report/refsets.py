@@ -1,7 +1,7 @@
 """The reference set each tier of a run was scored against, for the clips offered beside trials.
 
-`Run.reference_set` is what scoring compares with, so what a researcher hears beside a trial is
-what FAD compared it with.
+`references.run_reference_set` is what scoring compares with, so what a researcher hears beside a
+trial is what FAD compared it with.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from audioprobe.errors import AudioprobeError
-from audioprobe.references import ReferenceSet
+from audioprobe.references import ReferenceSet, run_reference_set
 from audioprobe.results.run import Run
 
 
@@ -21,7 +21,7 @@ def run_reference_sets(
     out: dict[str, ReferenceSet | str] = {}
     for tier in tiers:
         try:
-            out[tier] = run.reference_set(tier, log)
+            out[tier] = run_reference_set(run, tier, log)
         except AudioprobeError as exc:
             out[tier] = f"reference set {run.reference_choice(tier)!r} of tier {tier}: {exc}"
     return out

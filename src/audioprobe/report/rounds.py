@@ -8,6 +8,7 @@ measure), the pass@k table, and per model × tier the technique families its scr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def _draw(tier: str, curves: list[RoundCurve], path: Path) -> None:
         xs = [p.round for p in c.points]
         for what, style in (("render", "--"), ("task success", "-")):
             rates = [p.rendered if what == "render" else p.success for p in c.points]
-            ys = [None if r.value is None else 100 * r.value for r in rates]
+            ys = [math.nan if r.value is None else 100 * r.value for r in rates]  # a gap
             ax.plot(xs, ys, style, marker="o", linewidth=1.5, label=f"{c.model}: {what}")
     most = max(c.rounds for c in curves)
     ax.set_xticks(range(most))

@@ -38,6 +38,6 @@ def numeric_series(results: RunResults) -> Series:
             series.clip_means.add(m.key)
         if m.quality:
             series.quality.add(m.key)
-        if comparable(m.metric):
+        if comparable(results, m.metric):
             series.comparable.add(m.key)
     return series

@@ -14,6 +14,7 @@ from audioprobe.report.build import ReportResult, build_report
 from audioprobe.report.refsets import run_reference_sets
 from audioprobe.report.source import SOURCE_FILE, fingerprint
 from audioprobe.results.measures import RunResults
+from audioprobe.scoring.registry import describe
 from audioprobe.store import RunStore
 
 
@@ -28,7 +29,7 @@ def write_run_report(
     change while it is written leaves it marked stale)."""
     say = progress or (lambda _msg: None)
     source = fingerprint(store.root)
-    results = RunResults.of(store)
+    results = RunResults.of(store, describe)
     tiers = list(results.run.tiers)
     if refs_per_trial:
         say("loading reference sets")

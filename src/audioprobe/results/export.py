@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from audioprobe.results.measures import RunResults, is_text
+from audioprobe.results.measures import RunResults
 from audioprobe.results.rates import Rate
 from audioprobe.results.records import ClipValue
-from audioprobe.results.verdicts import Verdicts, final_verdict, scored_verdicts
-from audioprobe.scoring.metrics.task_success import METRIC as TASK_SUCCESS
+from audioprobe.results.verdicts import TASK_SUCCESS, Verdicts, final_verdict, scored_verdicts
 from audioprobe.store import TrialRecord
 from audioprobe.summary import EXPORT_COLUMNS, ExportType, export_row
 
@@ -50,7 +49,7 @@ def _clip_prefixes(v: ClipValue, text: bool) -> dict[str, str]:
     }
 
 
-VERDICT = TASK_SUCCESS.name  # the export's per-trial column is named after the metric
+VERDICT = TASK_SUCCESS  # the export's per-trial column is named after the metric
 #: Each trial's task-success verdict and the facts it rests on (feedback/success.py), after the
 #: outcome columns: 1/0 (empty: no verdict, or the item is excluded), why, and what was measured.
 TASK_SUCCESS_COLUMNS: dict[str, ExportType] = {
@@ -89,7 +88,7 @@ def trials_table(results: RunResults) -> tuple[dict[str, ExportType], list[dict[
     for trial in results.trials:
         row = export_row(results.run, trial) | task_success_facts(trial, verdicts)
         for v in results.clip_values_of(trial.trial_id):
-            text = is_text(v)
+            text = results.is_text(v)
             names = _clip_prefixes(v, text)
             metric_cols.setdefault(names["value"], "string" if text else "float64")
             for part in ("status", "reason", "card"):
@@ -110,12 +109,9 @@ def _order(name: str) -> tuple[str, int]:
 
 def sets_table(results: RunResults) -> tuple[dict[str, ExportType], list[dict[str, Any]]]:
     """(schema, rows) of the sets table."""
-    from audioprobe.scoring.registry import registry
-
-    known = registry()
     rows = []
     for v in results.sets:
-        metric = known.get(v.metric)
+        metric = results.catalog.metrics.get(v.metric)
         column = metric.column(v.column) if metric else None
         rate = Rate(v.n_rendered or 0, v.n_trials or 0).value
         rows.append(

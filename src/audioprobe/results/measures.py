@@ -10,11 +10,12 @@ and reason of its values, so no view shows it as a number.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Literal
 
 from audioprobe.results import tables
+from audioprobe.results.columns import Catalog, Describe
 from audioprobe.results.rates import Rate, rate_of_counts
 from audioprobe.results.records import ClipValue, Direction, SetValue, Status, column_key
 from audioprobe.results.run import Run
@@ -67,22 +68,8 @@ class Measure:
         return self.level == "set" or self.quality
 
 
-def _columns():
-    from audioprobe.scoring.registry import Column, registry
-
-    known = registry()
-
-    def column(metric: str, name: str) -> Column:
-        found = known.get(metric)
-        return (found.column(name) if found else None) or Column(name)
-
-    order = {m: k for k, m in enumerate(known)}
-    return column, order
-
-
-def set_measure(v: SetValue) -> Measure:
-    column, _ = _columns()
-    c = column(v.metric, v.column)
+def set_measure(v: SetValue, catalog: Catalog) -> Measure:
+    c = catalog.column(v.metric, v.column)
     return Measure(
         model=v.model,
         tier=v.tier,
@@ -106,26 +93,30 @@ def set_measure(v: SetValue) -> Measure:
 
 
 def clip_mean(
-    model: str, tier: str, values: list[ClipValue], items: dict[str, str] | None = None
+    model: str,
+    tier: str,
+    values: list[ClipValue],
+    catalog: Catalog,
+    items: dict[str, str] | None = None,
 ) -> Measure:
     """The column's summary over the ok values (see summarise_clips; `items` maps a trial to
     its item, the bootstrap's unit); with none, the first reason (a clip that was not rendered
     only where nothing else explains it)."""
     first = values[0]
-    column, _ = _columns()
-    c = column(first.metric, first.column)
-    ok = [v for v in values if v.status == Status.OK and v.value is not None]
+    c = catalog.column(first.metric, first.column)
+    ok = [(v.trial_id, v.value) for v in values if v.status == Status.OK and v.value is not None]
     counts: dict[Status, int] = defaultdict(int)
     for v in values:
         if v.status != Status.OK:
             counts[v.status] += 1
-    common = dict(
+    cell = Measure(
         model=model,
         tier=tier,
         metric=first.metric,
         column=first.column,
         embedding=first.embedding,
         level="clip",
+        status=Status.OK,
         label=c.label,
         unit=c.unit,
         direction=c.direction,
@@ -134,14 +125,14 @@ def clip_mean(
     )
     if ok:
         s = summarise_clips(
-            [float(v.value) for v in ok],  # type: ignore[arg-type]
-            [(items or {}).get(v.trial_id, v.trial_id) for v in ok],
+            [float(value) for _, value in ok],
+            [(items or {}).get(trial, trial) for trial, _ in ok],
             statistic=c.summary,
             bounds=c.range,
             key=(model, tier, first.metric, first.column, first.embedding),
         )
-        return Measure(
-            status=Status.OK,
+        return replace(
+            cell,
             value=s.value,
             low=s.low,
             high=s.high,
@@ -151,20 +142,13 @@ def clip_mean(
             median=s.median,
             q1=s.q1,
             q3=s.q3,
-            **common,
         )
     ranked = sorted(
         (v for v in values if v.status != Status.OK),
         key=lambda v: v.status == Status.NOT_APPLICABLE,
     )
     why = ranked[0] if ranked else first
-    return Measure(status=why.status, reason=why.reason, n=0, **common)
-
-
-def is_text(v: ClipValue) -> bool:
-    """A text result (a transcript), not a number."""
-    column, _ = _columns()
-    return column(v.metric, v.column).kind == "text"
+    return replace(cell, status=why.status, reason=why.reason, n=0)
 
 
 def _column_rank(m: Measure, order: dict[str, int]) -> tuple:
@@ -179,18 +163,33 @@ class RunResults:
     trials: list[TrialRecord]
     clips: list[ClipValue] = field(default_factory=list)
     sets: list[SetValue] = field(default_factory=list)
+    #: What the values are (their metrics' columns), as stored with their cards.
+    catalog: Catalog = field(default_factory=Catalog)
 
     @classmethod
-    def of(cls, store: RunStore) -> RunResults:
+    def of(cls, store: RunStore, describe: Describe | None = None) -> RunResults:
         """The run's records, trials and set values in model then tier order (notes,
-        environmental, speech: the study's order of complexity), as every export shows them."""
+        environmental, speech: the study's order of complexity), as every export shows them.
+        Values are described by what was stored with their cards; `describe` (the metric
+        registry's, from the layer above) describes those scored before that was stored."""
         trials = sorted(
             store.trials(), key=lambda t: (t.model, tier_rank(t.tier), t.item, t.sample)
         )
         sets = sorted(
-            tables.set_values(store, class_level=True), key=lambda v: (v.model, tier_rank(v.tier))
+            tables.set_values(store, class_level=True, describe=describe),
+            key=lambda v: (v.model, tier_rank(v.tier)),
         )
-        return cls(run=Run(store), trials=trials, clips=tables.clip_values(store), sets=sets)
+        return cls(
+            run=Run(store),
+            trials=trials,
+            clips=tables.clip_values(store, describe),
+            sets=sets,
+            catalog=tables.catalog(store, describe),
+        )
+
+    def is_text(self, v: ClipValue) -> bool:
+        """A text result (a transcript), not a number."""
+        return self.catalog.column(v.metric, v.column).kind == "text"
 
     @property
     def scored(self) -> bool:
@@ -214,22 +213,22 @@ class RunResults:
     def measures(self) -> list[Measure]:
         """Per model × tier: the tier-level set values, then the clip-column means, each in
         registry order."""
-        _, order = _columns()
+        order = self.catalog.order
         cell_of = {t.trial_id: (t.model, t.tier) for t in self.trials}
         by_clip: dict[tuple, list[ClipValue]] = defaultdict(list)
         for v in self.clips:
-            if v.trial_id in cell_of and not is_text(v):
+            if v.trial_id in cell_of and not self.is_text(v):
                 by_clip[(*cell_of[v.trial_id], v.metric, v.column, v.embedding)].append(v)
-        out = [set_measure(v) for v in self.sets if not v.class_key]
+        out = [set_measure(v, self.catalog) for v in self.sets if not v.class_key]
         item_of = {t.trial_id: t.item for t in self.trials}
-        out += [clip_mean(k[0], k[1], vs, item_of) for k, vs in by_clip.items()]
+        out += [clip_mean(k[0], k[1], vs, self.catalog, item_of) for k, vs in by_clip.items()]
 
         return sorted(out, key=lambda m: (m.model, tier_rank(m.tier), *_column_rank(m, order)))
 
     def headings(self) -> list[str]:
         """Every summary measure's heading once, set metrics first, then clip metrics, each in
         registry order: the columns of a table with a row per model × tier."""
-        _, order = _columns()
+        order = self.catalog.order
         ranked = sorted(
             (m for m in self.measures if m.in_summary), key=lambda m: _column_rank(m, order)
         )

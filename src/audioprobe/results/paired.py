@@ -38,13 +38,6 @@ from audioprobe.scoring.intervals import (
 )
 
 
-def _comparable_columns() -> dict[str, Direction | None]:
-    """The columns of metrics that mean the same in every tier, with their direction."""
-    from audioprobe.scoring.registry import registry
-
-    return {c.name: c.direction for m in registry().values() if m.comparable for c in m.columns}
-
-
 @dataclass(frozen=True)
 class PairedDifference:
     """`a` − `b` on the items both have, for one tier and measure."""
@@ -269,7 +262,7 @@ def claim_steps(results: RunResults) -> list[Step]:
     rising level (notes, environmental, speech; each tier's normalised FAD averaged over its
     embeddings with a value)."""
     models = sorted({t.model for t in results.trials})
-    measures = _comparable_columns()
+    measures = results.catalog.comparable_columns()
     ladder = sorted({v.tier for v in results.sets}, key=tier_rank)
     out = []
     for model, (measure, direction) in itertools.product(models, measures.items()):

@@ -8,32 +8,26 @@ manifest dict in each of them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from audioprobe.errors import AudioprobeError
 from audioprobe.manifest import BUILTIN, Manifest, SpecView, TierInfo
 from audioprobe.store import RunStore, TrialRecord
 from audioprobe.tiers import Item
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from audioprobe.results.export import Table
-    from audioprobe.scoring.run import ScoreReport
     from audioprobe.spec import ExperimentSpec, ModelSpec
 
 
 class Run:
-    """A run folder read through typed records: `Run(store).items("notes")`."""
+    """A run folder read through typed records: `Run(store).items("notes")`. The bottom of the
+    results layer, so it reaches no further up than the store; the API's Run (audioprobe.api)
+    adds the exports as DataFrames and what a scoring did."""
 
     def __init__(self, store: RunStore):
         self.store = store
         self.manifest: Manifest = store.manifest
-        #: What the `audioprobe.score` call that returned this Run did (None otherwise).
-        self.score_report: ScoreReport | None = None
 
     @property
     def run_id(self) -> str:
@@ -68,17 +62,6 @@ class Run:
                 return choice.references or BUILTIN
         return BUILTIN
 
-    def reference_set(self, tier: str, log: Callable[[str], None] | None = None) -> Any:
-        """The reference set `tier` is compared with (a built-in one is built on first use,
-        with progress lines to `log`); AudioprobeError with the reason when it cannot be had."""
-        from audioprobe.references import load_reference_set, resolve_reference_name
-
-        choice = self.reference_choice(tier)
-        try:
-            return load_reference_set(resolve_reference_name(tier, choice), log)
-        except OSError as exc:
-            raise AudioprobeError(f"reference set {choice!r} of tier {tier}: {exc}") from exc
-
     def trials(self) -> list[TrialRecord]:
         return self.store.trials()
 
@@ -99,22 +82,6 @@ class Run:
     def models(self) -> list[ModelSpec]:
         """The models that ran, as run.json recorded them (overrides and machine defaults in)."""
         return self.store.model_specs()
-
-    def trials_df(self) -> pd.DataFrame:
-        """`export --table trials` as a DataFrame: one row per trial, metric columns float64."""
-        return self._frame("trials")
-
-    def sets_df(self) -> pd.DataFrame:
-        """`export --table sets` as a DataFrame: one row per set metric value."""
-        return self._frame("sets")
-
-    def _frame(self, name: Table) -> pd.DataFrame:
-        from audioprobe.results.export import arrow_table, table
-        from audioprobe.results.measures import RunResults
-
-        # Read afresh each time: scoring the run adds columns to an open Run.
-        schema, rows = table(RunResults.of(self.store), name)
-        return arrow_table(schema, rows).to_pandas()
 
     def __repr__(self) -> str:
         return f"<audioprobe Run {self.run_id!r} at {str(self.root)!r}>"

@@ -2,6 +2,10 @@
 
 score_card   one row per metric card (the card JSON); `current` marks the cards of the latest
              scoring, per (metric, embedding, tier): the ones every view reads.
+score_card_info  per card, the metric's description (its columns, results/columns.py) as it
+             was when the card was used: views describe values from here, not from the
+             metrics installed now (a run scored before this table existed is described by
+             the `describe` its reader passes, the metric registry's).
 score_clip   one value per trial × metric column × card (a number or a text, with a status).
 score_set    one value per model × tier × class × metric column × embedding × card, with its
              interval, clip counts, render-rate counts and the failed-render rule (in `extra`).
@@ -13,10 +17,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from audioprobe import atomic
+from audioprobe.results.columns import Catalog, Describe, MetricInfo
 from audioprobe.results.records import ClipValue, SetValue, Status, status_of
 from audioprobe.store import RunStore
 
@@ -60,6 +65,10 @@ CREATE TABLE IF NOT EXISTS score_set (
     card_hash TEXT NOT NULL,
     PRIMARY KEY (model, tier, class_key, metric, embedding, card_hash)
 );
+CREATE TABLE IF NOT EXISTS score_card_info (
+    card_hash TEXT PRIMARY KEY,
+    info TEXT NOT NULL
+);
 """
 
 CARDS_FILE = "cards.json"
@@ -71,20 +80,33 @@ def ensure_tables(store: RunStore) -> None:
         db.executescript(SCHEMA)
 
 
-def _has_tables(store: RunStore) -> bool:
+def _has_table(store: RunStore, name: str = "score_card") -> bool:
     with store.connect() as db:
         row = db.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='score_card'"
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", (name,)
         ).fetchone()
     return bool(row[0])
 
 
-def record_cards(store: RunStore, run_id: str, cards: dict[str, Card]) -> None:
-    """Store the cards used now ({hash: (card, metric, embedding, tier)}) and mark them current,
-    retiring older cards of the same (metric, embedding, tier); then rewrite cards.json."""
+def record_cards(
+    store: RunStore,
+    run_id: str,
+    cards: dict[str, Card],
+    infos: Mapping[str, MetricInfo] | None = None,
+) -> None:
+    """Store the cards used now ({hash: (card, metric, embedding, tier)}) with the description
+    of their metric (`infos` by metric name; a card without one reads as one an older version
+    stored) and mark them current, retiring older cards of the same (metric, embedding, tier);
+    then rewrite cards.json."""
+    infos = infos or {}
     now = time.time()
     with store.connect() as db:
         for digest, (card, metric, embedding, tier) in cards.items():
+            if metric in infos:
+                db.execute(
+                    "INSERT OR REPLACE INTO score_card_info VALUES (?,?)",
+                    (digest, json.dumps(infos[metric].to_json(), sort_keys=True)),
+                )
             db.execute(
                 "UPDATE score_card SET current=0 WHERE metric=? AND embedding=? AND tier=?"
                 " AND card_hash<>?",
@@ -114,21 +136,42 @@ def record_cards(store: RunStore, run_id: str, cards: dict[str, Card]) -> None:
 
 def current_cards(store: RunStore) -> dict[str, dict[str, Any]]:
     """{card hash: its score_card row} for the cards views read; {} when never scored."""
-    if not _has_tables(store):
+    if not _has_table(store):
         return {}
     with store.connect() as db:
         rows = db.execute("SELECT * FROM score_card WHERE current=1").fetchall()
     return {r["card_hash"]: dict(r) for r in rows}
 
 
-def _metric_cards(store: RunStore) -> dict[str, dict[str, Any]]:
-    """The current cards of registered metrics: values of a metric no longer registered (a
-    plugin not on the path now, or `render_rate`, which older versions stored as a set value and
-    is now computed from the trials) are not shown as if they were current."""
-    from audioprobe.scoring.registry import registry
+def _stored_infos(store: RunStore) -> dict[str, MetricInfo]:
+    """{card hash: the metric description stored with it}."""
+    if not _has_table(store, "score_card_info"):
+        return {}
+    with store.connect() as db:
+        rows = db.execute("SELECT card_hash, info FROM score_card_info").fetchall()
+    return {r[0]: MetricInfo.from_json(json.loads(r[1])) for r in rows}
 
-    known = registry()
-    return {h: c for h, c in current_cards(store).items() if c["metric"] in known}
+
+def described_cards(
+    store: RunStore, describe: Describe | None = None
+) -> dict[str, tuple[dict[str, Any], MetricInfo]]:
+    """{card hash: (its score_card row, its metric's description)} of the current cards that
+    have one: stored with the card, else (a run scored before descriptions were stored) what
+    `describe` says. A card described by neither (an old run's value of a metric gone since:
+    `render_rate`, which older versions stored as a set value and is now computed from the
+    trials) is left out rather than shown as a number nobody can label."""
+    stored = _stored_infos(store)
+    out = {}
+    for digest, card in current_cards(store).items():
+        info = stored.get(digest) or (describe(card["metric"]) if describe else None)
+        if info is not None:
+            out[digest] = (card, info)
+    return out
+
+
+def catalog(store: RunStore, describe: Describe | None = None) -> Catalog:
+    """The descriptions of the metrics behind the run's current values, in table order."""
+    return Catalog.of({i.name: i for _, i in described_cards(store, describe).values()}.values())
 
 
 def stored_clips(store: RunStore, digests: list[str]) -> dict[tuple[str, str], str]:
@@ -196,9 +239,9 @@ def write_set_values(store: RunStore, values: Iterable[SetValue]) -> None:
             )
 
 
-def clip_values(store: RunStore) -> list[ClipValue]:
-    """Every current clip value, in trial order."""
-    cards = _metric_cards(store)
+def clip_values(store: RunStore, describe: Describe | None = None) -> list[ClipValue]:
+    """Every current clip value, in trial order (of the described cards, see described_cards)."""
+    cards = described_cards(store, describe)
     if not cards:
         return []
     marks = ",".join("?" * len(cards))
@@ -211,11 +254,12 @@ def clip_values(store: RunStore) -> list[ClipValue]:
     out = []
     for r in rows:
         status = status_of(r["status"])
-        metric = cards[r["card_hash"]]["metric"]
+        card, info = cards[r["card_hash"]]
+        column = info.column(r["name"])
         out.append(
             ClipValue(
                 trial_id=r["trial_id"],
-                metric=metric,
+                metric=card["metric"],
                 column=r["name"],
                 embedding=r["embedding"],
                 status=status,
@@ -223,15 +267,18 @@ def clip_values(store: RunStore) -> list[ClipValue]:
                 value=r["value"] if status == Status.OK else None,
                 text=r["text"] if status == Status.OK else None,
                 reason=None if status == Status.OK else r["text"],
-                unit=_unit(metric, r["name"]),
+                unit=column.unit if column else "",
             )
         )
     return out
 
 
-def set_values(store: RunStore, class_level: bool = False) -> list[SetValue]:
-    """The current set values, tier-level only unless `class_level`."""
-    cards = _metric_cards(store)
+def set_values(
+    store: RunStore, class_level: bool = False, describe: Describe | None = None
+) -> list[SetValue]:
+    """The current set values (of the described cards, see described_cards), tier-level only
+    unless `class_level`."""
+    cards = described_cards(store, describe)
     if not cards:
         return []
     marks = ",".join("?" * len(cards))
@@ -246,7 +293,7 @@ def set_values(store: RunStore, class_level: bool = False) -> list[SetValue]:
     for r in rows:
         extra = json.loads(r["extra"]) if r["extra"] else {}
         rule = extra.pop("rule", "")
-        metric = extra.pop("metric", None) or cards[r["card_hash"]]["metric"]
+        metric = extra.pop("metric", None) or cards[r["card_hash"]][0]["metric"]
         out.append(
             SetValue(
                 model=r["model"],
@@ -270,14 +317,6 @@ def set_values(store: RunStore, class_level: bool = False) -> list[SetValue]:
             )
         )
     return out
-
-
-def _unit(metric: str, column: str) -> str:
-    from audioprobe.scoring.registry import registry
-
-    found = registry().get(metric)
-    col = found.column(column) if found else None
-    return col.unit if col else ""
 
 
 def clip_column(store: RunStore, card_hash: str, column: str) -> dict[str, float | None]:

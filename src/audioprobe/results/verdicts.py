@@ -13,16 +13,18 @@ from typing import Any
 from audioprobe.results.records import SetValue
 from audioprobe.store import TrialRecord
 
+#: The task-success metric's name (scoring/metrics/task_success.py): its tier-level values hold
+#: the verdicts, and the export's per-trial column is named after it.
+TASK_SUCCESS = "task_success"
+
 Verdicts = Mapping[str, Mapping[str, Any]]  # trial id -> {"success", "reason", "facts"}
 
 
 def scored_verdicts(sets: Iterable[SetValue]) -> dict[str, dict[str, Any]]:
     """{trial id: {success, reason, facts}} of every tier-level task_success value."""
-    from audioprobe.scoring.metrics.task_success import METRIC
-
     out: dict[str, dict[str, Any]] = {}
     for v in sets:
-        if v.metric == METRIC.name and not v.class_key:
+        if v.metric == TASK_SUCCESS and not v.class_key:
             out.update(v.extra.get("trials") or {})
     return out
 

@@ -214,8 +214,8 @@ def _create_v1(
         if fstype == "cgroup2" or not opts & set(mounts):  # hybrid: the unified tree too
             ctrl = "" if fstype == "cgroup2" else next((c for c in opts if c in own), "")
             group.also.append(Path(mp) / own.get(ctrl, "/").lstrip("/") / name)
-    for ctrl, mp in mounts.items():
-        d = mp / own.get(ctrl, "/").lstrip("/") / name
+    for ctrl, root in mounts.items():
+        d = root / own.get(ctrl, "/").lstrip("/") / name
         try:
             d.mkdir()
         except OSError as exc:

@@ -13,7 +13,7 @@ from audioprobe.sandbox.base import ExecResult, ExecStatus, Limits
 from audioprobe.sandbox.cgroups import RunCgroup
 from audioprobe.sandbox.collect import list_files
 
-_LIMIT_SIGNALS = {
+_LIMIT_SIGNALS: dict[int, str] = {
     signal.SIGXCPU: "CPU limit: the script used its {cpu} CPU seconds (SIGXCPU)",
     signal.SIGXFSZ: "file size limit: a file reached {fsize} MiB (SIGXFSZ)",
 }

@@ -130,7 +130,8 @@ class RuntimeSpec:
         return wrong
 
     def tool_file(self, tool: Tool) -> Path:
-        return Path(metadata.distribution(tool.distribution).locate_file(tool.path)).resolve()
+        found = metadata.distribution(tool.distribution).locate_file(tool.path)
+        return Path(str(found)).resolve()
 
 
 @lru_cache(maxsize=64)
@@ -417,12 +418,12 @@ def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
         elves.append(exe)
         w.symlink("usr/local/bin/python3", version)
         w.symlink("usr/local/bin/python", version)
-        for lib in sorted((base / "lib").glob("libpython*.so*")):
-            if lib.is_symlink():
-                w.symlink(f"usr/local/lib/{lib.name}", os.readlink(lib))
+        for libpython in sorted((base / "lib").glob("libpython*.so*")):
+            if libpython.is_symlink():
+                w.symlink(f"usr/local/lib/{libpython.name}", os.readlink(libpython))
             else:
-                w.file(f"usr/local/lib/{lib.name}", lib)
-                elves.append(lib)
+                w.file(f"usr/local/lib/{libpython.name}", libpython)
+                elves.append(libpython)
         # the standard library, without tests, GUI toolkits or the static libpython
         for root, dirs, files in os.walk(stdlib):
             rel = Path(root).relative_to(stdlib)

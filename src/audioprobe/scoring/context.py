@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from audioprobe.errors import AudioprobeError
 from audioprobe.hashing import sha256_file
 from audioprobe.outcomes import NOT_RUN_OUTCOMES, is_model_outcome
+from audioprobe.references import run_reference_set
 from audioprobe.results.rates import render_rate
 from audioprobe.results.records import SetValue, Status
 from audioprobe.results.run import Run
@@ -335,7 +336,7 @@ class ScoreContext:
         if tier not in self._refs:
             try:
                 self.progress(f"{tier}: loading reference set {self.run.reference_choice(tier)!r}")
-                rs = self.run.reference_set(tier, self.progress)
+                rs = run_reference_set(self.run, tier, self.progress)
                 self._refs[tier] = (rs, "") if rs.clips() else (None, f"{rs.name} has no clips")
             except AudioprobeError as exc:
                 self._refs[tier] = (None, f"no reference set for tier {tier}: {exc}")

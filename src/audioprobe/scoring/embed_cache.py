@@ -50,17 +50,19 @@ class EmbeddingCache:
         try:
             vector = np.load(path, allow_pickle=False)
         except Exception as exc:  # empty (EOFError), truncated, not .npy: all mean recompute
-            return self._damaged(path, f"unreadable ({type(exc).__name__}: {exc})")
+            self._damaged(path, f"unreadable ({type(exc).__name__}: {exc})")
+            return None
         if vector.ndim != 1 or vector.size == 0 or vector.dtype.kind != "f":
-            return self._damaged(path, f"not a float vector (shape {vector.shape}, {vector.dtype})")
+            self._damaged(path, f"not a float vector (shape {vector.shape}, {vector.dtype})")
+            return None
         if not np.isfinite(vector).all():
-            return self._damaged(path, "holds NaN or infinite values")
+            self._damaged(path, "holds NaN or infinite values")
+            return None
         return vector
 
     def _damaged(self, path: Path, why: str) -> None:
         self.damaged.append((path, why))
         LOG.warning("embedding cache entry %s is %s; it is recomputed", path, why)
-        return None
 
     def put(self, card: str, clip_sha256: str, vector: np.ndarray) -> None:
         buf = io.BytesIO()

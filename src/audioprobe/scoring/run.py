@@ -34,9 +34,10 @@ from audioprobe.scoring.context import (
     set_members,
     wav_sha256,
 )
+from audioprobe.scoring.contract import ClipMetric, Metric, Missing, SetMetric, Setup
 from audioprobe.scoring.embed_cache import EmbeddingCache
 from audioprobe.scoring.intervals import CLIP_INTERVAL
-from audioprobe.scoring.registry import ClipMetric, Metric, Missing, SetMetric, Setup, registry
+from audioprobe.scoring.registry import registry
 from audioprobe.store import RunStore, TrialRecord
 
 if TYPE_CHECKING:
@@ -255,7 +256,9 @@ def score_run(
     with threadpool_limits(limits=1, user_api="blas"):
         scorer.score_clips(trials)
         scorer.score_sets(trials)
-    tables.record_cards(store, run.run_id, ctx.cards)
+    known = registry()
+    infos = {name: known[name].info() for _, name, _, _ in ctx.cards.values() if name in known}
+    tables.record_cards(store, run.run_id, ctx.cards, infos=infos)
     record_scored(store, (t.trial_id for t in trials))  # what `show` & co. call covered
     report.cache_hits = ctx.cache.hits
     report.cache_misses = ctx.cache.misses

@@ -5,6 +5,7 @@ the flags shown beside a value, and the part of the card that records all of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,8 @@ class Subset:
     flags: list[str]
 
     @property
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[str, Any]:
+        """The clip counts, as keyword arguments of `SetGroup.value`."""
         return {"n_generated": len(self.members), "n_reference": len(self.ref)}
 
 

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from audioprobe.registry import Registry
 
 if TYPE_CHECKING:
-    from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess
     from audioprobe.references.store import SetWriter
     from audioprobe.scoring.context import ScoreContext, SetGroup
+    from audioprobe.tier_kinds.verdict import Facts, SuccessSettings, TaskSuccess
     from audioprobe.tiers import Item, Tier
 
 #: Embeddings of a tier whose kind names none: the general-audio ones every install can fetch.
@@ -66,7 +66,7 @@ class TierKind:
 
     def judge(self, facts: Facts, settings: SuccessSettings) -> TaskSuccess:
         """The verdict on a rendered clip that met the contract (the caller checks both)."""
-        from audioprobe.feedback.success import TaskSuccess
+        from audioprobe.tier_kinds.verdict import TaskSuccess
 
         return TaskSuccess(True, "it rendered valid, non-silent audio")
 

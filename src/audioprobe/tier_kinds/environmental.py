@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess
 from audioprobe.references import build_environmental
 from audioprobe.scoring.metrics.clap_zeroshot import METRIC as CLAP_ZEROSHOT
 from audioprobe.tier_kinds import TierKind, tier_kinds
 from audioprobe.tier_kinds.notes import builtin_recipe
+from audioprobe.tier_kinds.verdict import Facts, SuccessSettings, TaskSuccess
 from audioprobe.tiers import Tier
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess, octaves_of
+from audioprobe.feedback.success import octaves_of
 from audioprobe.paths import data_dir
 from audioprobe.references import build_notes
 from audioprobe.scoring.metrics.pitch import METRIC as PITCH
 from audioprobe.tier_kinds import TierKind, tier_kinds
+from audioprobe.tier_kinds.verdict import Facts, SuccessSettings, TaskSuccess
 from audioprobe.tiers import Item, Tier
 
 

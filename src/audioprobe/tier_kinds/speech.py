@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from audioprobe.feedback.success import Facts, SuccessSettings, TaskSuccess
 from audioprobe.references import build_speech
 from audioprobe.scoring.metrics.dnsmos import METRIC as DNSMOS
 from audioprobe.scoring.metrics.wer import METRIC as WER
 from audioprobe.tier_kinds import TierKind, tier_kinds
 from audioprobe.tier_kinds.notes import builtin_recipe
+from audioprobe.tier_kinds.verdict import Facts, SuccessSettings, TaskSuccess
 from audioprobe.tiers import Item, Tier
 
 

@@ -121,7 +121,7 @@ def find_runs(folder: Path) -> list[RunSummary]:
     found: list[Path] = []
     level = [folder]
     for _ in range(DEPTH + 1):
-        nxt = []
+        nxt: list[Path] = []
         for path in level:
             if (path / "run.json").is_file():
                 found.append(path)

@@ -104,6 +104,8 @@ def _hf_cache(entry: ModelEntry) -> dict[str, Path] | None:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
+    if not entry.hf_repo:
+        return None
     found: dict[str, Path] = {}
     for file in (*entry.files, *entry.optional):
         hit = None
@@ -124,7 +126,7 @@ def _site_file(package: str, relative: str) -> Path | None:
         dist = importlib.metadata.distribution(package)
     except importlib.metadata.PackageNotFoundError:
         return None
-    path = Path(dist.locate_file(relative))
+    path = Path(str(dist.locate_file(relative)))
     return path if path.is_file() else None
 
 

@@ -18,11 +18,11 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.resources import files
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -37,7 +37,7 @@ _PR_SET_PDEATHSIG = 1
 _PORT_TAKEN_SIGNS = ("address already in use", "couldn't bind", "failed to bind")
 _LIVE: set[LocalServer] = set()
 _GUARD_LOCK = threading.Lock()
-_previous_sigterm: signal.Handlers | object | None = None
+_previous_sigterm: Callable[[int, FrameType | None], Any] | int | None = None
 _guard_installed = False
 
 # llama.cpp's OpenMP threads spin while they wait for each other. On a machine whose cores are
@@ -361,7 +361,7 @@ def _unregister(server: LocalServer) -> None:
             and threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGTERM) is _on_sigterm
         ):
-            signal.signal(signal.SIGTERM, _previous_sigterm)  # type: ignore[arg-type]
+            signal.signal(signal.SIGTERM, _previous_sigterm)
             _previous_sigterm = None
 
 

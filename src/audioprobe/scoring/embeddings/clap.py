@@ -51,7 +51,7 @@ class ClapEmbedding(Embedding):
 
         try:
             processor = ClapProcessor.from_pretrained(str(found.folder), local_files_only=True)
-            model = ClapModel.from_pretrained(str(found.folder), local_files_only=True)
+            model: Any = ClapModel.from_pretrained(str(found.folder), local_files_only=True)
         except (OSError, ValueError) as exc:
             raise Unavailable(f"{self.name}: cannot load CLAP from {found.folder}: {exc}") from exc
         vocab = len(processor.tokenizer)

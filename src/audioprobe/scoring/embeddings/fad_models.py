@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from audioprobe.errors import Unavailable
 from audioprobe.scoring.embeddings.base import Embedding
 from audioprobe.weights import Location
 
@@ -93,6 +94,8 @@ def _fad_pann_module() -> Any:
     pkg_spec = importlib.util.spec_from_file_location(
         name, folder / "__init__.py", submodule_search_locations=[str(folder)]
     )
+    if pkg_spec is None or pkg_spec.loader is None:
+        raise Unavailable(f"{folder}: not an importable package")
     package = importlib.util.module_from_spec(pkg_spec)
     sys.modules[name] = package
     pkg_spec.loader.exec_module(package)

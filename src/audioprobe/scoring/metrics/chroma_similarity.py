@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from audioprobe.scoring.note_metric import NoteMetric
-from audioprobe.scoring.registry import Column, Measured
+from audioprobe.scoring.contract import Column, Measured
+from audioprobe.scoring.metrics.transcription import NoteMetric
 from audioprobe.scoring.transcription import Note
 from audioprobe.tiers import TargetNote
 

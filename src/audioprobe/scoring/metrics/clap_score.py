@@ -7,7 +7,7 @@ import numpy as np
 
 from audioprobe.scoring.clap_text import caption_cosines
 from audioprobe.scoring.context import ClipInput, Member, ScoreContext
-from audioprobe.scoring.registry import ClipMetric, Column, Measured, Setup
+from audioprobe.scoring.contract import ClipMetric, Column, Measured, Setup
 
 
 class ClapScore(ClipMetric):

@@ -8,7 +8,7 @@ import numpy as np
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring.clap_text import ZERO_SHOT_TEMPLATE, class_prompts, classify
 from audioprobe.scoring.context import ScoreContext, SetGroup
-from audioprobe.scoring.registry import Column, SetMetric
+from audioprobe.scoring.contract import Column, SetMetric
 
 
 class ClapZeroShot(SetMetric):
@@ -50,7 +50,7 @@ class ClapZeroShot(SetMetric):
         def value(**fields) -> list[SetValue]:
             return [group.value(self.name, self.name, card, embedding=clap, **fields)]
 
-        if why:
+        if emb is None:
             return value(status=Status.UNAVAILABLE, reason=why)
         if len(classes) < 2:
             reason = f"{len(classes)} class in the run; needs 2 or more"

@@ -16,7 +16,7 @@ import numpy as np
 
 from audioprobe.errors import Unavailable
 from audioprobe.scoring.context import ClipInput, ScoreContext
-from audioprobe.scoring.registry import ClipMetric, Column, Measured, Missing, Setup
+from audioprobe.scoring.contract import ClipMetric, Column, Measured, Missing, Setup
 
 RATE = 16000  # the models' rate (speechmos refuses any other)
 MOS = (1.0, 5.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import soundfile as sf
 
 from audioprobe.scoring.context import ClipInput, ScoreContext
-from audioprobe.scoring.registry import ClipMetric, Column, Measured, Setup
+from audioprobe.scoring.contract import ClipMetric, Column, Measured, Setup
 
 
 class Duration(ClipMetric):

@@ -3,14 +3,16 @@ with a bootstrap interval, and FAD∞ (the extrapolation to an infinite set) bes
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import sets
 from audioprobe.scoring.context import ScoreContext, SetGroup
+from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.fad import checked_frechet_distance, frechet_distance
 from audioprobe.scoring.intervals import bootstrap_interval, fad_infinity
-from audioprobe.scoring.registry import Column, SetMetric
 
 
 class Infinity(BaseModel):
@@ -23,7 +25,7 @@ class Infinity(BaseModel):
     seed: int = 0
 
 
-class Settings(BaseModel):
+class FadSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sqrt_check_rtol: float = Field(1e-3, gt=0)
@@ -36,14 +38,14 @@ class Fad(SetMetric):
     version = 1
     rank = 60
     description = "set distance to the tier's reference set, per embedding (FAD∞ beside it)"
-    Settings = Settings
+    Settings = FadSettings
     columns = (
         Column("fad", label="FAD", direction="lower", range=(0.0, None), quality=True),
         Column("fad_inf", label="FAD∞", direction="lower", quality=True),
     )
 
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
-        settings = ctx.metric_settings(self.name, Settings)
+        settings = ctx.metric_settings(self.name, FadSettings)
         out: list[SetValue] = []
         for emb in ctx.cfg.tier(group.tier).embeddings:
             ctx.progress(f"{group.model}/{group.tier}: {self.name} with {emb}")
@@ -76,7 +78,7 @@ class Fad(SetMetric):
         self,
         ctx: ScoreContext,
         group: SetGroup,
-        settings: Settings,
+        settings: FadSettings,
         sub: sets.Subset,
         emb: str,
         digest: str,
@@ -98,7 +100,11 @@ class Fad(SetMetric):
         b = ctx.cfg.bootstrap
         key = (group.model, group.tier, sub.class_key, emb)
         fv = checked_frechet_distance(sub.gen, sub.ref, settings.sqrt_check_rtol)
-        extra = {"flags": sub.flags, "warnings": fv.warnings, "sqrt_check": fv.check.__dict__}
+        extra: dict[str, Any] = {
+            "flags": sub.flags,
+            "warnings": fv.warnings,
+            "sqrt_check": fv.check.__dict__,
+        }
         interval = {}
         if b.n > 0:
             iv = bootstrap_interval(

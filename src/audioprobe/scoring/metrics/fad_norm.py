@@ -35,12 +35,12 @@ from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import audio as A
 from audioprobe.scoring import sets
 from audioprobe.scoring.context import ScoreContext, SetGroup, not_run, set_members
+from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.fad import fad_between, gaussian_stats
 from audioprobe.scoring.intervals import set_rng
-from audioprobe.scoring.registry import Column, SetMetric
 
 
-class Settings(BaseModel):
+class FadNormSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     draws: int = Field(20, ge=2, description="reference splits × system subsamples averaged")
@@ -56,11 +56,11 @@ class FadNorm(SetMetric):
     rank = 2
     comparable = True
     description = "FAD between a reference floor (0) and a white-noise ceiling (1), matched n"
-    Settings = Settings
+    Settings = FadNormSettings
     columns = (Column("fad_norm", label="normalised FAD", direction="lower", quality=True),)
 
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
-        settings = ctx.metric_settings(self.name, Settings)
+        settings = ctx.metric_settings(self.name, FadNormSettings)
         out: list[SetValue] = []
         match = matched_n(ctx, group.tier, settings.max_n)
         for emb_name in ctx.cfg.tier(group.tier).embeddings:
@@ -92,7 +92,7 @@ class FadNorm(SetMetric):
         self,
         ctx: ScoreContext,
         group: SetGroup,
-        settings: Settings,
+        settings: FadNormSettings,
         emb_name: str,
         match: MatchedN,
         value: Any,
@@ -211,7 +211,7 @@ def anchor_duration(ctx: ScoreContext, tier: str) -> float:
 
 
 def anchors(
-    ctx: ScoreContext, emb: Any, tier: str, n: int, settings: Settings
+    ctx: ScoreContext, emb: Any, tier: str, n: int, settings: FadNormSettings
 ) -> tuple[np.ndarray, np.ndarray]:
     """Embeddings of n seeded white-noise clips and n silent clips of the tier's duration."""
     seconds = anchor_duration(ctx, tier)

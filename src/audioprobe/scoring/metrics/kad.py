@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import sets
 from audioprobe.scoring.context import ScoreContext, SetGroup
+from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.intervals import bootstrap_interval_on_indices
 from audioprobe.scoring.kad import KernelMatrices, kernel_audio_distance, median_pairwise_distance
-from audioprobe.scoring.registry import Column, SetMetric
 
 
-class Settings(BaseModel):
+class KadSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kernel: Literal["gaussian"] = "gaussian"
@@ -29,13 +29,13 @@ class Kad(SetMetric):
     version = 1
     rank = 70
     description = "kernel (MMD) distance to the tier's reference set, per embedding"
-    Settings = Settings
+    Settings = KadSettings
     # MMD² is never negative; its unbiased estimate can be, slightly, and is reported as
     # computed (the interval then reaches down to it; see intervals.clip_to_range).
     columns = (Column("kad", label="KAD", direction="lower", range=(0.0, None), quality=True),)
 
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
-        settings = ctx.metric_settings(self.name, Settings)
+        settings = ctx.metric_settings(self.name, KadSettings)
         out: list[SetValue] = []
         for emb in ctx.cfg.tier(group.tier).embeddings:
             card = ctx.make_card(
@@ -63,7 +63,7 @@ class Kad(SetMetric):
         self,
         ctx: ScoreContext,
         group: SetGroup,
-        settings: Settings,
+        settings: KadSettings,
         sub: sets.Subset,
         emb: str,
         digest: str,

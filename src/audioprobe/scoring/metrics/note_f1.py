@@ -9,16 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audioprobe.scoring.contract import Column, Measured
+from audioprobe.scoring.metrics.transcription import NoteMetric
 from audioprobe.scoring.note_match import note_prf
-from audioprobe.scoring.note_metric import NoteMetric
-from audioprobe.scoring.registry import Column, Measured
 from audioprobe.scoring.transcription import Note
 from audioprobe.tiers import TargetNote
 
 UNIT = (0.0, 1.0)
 
 
-class Settings(BaseModel):
+class NoteF1Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     onset_tolerance_s: float = Field(0.05, gt=0, description="|onset difference| that matches")
@@ -31,7 +31,7 @@ class NoteF1(NoteMetric):
     version = 1
     rank = 23
     description = "note precision, recall and F1 on onset (50 ms) and pitch (50 cents)"
-    Settings = Settings
+    Settings = NoteF1Settings
     columns = (
         Column("note_f1", label="note F1", direction="higher", range=UNIT, quality=True),
         Column("note_precision", label="note precision", direction="higher", range=UNIT),

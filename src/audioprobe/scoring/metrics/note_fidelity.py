@@ -13,15 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from audioprobe.scoring.note_metric import NoteMetric
-from audioprobe.scoring.registry import Column, Measured, Missing
+from audioprobe.scoring.contract import Column, Measured, Missing
+from audioprobe.scoring.metrics.transcription import NoteMetric
 from audioprobe.scoring.transcription import Note
 from audioprobe.tiers import Item, TargetNote
 
 FLAG = (0.0, 1.0)
 
 
-class Settings(BaseModel):
+class NoteFidelitySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     onset_tolerance_s: float = Field(0.1, gt=0, description="|onset - requested onset| allowed")
@@ -64,7 +64,7 @@ class NoteFidelity(NoteMetric):
         "one note: right pitch, onset within 0.1 s, duration within 25 %, no extra note;"
         " each fact and the combined pass"
     )
-    Settings = Settings
+    Settings = NoteFidelitySettings
     columns = (
         Column(
             "note_fidelity",

@@ -9,16 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from audioprobe.scoring.contract import Column, Measured
+from audioprobe.scoring.metrics.transcription import NoteMetric
 from audioprobe.scoring.note_match import note_prf
-from audioprobe.scoring.note_metric import NoteMetric
-from audioprobe.scoring.registry import Column, Measured
 from audioprobe.scoring.transcription import Note
 from audioprobe.tiers import TargetNote
 
 UNIT = (0.0, 1.0)
 
 
-class Settings(BaseModel):
+class NoteOnOffF1Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     onset_tolerance_s: float = Field(0.05, gt=0, description="|onset difference| that matches")
@@ -35,7 +35,7 @@ class NoteOnOffF1(NoteMetric):
     version = 1
     rank = 24
     description = "note F1 on onset (50 ms), offset (20 % of the note) and pitch (50 cents)"
-    Settings = Settings
+    Settings = NoteOnOffF1Settings
     columns = (
         Column(
             "note_onoff_f1", label="onset-offset F1", direction="higher", range=UNIT, quality=True

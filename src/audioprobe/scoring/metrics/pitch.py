@@ -15,6 +15,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe.scoring.context import ClipInput, ScoreContext
+from audioprobe.scoring.contract import ClipMetric, Column, Measured, Missing, Setup
 from audioprobe.scoring.pitch import (
     ESTIMATOR,
     IN_TUNE_CENTS,
@@ -22,7 +23,6 @@ from audioprobe.scoring.pitch import (
     estimate_f0,
     pitch_error,
 )
-from audioprobe.scoring.registry import ClipMetric, Column, Measured, Missing, Setup
 
 
 class Settings(BaseModel):

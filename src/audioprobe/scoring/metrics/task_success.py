@@ -33,11 +33,12 @@ from audioprobe.outcomes import is_model_outcome
 from audioprobe.registry import PLUGINS_ENV
 from audioprobe.results.records import SetValue, Status
 from audioprobe.results.tables import clip_column
+from audioprobe.results.verdicts import TASK_SUCCESS
 from audioprobe.scoring.context import Member, ScoreContext, SetGroup, is_readable, is_rendered
+from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.intervals import summarise_clips
 from audioprobe.scoring.metrics.pitch import METRIC as PITCH
 from audioprobe.scoring.metrics.wer import METRIC as WER
-from audioprobe.scoring.registry import Column, SetMetric
 from audioprobe.store import TrialRecord
 from audioprobe.tier_kinds import kind_of, tier_kinds
 from audioprobe.tiers import tier_files
@@ -48,7 +49,7 @@ NEIGHBOURS_SHOWN = 5
 
 
 class TaskSuccess(SetMetric):
-    name = "task_success"
+    name = TASK_SUCCESS
     neural = True
     version = 2
     rank = 1
@@ -58,7 +59,7 @@ class TaskSuccess(SetMetric):
     Settings = SuccessSettings
     columns = (
         Column(
-            "task_success",
+            TASK_SUCCESS,
             label="task success",
             direction="higher",
             range=UNIT,

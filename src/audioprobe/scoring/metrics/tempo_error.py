@@ -17,15 +17,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe.scoring.context import ClipInput, ScoreContext
-from audioprobe.scoring.note_metric import NoteMetric
-from audioprobe.scoring.registry import Column, Measured, Missing, Setup
+from audioprobe.scoring.contract import Column, Measured, Missing, Setup
+from audioprobe.scoring.metrics.transcription import NoteMetric
 from audioprobe.scoring.transcription import Note
 from audioprobe.tiers import Item, TargetNote
 
 MIN_ONSETS = 3
 
 
-class Settings(BaseModel):
+class TempoErrorSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     chord_window_s: float = Field(0.05, gt=0, description="onsets this close are one onset")
@@ -46,7 +46,7 @@ class TempoError(NoteMetric):
     version = 2
     rank = 26
     description = "|log2| of the played over the requested tempo (median inter-onset intervals)"
-    Settings = Settings
+    Settings = TempoErrorSettings
     columns = (
         Column("tempo_ratio", label="tempo ratio", range=(0.0, None)),
         Column(
@@ -62,7 +62,7 @@ class TempoError(NoteMetric):
 
     def applies_to_item(self, item: Item) -> bool:
         onsets = distinct_onsets(
-            [n.onset_s for n in item.target_notes()], Settings().chord_window_s
+            [n.onset_s for n in item.target_notes()], TempoErrorSettings().chord_window_s
         )
         return len(onsets) >= MIN_ONSETS
 

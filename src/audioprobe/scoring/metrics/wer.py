@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from audioprobe.scoring.context import ClipInput, ScoreContext
-from audioprobe.scoring.registry import ClipMetric, Column, Measured, Missing, Setup
+from audioprobe.scoring.contract import ClipMetric, Column, Measured, Missing, Setup
 from audioprobe.scoring.text_metrics import char_error_rate, normaliser_card, word_error_rate
 
 ASR_RATE = 16000
