@@ -54,6 +54,13 @@ i 1 0 2
 0.5 => s.gain;
 2::second => now;
 w.closeFile();""",
+    "supercollider": """~score = Score([
+    [0.0, ['/d_recv', SynthDef(\\tone, { |freq = 440|
+        Out.ar(0, SinOsc.ar(freq, 0, 0.5))
+    }).asBytes]],
+    [0.0, ['/s_new', \\tone, 1000, 0, 0, \\freq, 440]],
+    [2.0, ['/c_set', 0, 0]]
+]);""",
     "abc": """X:1
 T:A above middle C
 M:4/4
@@ -69,6 +76,10 @@ BROKEN = {
     ),
     "chuck": ("SinOsc s => dac\n2::second => now;\n", "[piece.ck]:line(2)"),
     "abc": ("X:1\nT:B\nM:4/4\nL:1/4\nK:C\nA ][ B (( c 4/ |\n", "Error in line-char 6"),
+    "supercollider": (
+        TONE["supercollider"].replace("SinOsc.ar(freq, 0, 0.5)", "SinOsc.ar(freq 0, 0.5)"),
+        "ERROR: syntax error, unexpected INTEGER",
+    ),
 }
 
 
@@ -231,6 +242,13 @@ def _hostile(lang: str, port: int, outside: Path) -> dict[str, str]:
             "keyboard-a4": f'Std.system("touch {outside}; {SHELL_BOMB}");',
         }
         return {item: f"{a}\n{CHUCK_TONE}" for item, a in attacks.items()}
+    if lang == "supercollider":
+        attacks = {
+            "sine-a4": f'NetAddr("127.0.0.1", {port}).sendMsg("/x", 1);',
+            "sine-c4": f'File.use("{outside}", "w", {{ |f| f.write("ESCAPED") }});',
+            "keyboard-a4": f'"touch {outside}; {SHELL_BOMB}".systemCmd;',
+        }
+        return {item: f"{a}\n{TONE[lang]}" for item, a in attacks.items()}
     # ABC has no network, files or system calls: its attack is a tune of many hours
     return {"sine-a4": "X:1\nT:long\nL:1/4\nQ:1/4=60\nK:C\nA100000|\n"}
 

@@ -43,7 +43,7 @@ from audioprobe.errors import AudioprobeError
 from audioprobe.sandbox.runtime import CONTEXT_DIR, ETC_DIR, INSIDE_SHIM, SHIM_DIR
 
 RUNTIME_FILE = CONTEXT_DIR / "runtime.toml"
-ROOTFS_FORMAT = 4  # bump when build_rootfs changes what it puts in the tree
+ROOTFS_FORMAT = 5  # bump when build_rootfs changes what it puts in the tree
 #: what a Debian package installs that nothing in a sandbox reads
 _DEB_SKIP = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/lintian/", "/usr/share/info/")
 _STDLIB_SKIP = {"site-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip"}
@@ -391,6 +391,17 @@ def _host_arc_keep_name(path: str) -> str:
     return f"{os.path.realpath(folder)}/{name}".lstrip("/")
 
 
+def _sibling_link(path: Path, package_files: list[Path]) -> str | None:
+    """The name a package's symlink points to when that is another file of the package in the
+    same folder (a shared library's soname links): kept a link, not a second copy of the file."""
+    if not path.is_symlink():
+        return None
+    target = os.readlink(path)
+    if "/" in target or path.with_name(target) not in package_files:
+        return None
+    return target
+
+
 def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
     """Write the runtime's root filesystem to `out` (an uncompressed tar); (entries, bytes)."""
     base = Path(sys.base_prefix).resolve()
@@ -455,9 +466,15 @@ def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
             elves.append(src)
         for path in sorted(SHIM_DIR.glob("*.py")):
             w.file(f"{INSIDE_SHIM.lstrip('/')}/{path.name}", path, 0o644)
-        # the other languages' interpreters, at their own paths (a link is copied as its file)
+        # the other languages' interpreters, at their own paths (a link is copied as its file,
+        # unless it names a file of the same package beside it: libQt5WebEngineCore.so.5)
         for package in spec.debian_present():
-            for src in deb_files(package):
+            files = deb_files(package)
+            for src in files:
+                sibling = _sibling_link(src, files)
+                if sibling:
+                    w.symlink(_host_arc_keep_name(str(src)), sibling)
+                    continue
                 w.file(_host_arc_keep_name(str(src)), src)
                 elves.append(src)
         w.file("usr/bin/dash", Path("/usr/bin/dash"), 0o755)
