@@ -27,8 +27,8 @@ NOTES = load_tier("notes")
 
 
 def test_every_shipped_language_is_registered_with_its_prompts() -> None:
-    assert {"python", "csound", "chuck", "abc"} <= set(languages.names())
-    for name in ("csound", "chuck", "abc"):
+    assert {"python", "csound", "chuck", "abc", "supercollider"} <= set(languages.names())
+    for name in ("csound", "chuck", "abc", "supercollider"):
         prompt = render_prompt(NOTES, NOTES.item("sine-a4"), language=name)
         assert f"```{name} code block" in prompt.user
         contract = prompt.user.split("Requirements:")[1]  # the language's part, not the task's
@@ -198,6 +198,6 @@ def test_doctor_says_which_languages_this_machine_can_run(monkeypatch) -> None:
     wrong = RuntimeSpec(spec.libraries, spec.tools, spec.debian | {"chuck": "0.0-nonesuch"})
     monkeypatch.setattr(RuntimeSpec, "load", classmethod(lambda cls, path=None: wrong))
     rows = {what: (ok, detail) for _, what, ok, detail in _language_rows()}
-    assert set(rows) == {"abc", "chuck", "csound"}
+    assert set(rows) == {"abc", "chuck", "csound", "supercollider"}
     ok, detail = rows["chuck"]
     assert ok is False and "apt-get install chuck=0.0-nonesuch" in detail

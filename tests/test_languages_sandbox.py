@@ -174,6 +174,43 @@ def test_a_440_hz_answer_renders_ok_and_a_broken_one_is_a_syntax_error(
     assert message in bad["error"]
 
 
+SC_LANG = language_params(["supercollider"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("lang", SC_LANG)
+def test_supercollider_says_why_an_answer_failed_in_sclangs_words(
+    tmp_path: Path, backend: str, lang: str
+) -> None:
+    """An error while the program runs is a runtime_error carrying sclang's message without its
+    call stack; a program that leaves no Score in ~score renders nothing (no_output); an answer
+    that exits sclang itself cannot pass for a syntax error; a one-program file with two
+    separately evaluated ( ) blocks is sclang's syntax error."""
+    exits = "65.exit;\n" + TONE[lang]
+    records = _run(
+        tmp_path,
+        backend,
+        lang,
+        {
+            "sine-a4": _answer(lang, "x = 1;\nx.fooBar(2);"),
+            "sine-c4": _answer(lang, "SynthDef(\\a, { Out.ar(0, SinOsc.ar(440)) }).add;"),
+            "keyboard-a4": _answer(lang, exits),
+            "keyboard-c4": _answer(lang, "(\n1\n)\n(\n2\n)"),
+        },
+    )
+    failed = records["sine-a4"]
+    assert failed["status"] == "runtime_error", failed
+    assert "ERROR: Message 'fooBar' not understood." in failed["error"]
+    assert "CALL STACK" not in failed["error"]
+    assert records["sine-c4"]["status"] == "no_output", records["sine-c4"]
+    stdout = (Path(records["sine-c4"]["_dir"]) / "stdout.txt").read_text()
+    assert "the answer left no Score in ~score (it holds nil)" in stdout
+    assert records["keyboard-a4"]["status"] == "ok", records["keyboard-a4"]
+    blocks = records["keyboard-c4"]
+    assert blocks["status"] == "syntax_error", blocks
+    assert "unexpected '('" in blocks["error"] and "line 4 char 1" in blocks["error"]
+
+
 @pytest.fixture
 def udp_listener():
     """A UDP socket on the host's loopback that records whatever reaches it."""

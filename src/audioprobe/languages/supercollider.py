@@ -60,7 +60,7 @@ _SCSYNTH = (
     f'test -e {SCORE} || exit 0; exec scsynth -N {SCORE} _ output.wav "$1" WAV int16 '
     + _SERVER_OPTIONS
 )
-_WORDS_KEPT = 40  # lines of sclang's words kept as a trial's error (its dumps run long)
+_WORDS_KEPT = 40  # lines of sclang's words kept as a trial's error
 
 
 @languages.register("supercollider")
@@ -102,10 +102,18 @@ class SuperCollider(Language):
 
 
 def sclang_words(stdout: str) -> str:
-    """What sclang posted about the answer: the lines after the driver's mark, less its
-    shutdown line, the last `_WORDS_KEPT` of them (an error dump ends with its summary)."""
+    """What sclang posted about the answer: the lines after the driver's mark, without the
+    call stacks of its error dumps (the error's own lines and its `^^` summary stay) or its
+    shutdown line; the last `_WORDS_KEPT` of them."""
     _, found, after = stdout.partition(MARK)
     if not found:
         return ""
-    lines = [line for line in after.strip().splitlines() if line != "cleaning up OSC"]
-    return "\n".join(lines[-_WORDS_KEPT:]).strip()
+    kept, in_stack = [], False
+    for line in after.strip().splitlines():
+        if line.startswith(("PROTECTED CALL STACK:", "CALL STACK:")):
+            in_stack = True
+        elif line.startswith("^^"):
+            in_stack = False
+        if not in_stack and line != "cleaning up OSC":
+            kept.append(line)
+    return "\n".join(kept[-_WORDS_KEPT:]).strip()
