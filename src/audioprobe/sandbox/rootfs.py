@@ -4,10 +4,11 @@ Built offline from the running Python: the interpreter and libpython (relocated 
 the standard library (no tests, no GUI toolkits), the distributions sandbox/runtime.toml allows
 and exactly the ones they require, the tools it names (ffmpeg, ffprobe), /bin/sh, every shared
 library `ldd` says those load, the shim, and a two-line /etc/passwd and /etc/group. The Debian
-packages of its [debian] table (the other languages' interpreters: csound, chuck, abcmidi,
-fluidsynth, a soundfont) are copied in file by file from `dpkg -L`, at their own paths, with
-every library their programs and plugins load; a package absent or at another version than its
-pin is left out, and the languages that need it refuse to run (`debian_problem`). The tree is
+packages of its [debian] table (the other languages' interpreters: csound, chuck, sclang and
+scsynth, abcmidi, fluidsynth, a soundfont) are copied in file by file from `dpkg -L`, at their
+own paths (a package's soname links kept links), with every library their programs and plugins
+load; a package absent or at another version than its pin is left out, and the languages that
+need it refuse to run (`debian_problem`). The tree is
 extracted once into the cache as `rootfs-<hash>`, byte-compiled there (the docker image is
 imported from the same tree, so both get the same .pyc), and never written again.
 
