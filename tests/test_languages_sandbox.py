@@ -211,6 +211,18 @@ def test_supercollider_says_why_an_answer_failed_in_sclangs_words(
     assert "unexpected '('" in blocks["error"] and "line 4 char 1" in blocks["error"]
 
 
+def test_a_packages_soname_links_stay_links_in_the_runtime_tree() -> None:
+    """libQt5WebEngineCore (132 MB) is in the tree once, under the names sclang loads it by."""
+    require_language("supercollider")
+    from audioprobe.sandbox.rootfs import ensure_rootfs
+
+    lib = ensure_rootfs() / "usr/lib/x86_64-linux-gnu"
+    real = lib / "libQt5WebEngineCore.so.5.15.13"
+    assert real.is_file() and not real.is_symlink()
+    for name in ("libQt5WebEngineCore.so.5", "libQt5WebEngineCore.so.5.15"):
+        assert (lib / name).is_symlink() and (lib / name).resolve() == real.resolve()
+
+
 @pytest.fixture
 def udp_listener():
     """A UDP socket on the host's loopback that records whatever reaches it."""
