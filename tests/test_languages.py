@@ -191,6 +191,20 @@ def test_the_driver_tells_a_failed_check_from_a_crashed_one(tmp_path: Path) -> N
     assert said.returncode == 0 and (tmp_path / "output.wav").read_text() == "x"
 
 
+def test_the_driver_writes_a_jobs_files_and_sets_its_environment_before_the_check(
+    tmp_path: Path,
+) -> None:
+    """SuperCollider's renderer runs a fixed driver file, headless only with its variables."""
+    check = ["sh", "-c", 'test "$AP_MODE" = headless && test -f driver.txt']
+    render = [["sh", "-c", 'printf "%s " "$AP_MODE" > output.wav; cat driver.txt >> output.wav']]
+    job = {"check": check, "render": render, "files": {"driver.txt": "D"}}
+    said = _drive(tmp_path, **job, env={"AP_MODE": "headless"})
+    assert said.returncode == 0, said.stderr
+    assert (tmp_path / "output.wav").read_text() == "headless D"
+    said = _drive(tmp_path, **job, env={})
+    assert said.returncode == 65  # without the variable the check fails
+
+
 def test_doctor_says_which_languages_this_machine_can_run(monkeypatch) -> None:
     from audioprobe.cli.doctor import _language_rows
 
