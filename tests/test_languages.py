@@ -27,8 +27,8 @@ NOTES = load_tier("notes")
 
 
 def test_every_shipped_language_is_registered_with_its_prompts() -> None:
-    assert {"python", "csound", "chuck", "abc"} <= set(languages.names())
-    for name in ("csound", "chuck", "abc"):
+    assert {"python", "csound", "chuck", "abc", "supercollider"} <= set(languages.names())
+    for name in ("csound", "chuck", "abc", "supercollider"):
         prompt = render_prompt(NOTES, NOTES.item("sine-a4"), language=name)
         assert f"```{name} code block" in prompt.user
         contract = prompt.user.split("Requirements:")[1]  # the language's part, not the task's
@@ -191,6 +191,20 @@ def test_the_driver_tells_a_failed_check_from_a_crashed_one(tmp_path: Path) -> N
     assert said.returncode == 0 and (tmp_path / "output.wav").read_text() == "x"
 
 
+def test_the_driver_writes_a_jobs_files_and_sets_its_environment_before_the_check(
+    tmp_path: Path,
+) -> None:
+    """SuperCollider's renderer runs a fixed driver file, headless only with its variables."""
+    check = ["sh", "-c", 'test "$AP_MODE" = headless && test -f driver.txt']
+    render = [["sh", "-c", 'printf "%s " "$AP_MODE" > output.wav; cat driver.txt >> output.wav']]
+    job = {"check": check, "render": render, "files": {"driver.txt": "D"}}
+    said = _drive(tmp_path, **job, env={"AP_MODE": "headless"})
+    assert said.returncode == 0, said.stderr
+    assert (tmp_path / "output.wav").read_text() == "headless D"
+    said = _drive(tmp_path, **job, env={})
+    assert said.returncode == 65  # without the variable the check fails
+
+
 def test_doctor_says_which_languages_this_machine_can_run(monkeypatch) -> None:
     from audioprobe.cli.doctor import _language_rows
 
@@ -198,6 +212,6 @@ def test_doctor_says_which_languages_this_machine_can_run(monkeypatch) -> None:
     wrong = RuntimeSpec(spec.libraries, spec.tools, spec.debian | {"chuck": "0.0-nonesuch"})
     monkeypatch.setattr(RuntimeSpec, "load", classmethod(lambda cls, path=None: wrong))
     rows = {what: (ok, detail) for _, what, ok, detail in _language_rows()}
-    assert set(rows) == {"abc", "chuck", "csound"}
+    assert set(rows) == {"abc", "chuck", "csound", "supercollider"}
     ok, detail = rows["chuck"]
     assert ok is False and "apt-get install chuck=0.0-nonesuch" in detail

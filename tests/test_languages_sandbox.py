@@ -54,6 +54,13 @@ i 1 0 2
 0.5 => s.gain;
 2::second => now;
 w.closeFile();""",
+    "supercollider": """~score = Score([
+    [0.0, ['/d_recv', SynthDef(\\tone, { |freq = 440|
+        Out.ar(0, SinOsc.ar(freq, 0, 0.5))
+    }).asBytes]],
+    [0.0, ['/s_new', \\tone, 1000, 0, 0, \\freq, 440]],
+    [2.0, ['/c_set', 0, 0]]
+]);""",
     "abc": """X:1
 T:A above middle C
 M:4/4
@@ -69,6 +76,10 @@ BROKEN = {
     ),
     "chuck": ("SinOsc s => dac\n2::second => now;\n", "[piece.ck]:line(2)"),
     "abc": ("X:1\nT:B\nM:4/4\nL:1/4\nK:C\nA ][ B (( c 4/ |\n", "Error in line-char 6"),
+    "supercollider": (
+        TONE["supercollider"].replace("SinOsc.ar(freq, 0, 0.5)", "SinOsc.ar(freq 0, 0.5)"),
+        "ERROR: syntax error, unexpected INTEGER",
+    ),
 }
 
 
@@ -163,6 +174,55 @@ def test_a_440_hz_answer_renders_ok_and_a_broken_one_is_a_syntax_error(
     assert message in bad["error"]
 
 
+SC_LANG = language_params(["supercollider"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("lang", SC_LANG)
+def test_supercollider_says_why_an_answer_failed_in_sclangs_words(
+    tmp_path: Path, backend: str, lang: str
+) -> None:
+    """An error while the program runs is a runtime_error carrying sclang's message without its
+    call stack; a program that leaves no Score in ~score renders nothing (no_output); an answer
+    that exits sclang itself cannot pass for a syntax error; a one-program file with two
+    separately evaluated ( ) blocks is sclang's syntax error."""
+    exits = "65.exit;\n" + TONE[lang]
+    records = _run(
+        tmp_path,
+        backend,
+        lang,
+        {
+            "sine-a4": _answer(lang, "x = 1;\nx.fooBar(2);"),
+            "sine-c4": _answer(lang, "SynthDef(\\a, { Out.ar(0, SinOsc.ar(440)) }).add;"),
+            "keyboard-a4": _answer(lang, exits),
+            "keyboard-c4": _answer(lang, "(\n1\n)\n(\n2\n)"),
+        },
+    )
+    failed = records["sine-a4"]
+    assert failed["status"] == "runtime_error", failed
+    assert "ERROR: Message 'fooBar' not understood." in failed["error"]
+    assert "CALL STACK" not in failed["error"]
+    assert records["sine-c4"]["status"] == "no_output", records["sine-c4"]
+    stdout = (Path(records["sine-c4"]["_dir"]) / "stdout.txt").read_text()
+    assert "the answer left no Score in ~score (it holds nil)" in stdout
+    assert records["keyboard-a4"]["status"] == "ok", records["keyboard-a4"]
+    blocks = records["keyboard-c4"]
+    assert blocks["status"] == "syntax_error", blocks
+    assert "unexpected '('" in blocks["error"] and "line 4 char 1" in blocks["error"]
+
+
+def test_a_packages_soname_links_stay_links_in_the_runtime_tree() -> None:
+    """libQt5WebEngineCore (132 MB) is in the tree once, under the names sclang loads it by."""
+    require_language("supercollider")
+    from audioprobe.sandbox.rootfs import ensure_rootfs
+
+    lib = ensure_rootfs() / "usr/lib/x86_64-linux-gnu"
+    real = lib / "libQt5WebEngineCore.so.5.15.13"
+    assert real.is_file() and not real.is_symlink()
+    for name in ("libQt5WebEngineCore.so.5", "libQt5WebEngineCore.so.5.15"):
+        assert (lib / name).is_symlink() and (lib / name).resolve() == real.resolve()
+
+
 @pytest.fixture
 def udp_listener():
     """A UDP socket on the host's loopback that records whatever reaches it."""
@@ -231,6 +291,13 @@ def _hostile(lang: str, port: int, outside: Path) -> dict[str, str]:
             "keyboard-a4": f'Std.system("touch {outside}; {SHELL_BOMB}");',
         }
         return {item: f"{a}\n{CHUCK_TONE}" for item, a in attacks.items()}
+    if lang == "supercollider":
+        attacks = {
+            "sine-a4": f'NetAddr("127.0.0.1", {port}).sendMsg("/x", 1);',
+            "sine-c4": f'File.use("{outside}", "w", {{ |f| f.write("ESCAPED") }});',
+            "keyboard-a4": f'"touch {outside}; {SHELL_BOMB}".systemCmd;',
+        }
+        return {item: f"{a}\n{TONE[lang]}" for item, a in attacks.items()}
     # ABC has no network, files or system calls: its attack is a tune of many hours
     return {"sine-a4": "X:1\nT:long\nL:1/4\nQ:1/4=60\nK:C\nA100000|\n"}
 

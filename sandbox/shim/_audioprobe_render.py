@@ -11,7 +11,8 @@ A check fails when its command exits non-zero or prints a line matching the job'
 the checker's words go to stderr and the driver exits with `syntax_exit`, which the harness
 records as `syntax_error`. A check run may write its own version of the source first
 (`check_source`: ChucK's has `me.exit();` ahead of line 1, so it is compiled and type-checked
-but never runs); the answer is written back after.
+but never runs); the answer is written back after. A job may name files to write first (a
+fixed driver its renderer runs: SuperCollider's) and variables to add to the environment.
 """
 
 import json
@@ -52,6 +53,9 @@ def _check(job):
 
 def main(payload):
     job = json.loads(payload)
+    os.environ.update(job.get("env") or {})
+    for name, text in (job.get("files") or {}).items():
+        _write(name, text)
     if job["check"]:
         _check(job)
     _write(job["source_name"], job["source"])

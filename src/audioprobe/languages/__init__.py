@@ -19,6 +19,7 @@ languages: Registry[type[Language]] = Registry(
         "csound": "audioprobe.languages.csound:Csound",
         "abc": "audioprobe.languages.abc:Abc",
         "chuck": "audioprobe.languages.chuck:Chuck",
+        "supercollider": "audioprobe.languages.supercollider:SuperCollider",
     },
 )
 

@@ -55,6 +55,9 @@ class Language:
     fail_pattern: ClassVar[str | None] = None
     #: whether the checker's exit status is a verdict (False: only `fail_pattern` decides)
     check_exit: ClassVar[bool] = True
+    #: variables the checker and renderers need besides the sandbox's own environment
+    #: (runtime.sandbox_env): sclang's Qt runs headless only when told
+    env: ClassVar[dict[str, str]] = {}
     #: the contract template under prompts/<name>/, filled like a tier prompt's fields
     contract_template: ClassVar[str] = "contract.txt"
     system_template: ClassVar[str] = "system.txt"
@@ -80,6 +83,11 @@ class Language:
         """The argvs that turn the source into output.wav, run in order (the last is exec'd)."""
         raise NotImplementedError
 
+    def files(self, tier: Tier, item: Item) -> dict[str, str]:
+        """Files the harness writes beside the source before the check (name -> text): a
+        fixed driver the renderer runs (SuperCollider's); none for most languages."""
+        return {}
+
     def source(self, code: str, tier: Tier, item: Item) -> str:
         """The text written to `source_name`: the answer's code, unless the harness must add
         to it (ABC's instrument)."""
@@ -92,6 +100,8 @@ class Language:
         return {
             "source_name": self.source_name,
             "source": self.source(code, tier, item),
+            "files": self.files(tier, item),
+            "env": self.env,
             "check": self.check_command(tier, item),
             "check_source": self.check_source(code),
             "fail_pattern": self.fail_pattern,

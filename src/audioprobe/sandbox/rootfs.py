@@ -4,10 +4,11 @@ Built offline from the running Python: the interpreter and libpython (relocated 
 the standard library (no tests, no GUI toolkits), the distributions sandbox/runtime.toml allows
 and exactly the ones they require, the tools it names (ffmpeg, ffprobe), /bin/sh, every shared
 library `ldd` says those load, the shim, and a two-line /etc/passwd and /etc/group. The Debian
-packages of its [debian] table (the other languages' interpreters: csound, chuck, abcmidi,
-fluidsynth, a soundfont) are copied in file by file from `dpkg -L`, at their own paths, with
-every library their programs and plugins load; a package absent or at another version than its
-pin is left out, and the languages that need it refuse to run (`debian_problem`). The tree is
+packages of its [debian] table (the other languages' interpreters: csound, chuck, sclang and
+scsynth, abcmidi, fluidsynth, a soundfont) are copied in file by file from `dpkg -L`, at their
+own paths (a package's soname links kept links), with every library their programs and plugins
+load; a package absent or at another version than its pin is left out, and the languages that
+need it refuse to run (`debian_problem`). The tree is
 extracted once into the cache as `rootfs-<hash>`, byte-compiled there (the docker image is
 imported from the same tree, so both get the same .pyc), and never written again.
 
@@ -43,7 +44,7 @@ from audioprobe.errors import AudioprobeError
 from audioprobe.sandbox.runtime import CONTEXT_DIR, ETC_DIR, INSIDE_SHIM, SHIM_DIR
 
 RUNTIME_FILE = CONTEXT_DIR / "runtime.toml"
-ROOTFS_FORMAT = 4  # bump when build_rootfs changes what it puts in the tree
+ROOTFS_FORMAT = 5  # bump when build_rootfs changes what it puts in the tree
 #: what a Debian package installs that nothing in a sandbox reads
 _DEB_SKIP = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/lintian/", "/usr/share/info/")
 _STDLIB_SKIP = {"site-packages", "test", "idlelib", "tkinter", "turtledemo", "ensurepip"}
@@ -392,6 +393,17 @@ def _host_arc_keep_name(path: str) -> str:
     return f"{os.path.realpath(folder)}/{name}".lstrip("/")
 
 
+def _sibling_link(path: Path, package_files: list[Path]) -> str | None:
+    """The name a package's symlink points to when that is another file of the package in the
+    same folder (a shared library's soname links): kept a link, not a second copy of the file."""
+    if not path.is_symlink():
+        return None
+    target = os.readlink(path)
+    if "/" in target or path.with_name(target) not in package_files:
+        return None
+    return target
+
+
 def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
     """Write the runtime's root filesystem to `out` (an uncompressed tar); (entries, bytes)."""
     base = Path(sys.base_prefix).resolve()
@@ -456,9 +468,15 @@ def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
             elves.append(src)
         for path in sorted(SHIM_DIR.glob("*.py")):
             w.file(f"{INSIDE_SHIM.lstrip('/')}/{path.name}", path, 0o644)
-        # the other languages' interpreters, at their own paths (a link is copied as its file)
+        # the other languages' interpreters, at their own paths (a link is copied as its file,
+        # unless it names a file of the same package beside it: libQt5WebEngineCore.so.5)
         for package in spec.debian_present():
-            for src in deb_files(package):
+            files = deb_files(package)
+            for src in files:
+                sibling = _sibling_link(src, files)
+                if sibling:
+                    w.symlink(_host_arc_keep_name(str(src)), sibling)
+                    continue
                 w.file(_host_arc_keep_name(str(src)), src)
                 elves.append(src)
         w.file("usr/bin/dash", Path("/usr/bin/dash"), 0o755)
