@@ -471,9 +471,9 @@ def build_rootfs(out: Path, spec: RuntimeSpec) -> tuple[int, int]:
         # the other languages' interpreters, at their own paths (a link is copied as its file,
         # unless it names a file of the same package beside it: libQt5WebEngineCore.so.5)
         for package in spec.debian_present():
-            files = deb_files(package)
-            for src in files:
-                sibling = _sibling_link(src, files)
+            owned = deb_files(package)
+            for src in owned:
+                sibling = _sibling_link(src, owned)
                 if sibling:
                     w.symlink(_host_arc_keep_name(str(src)), sibling)
                     continue
