@@ -83,6 +83,11 @@ def test_no_verdict_from_too_few_items(tmp_path: Path, isolated_cache: Path, mon
     assert "too few items for a verdict (n=2)" in measures["in_tune"].flags
 
 
+def _trial(trial_id: str, item: str, model: str, tier: str, status: str = "ok") -> SimpleNamespace:
+    """What the claim reads of a trial record."""
+    return SimpleNamespace(trial_id=trial_id, item=item, model=model, tier=tier, status=status)
+
+
 def _set(model: str, tier: str, column: str, value: float, **extra) -> SetValue:
     return SetValue(model, tier, "", column, column, "", Status.OK, "card", value, extra=extra)
 
@@ -98,7 +103,7 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
             outcomes = {}
             for i in range(40):
                 tid = f"{model}/{tier}/item{i}/0"
-                trials.append(SimpleNamespace(trial_id=tid, item=f"item{i}", model=model))
+                trials.append(_trial(tid, f"item{i}", model, tier))
                 outcomes[tid] = float(i < rate * 40)
             sets.append(_set(model, tier, "task_success", rate, outcomes=outcomes))
             draws = list(fad + 0.02 * rng.standard_normal(20))
@@ -131,7 +136,7 @@ def test_a_claim_step_has_the_p_value_of_a_two_proportion_test() -> None:
         outcomes = {}
         for i in range(60):
             tid = f"m/{tier}/item{i}/0"
-            trials.append(SimpleNamespace(trial_id=tid, item=f"{tier}-{i}", model="m"))
+            trials.append(_trial(tid, f"{tier}-{i}", "m", tier))
             outcomes[tid] = float(i < rate * 60)
         sets.append(_set("m", tier, "task_success", rate, outcomes=outcomes))
     steps = claim_steps(RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG))  # type: ignore[arg-type]
@@ -149,7 +154,7 @@ def test_a_tier_step_over_one_item_has_no_verdict() -> None:
     trials, sets = [], []
     for tier, rate in (("notes", 1.0), ("environmental", 0.0), ("speech", 0.0)):
         tid = f"m/{tier}/only/0"
-        trials.append(SimpleNamespace(trial_id=tid, item="only", model="m"))
+        trials.append(_trial(tid, "only", "m", tier))
         sets.append(_set("m", tier, "task_success", rate, outcomes={tid: rate}))
     steps = claim_steps(RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG))  # type: ignore[arg-type]
     assert steps and all(s.verdict == "too few items for a verdict (n=1)" for s in steps)
@@ -182,3 +187,43 @@ def test_compare_against_another_run_pairs_same_named_models(
     assert "each model against the same model" in out.output
     line = next(x for x in out.output.splitlines() if "a (ours)" in x and "task success" in x)
     assert "+0 " in line or " 0 " in line  # a run against itself: no difference
+
+
+def test_a_tier_without_the_measure_is_a_step_not_measured_and_the_claim_is_not_shown() -> None:
+    """A real run's speech tier scored without WER has no task success: the claim over notes and
+    environmental alone must not read as "falls at every step: the claim holds"."""
+    trials, sets = [], []
+    for tier, rate in (("notes", 0.9), ("environmental", 0.1), ("speech", None)):
+        outcomes = {}
+        for i in range(40):
+            tid = f"m/{tier}/item{i}/0"
+            trials.append(_trial(tid, f"{tier}-{i}", "m", tier))
+            outcomes[tid] = float(i < (rate or 0) * 40)
+        if rate is None:
+            why = "needs the wer metric scored for this tier (score -m wer,task_success)"
+            sets.append(
+                SetValue("m", tier, "", "task_success", "task_success", "",
+                         Status.UNAVAILABLE, "card", reason=why)
+            )  # fmt: skip
+        else:
+            sets.append(_set("m", tier, "task_success", rate, outcomes=outcomes))
+    # a baseline that answers speech only: its other tiers are no rungs of its ladder
+    for i in range(40):
+        for tier in ("notes", "environmental"):
+            trials.append(_trial(f"b/{tier}/item{i}/0", f"{tier}-{i}", "b", tier, "unavailable"))
+        trials.append(_trial(f"b/speech/item{i}/0", f"speech-{i}", "b", "speech"))
+    sets.append(_set("b", "speech", "task_success", 0.9, outcomes={}))
+    steps = claim_steps(RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG))  # type: ignore[arg-type]
+    assert [(s.model, s.before, s.after) for s in steps] == [
+        ("m", "notes", "environmental"),
+        ("m", "environmental", "speech"),
+    ]
+    measured, unmeasured = steps
+    assert measured.verdict == "falls"
+    assert unmeasured.verdict == "not measured: speech: needs the wer metric scored for this tier" \
+        " (score -m wer,task_success)"  # fmt: skip
+    summary = claim_summary(steps)[("m", "task_success")]
+    assert summary.startswith("not shown: notes→environmental falls, environmental→speech not")
+    text = claim_text(steps)
+    assert "the claim holds" not in text
+    assert "environmental → speech" in text and "—" in text

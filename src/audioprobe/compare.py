@@ -349,8 +349,8 @@ CLAIM_COLUMNS = (
 
 def claim_rows(steps: list[Step]) -> list[list[str]]:
     return [
-        [s.model, s.measure, f"{s.before} → {s.after}", fmt_number(s.value_before),
-         fmt_number(s.value_after), f"{s.diff:+.3g}",
+        [s.model, s.measure, f"{s.before} → {s.after}", _value(s.value_before),
+         _value(s.value_after), "—" if s.diff is None else f"{s.diff:+.3g}",
          "—" if s.low is None or s.high is None else _interval(s.low, s.high),
          fmt_p(s.p_value), s.verdict]
         for s in steps
@@ -371,6 +371,10 @@ def claim_text(steps: list[Step]) -> str:
     for (model, measure), verdict in claim_summary(steps).items():
         lines.append(f"{model}, {measure}: {verdict}")
     return "\n".join(lines) + "\n"
+
+
+def _value(x: float | None) -> str:
+    return "—" if x is None else fmt_number(x)
 
 
 def fmt_p(p: float | None) -> str:

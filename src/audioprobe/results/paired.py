@@ -204,19 +204,23 @@ class Step:
     measure: str
     before: str
     after: str
-    value_before: float
-    value_after: float
-    diff: float  # after − before
+    value_before: float | None  # None: the tier has no value of the measure (see `missing`)
+    value_after: float | None
+    diff: float | None  # after − before
     low: float | None
     high: float | None
     direction: Direction | None  # which way is better, as the column declares
     items: int = 0  # the fewer items of the two tiers (clips, for normalised FAD's matched n)
     p_value: float | None = None  # two-sided bootstrap p of "no change" (bootstrap_p)
+    missing: str = ""  # why the step could not be measured ("" when it was)
 
     @property
     def verdict(self) -> str:
         """Performance "falls" when the measure moves the worse way with its interval clear
-        of zero, "rises" when the better way; no verdict over fewer than MIN_ITEMS items."""
+        of zero, "rises" when the better way; no verdict over fewer than MIN_ITEMS items, and
+        none for a step one of whose tiers has no value."""
+        if self.missing:
+            return f"not measured: {self.missing}"
         if self.low is None or self.high is None:
             return too_few_items(self.items)
         down, up = self.high < 0, self.low > 0
@@ -260,45 +264,79 @@ def _replicates(results: RunResults, model: str, tier: str, measure: str):
 def claim_steps(results: RunResults) -> list[Step]:
     """Per model: task success and normalised FAD from each tier of the run to the next in
     rising level (notes, environmental, speech; each tier's normalised FAD averaged over its
-    embeddings with a value)."""
+    embeddings with a value). The ladder is every tier the model answered, so a tier without
+    the measure is a step "not measured" rather than a step skipped: a claim over two of three
+    tiers must not read as a claim over all three. A measure no tier has gives no steps."""
     models = sorted({t.model for t in results.trials})
     measures = results.catalog.comparable_columns()
-    ladder = sorted({v.tier for v in results.sets}, key=tier_rank)
     out = []
     for model, (measure, direction) in itertools.product(models, measures.items()):
+        ladder = _ladder(results, model)
+        found = {tier: _replicates(results, model, tier, measure) for tier in ladder}
+        if not any(found.values()):
+            continue
         for before, after in itertools.pairwise(ladder):
-            a = _replicates(results, model, before, measure)
-            b = _replicates(results, model, after, measure)
+            a, b = found[before], found[after]
             if a is None or b is None:
-                continue
-            diff = float(b[0] - a[0])
-            items = min(a[2], b[2])
-            if items < MIN_ITEMS:
+                why = "; ".join(
+                    _missing(results, model, tier, measure)
+                    for tier, got in ((before, a), (after, b))
+                    if got is None
+                )
                 out.append(
-                    Step(model, measure, before, after, a[0], b[0], diff, None, None,
-                         direction, items)
+                    Step(model, measure, before, after, None if a is None else a[0],
+                         None if b is None else b[0], None, None, None, direction, missing=why)
                 )  # fmt: skip
                 continue
-            n = min(a[1].size, b[1].size)
-            diffs = b[1][:n] - a[1][:n]
-            low, high = (float(v) for v in np.percentile(diffs, [2.5, 97.5]))
-            out.append(
-                Step(model, measure, before, after, a[0], b[0], diff,
-                     min(low, diff), max(high, diff), direction, items, bootstrap_p(diffs))
-            )  # fmt: skip
+            out.append(_step(model, measure, direction, (before, a), (after, b)))
     return out
 
 
+def _ladder(results: RunResults, model: str) -> list[str]:
+    """The tiers `model` answered (a tier it cannot answer, every trial `unavailable`, is
+    not a rung of its ladder), in rising level."""
+    answered = {t.tier for t in results.trials if t.model == model and t.status != "unavailable"}
+    return sorted(answered, key=tier_rank)
+
+
+def _missing(results: RunResults, model: str, tier: str, measure: str) -> str:
+    """Why `tier` has no value of `measure` for `model`, in the set row's own words."""
+    rows = [
+        s for s in results.sets
+        if (s.model, s.tier, s.column) == (model, tier, measure) and not s.class_key
+    ]  # fmt: skip
+    reasons = sorted({r.reason for r in rows if r.reason})
+    if reasons:
+        return f"{tier}: {reasons[0]}"
+    return f"{tier} has no {measure} (not scored)"
+
+
+def _step(model: str, measure: str, direction: Direction | None, a, b) -> Step:
+    """One measured step from tier a to tier b, each (tier, (value, replicates, items))."""
+    (before, (va, reps_a, items_a)), (after, (vb, reps_b, items_b)) = a, b
+    diff = float(vb - va)
+    items = min(items_a, items_b)
+    if items < MIN_ITEMS:
+        return Step(model, measure, before, after, va, vb, diff, None, None, direction, items)
+    n = min(reps_a.size, reps_b.size)
+    diffs = reps_b[:n] - reps_a[:n]
+    low, high = (float(v) for v in np.percentile(diffs, [2.5, 97.5]))
+    return Step(
+        model, measure, before, after, va, vb, diff, min(low, diff), max(high, diff),
+        direction, items, bootstrap_p(diffs),
+    )  # fmt: skip
+
+
 def claim_summary(steps: list[Step]) -> dict[tuple[str, str], str]:
-    """(model, measure) -> whether performance falls at every step of the ladder, in words."""
+    """(model, measure) -> whether performance falls at every step of the ladder, in words.
+    "The claim holds" needs every step of the model's ladder measured and falling."""
     out = {}
-    steps_of_ladder = len({t for s in steps for t in (s.before, s.after)}) - 1
     by: dict[tuple[str, str], list[Step]] = defaultdict(list)
     for s in steps:
         by[(s.model, s.measure)].append(s)
     for key, found in by.items():
         verdicts = [s.verdict for s in found]
-        if len(found) == steps_of_ladder and all(v == "falls" for v in verdicts):
+        if all(v == "falls" for v in verdicts):
             out[key] = "falls at every step: the claim holds"
         elif any(v == "rises" for v in verdicts):
             out[key] = "rises at a step: the claim does not hold"
