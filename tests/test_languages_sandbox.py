@@ -21,8 +21,11 @@ from typer.testing import CliRunner
 from audioprobe import api
 from audioprobe.cli import app
 from audioprobe.languages import get_language
+from audioprobe.report.detail import trial_detail
 from audioprobe.scoring.pitch import PitchSettings, cents, estimate_f0
 from audioprobe.spec import ExperimentSpec
+from audioprobe.store import RunStore
+from audioprobe.summary import script_facts
 from audioprobe.tiers import load_tier
 
 BACKENDS = backend_params()
@@ -359,3 +362,13 @@ def test_quick_in_csound_runs_and_compares_with_the_python_run_of_the_same_model
     assert compared.exit_code == 0, compared.output
     row = next(line for line in compared.output.splitlines() if " ok_pct " in line)
     assert row.split()[:4] == ["qwen2.5-coder-1.5b", "notes", "ok_pct", "66.7"], row
+    # the views read each trial's code from its language's file: the report's trial page shows
+    # the .csd highlighted as Csound; the technique columns, whose rules read Python, stay empty
+    views = {lang: {t.item: t for t in RunStore.open(runs[lang]).trials()} for lang in runs}
+    csd = views["csound"]["keyboard-a4"]
+    assert csd.code_file == "piece.csd" and views["python"]["keyboard-a4"].code_file == "script.py"
+    page = trial_detail(csd)
+    assert page["script_name"] == "piece.csd"
+    assert '<span class="nb">oscili</span>' in page["script_html"]  # Csound's opcode, as such
+    assert script_facts(csd)["techniques"] is None
+    assert script_facts(views["python"]["keyboard-a4"])["imports"]

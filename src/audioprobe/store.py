@@ -185,6 +185,19 @@ class TrialRecord:
             return self.run_root / stage
         return self.dir
 
+    @property
+    def code_file(self) -> str | None:
+        """The name of the file holding the answer's code, by the trial's language (None for a
+        trial without code)."""
+        from audioprobe.languages import source_file
+
+        return source_file(self.record.code_language())
+
+    def read_code(self, limit: int) -> bytes | None:
+        """Up to `limit` bytes of the final round's code, in whatever language it was asked."""
+        name = self.code_file
+        return None if name is None else self.read(name, limit, final=True)
+
     def read(self, name: str, limit: int, *, final: bool = False) -> bytes | None:
         """Up to `limit` bytes of the trial folder's file `name` (or the final round's, with
         `final`), read without following a link; None when there is no such regular file."""

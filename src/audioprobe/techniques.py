@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audioprobe import runpath
 from audioprobe.errors import ConfigError, load_toml_model
+from audioprobe.languages import DEFAULT_LANGUAGE
 from audioprobe.outcomes import Outcome, Rate, is_model_outcome
 from audioprobe.paths import data_dir
 from audioprobe.results.verdicts import Verdicts, final_verdict
@@ -587,10 +588,13 @@ MAX_SCRIPT_BYTES = 16 << 20  # read no more of a script than any model writes
 
 
 def trial_use(trial: TrialRecord, folder: Path | None = None) -> ScriptUse | None:
-    """The use of the trial's final script (or the script in `folder`); None without one."""
+    """The use of the trial's final script (or the script in `folder`); None without one. The
+    rules read Python (its imports and calls), so a trial in another language has none."""
+    if trial.record.code_language() != DEFAULT_LANGUAGE or trial.code_file is None:
+        return None
     folder = folder or trial.files_dir
     raw = runpath.read_bytes(
-        trial.run_root, folder.relative_to(trial.run_root) / "script.py", MAX_SCRIPT_BYTES
+        trial.run_root, folder.relative_to(trial.run_root) / trial.code_file, MAX_SCRIPT_BYTES
     )
     return None if raw is None else script_use(raw.decode("utf-8", errors="replace"))
 

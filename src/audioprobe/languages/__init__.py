@@ -29,6 +29,15 @@ def get_language(name: str) -> Language:
     return languages.get(name)()
 
 
+def source_file(name: str | None) -> str | None:
+    """The file a trial of language `name` keeps the answer's code in (script.py, piece.csd,
+    ...), as the trial stage wrote it; None for a trial without code (`name` None: a baseline's)
+    or of a language no longer registered here (its file name is not known)."""
+    if name is None or name not in languages.names():
+        return None
+    return languages.get(name).source_name
+
+
 def check_language(name: str, tier: str | None = None) -> str:
     """`name` if registered (and able to answer `tier`), else ValueError for a validator."""
     languages.check(name)
@@ -48,4 +57,5 @@ __all__ = [
     "check_language",
     "get_language",
     "languages",
+    "source_file",
 ]

@@ -14,19 +14,19 @@ from typing import Any
 import pygments
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
+from pygments.lexers import TextLexer, get_lexer_for_filename
+from pygments.util import ClassNotFound
 
 from audioprobe.store import TrialRecord
 
 SHARD = 50
 # Changes whenever a shard's content would: its layout here, or pygments' highlighting.
-FORMAT = f"detail-v1 pygments-{pygments.__version__} shard-{SHARD}"
+FORMAT = f"detail-v2 pygments-{pygments.__version__} shard-{SHARD}"
 TEXT_CAP = 64 * 1024
 CSS_CLASS = "hl"
 _FILES = {
     "prompt": "prompt.txt",
     "response": "response.txt",
-    "script": "script.py",
     "stdout": "stdout.txt",
     "stderr": "stderr.txt",
 }
@@ -36,14 +36,19 @@ def pygments_css() -> str:
     return HtmlFormatter(style="default").get_style_defs(f".{CSS_CLASS}")
 
 
-_LEXER = PythonLexer()
 _FORMATTER = HtmlFormatter(cssclass=CSS_CLASS, linenos="inline", style="default")
 
 
 @lru_cache(maxsize=4096)
-def highlighted(code: str) -> str:
-    """The script as highlighted HTML with line numbers (identical scripts are done once)."""
-    return highlight(code, _LEXER, _FORMATTER)
+def highlighted(code: str, filename: str = "script.py") -> str:
+    """The code as highlighted HTML with line numbers, by the lexer of its file's name (a
+    `.csd` as Csound, a `.scd` as SuperCollider; plain text where pygments has none, as for
+    ChucK and ABC); identical scripts are done once."""
+    try:
+        lexer = get_lexer_for_filename(filename)
+    except ClassNotFound:
+        lexer = TextLexer()
+    return highlight(code, lexer, _FORMATTER)
 
 
 def _read(trial: TrialRecord, name: str) -> tuple[str | None, bool]:
@@ -64,8 +69,14 @@ def trial_detail(trial: TrialRecord) -> dict[str, Any]:
         out[key] = text
         if was_cut:
             cut.append(name)
-    if out["script"] is not None:
-        out["script_html"] = highlighted(out.pop("script"))
+    code_file = trial.code_file
+    if code_file:  # the answer's code, in the file its language wrote
+        code, was_cut = _read(trial, code_file)
+        if was_cut:
+            cut.append(code_file)
+        if code is not None:
+            out["script_name"] = code_file
+            out["script_html"] = highlighted(code, code_file)
     out["cut"] = cut
     out["record"] = trial.record.stored()
     return out

@@ -27,7 +27,7 @@ def item_key(view: TrialView) -> str:
 
 
 def _script(view: TrialView) -> str | None:
-    raw = view.trial.read("script.py", TEXT_CAP, final=True)
+    raw = view.trial.read_code(TEXT_CAP)
     return None if raw is None else raw.decode("utf-8", errors="replace")
 
 

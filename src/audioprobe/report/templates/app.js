@@ -351,7 +351,7 @@ async function openTrial(index) {
   parts.push(textBlock("Prompt", info.prompt, false));
   parts.push(textBlock("Model's answer", info.response, false));
   const code = el("details", { class: "text-block", open: "" },
-    el("summary", { text: "Extracted script" }));
+    el("summary", { text: info.script_name ? `Extracted code (${info.script_name})` : "Extracted code" }));
   const holder = el("div", { class: "code" });
   if (info.script_html) holder.innerHTML = info.script_html; /* pygments output, escaped */
   else holder.textContent = "(no script was extracted)";
