@@ -47,9 +47,9 @@ demo: install
 	echo "results: $(DEMO_RUN)/  report: $(DEMO_RUN)/report/index.html  table: audioprobe export $(DEMO_RUN) --format csv"
 
 # The docker sandbox tests use a private engine (sandbox/dockerd.sh); without one they skip
-# loudly, unless AUDIOPROBE_REQUIRE_DOCKER=1 (set by CI) makes them fail; so do the csound, chuck
-# and abc tests without those Debian interpreters (install installs them as root). Every test session
-# starts from fresh caches (tests/conftest.py): nothing a demo left on this machine counts.
+# loudly, unless AUDIOPROBE_REQUIRE_DOCKER=1 (set by CI) makes them fail; so do the csound, chuck,
+# supercollider and abc tests without those Debian interpreters (install installs them as root). Every
+# test session starts from fresh caches (tests/conftest.py): nothing a demo left on this machine counts.
 test: install
 	sandbox/dockerd.sh >/dev/null || echo "WARNING: no Docker engine; the docker sandbox tests will skip"
 	$(PY) -m pytest -m "not slow" -q --durations=25
