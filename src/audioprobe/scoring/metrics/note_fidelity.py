@@ -75,7 +75,7 @@ def envelope_onset(
     """Where `main` began: earlier than transcribed where the clip (mono, SAMPLE_RATE) sounds
     without a break, within `onset_level_db` of the note's loudest frame, in the
     `onset_lead_periods` periods of its pitch before its transcribed onset (Basic Pitch's lag on
-    low notes), and no note of `others` sounds there; else the transcribed onset."""
+    low notes), and no note of `others` sounds in that span; else the transcribed onset."""
     rms = librosa.feature.rms(
         y=audio, frame_length=ENVELOPE_HOP, hop_length=ENVELOPE_HOP, center=False
     )[0]
@@ -88,9 +88,10 @@ def envelope_onset(
     )
     period_s = 1 / float(librosa.midi_to_hz(main.midi))
     earliest = main.onset_s - settings.onset_lead_periods * period_s
-    for other in others:
-        if other.onset_s < main.onset_s:
-            earliest = max(earliest, min(other.offset_s, main.onset_s))
+    if any(o.onset_s < main.onset_s and o.offset_s > earliest for o in others):
+        # another note sounds in the lead-in: the sound there may be its own (a transcribed
+        # offset ends early too), so the onset stays where the transcriber put it
+        return main.onset_s
     frame = first
     while frame > 0 and (frame - 1) * ENVELOPE_HOP / SAMPLE_RATE >= earliest:
         if rms[frame - 1] < threshold:
