@@ -88,9 +88,10 @@ def envelope_onset(
     )
     period_s = 1 / float(librosa.midi_to_hz(main.midi))
     earliest = main.onset_s - settings.onset_lead_periods * period_s
-    if any(o.onset_s < main.onset_s and o.offset_s > earliest for o in others):
-        # another note sounds in the lead-in: the sound there may be its own (a transcribed
-        # offset ends early too), so the onset stays where the transcriber put it
+    if threshold <= 0 or any(o.onset_s < main.onset_s and o.offset_s > earliest for o in others):
+        # a silent note has no envelope to measure on; and where another note sounds in the
+        # lead-in, the sound there may be its own (a transcribed offset ends early too): the
+        # onset stays where the transcriber put it
         return main.onset_s
     frame = first
     while frame > 0 and (frame - 1) * ENVELOPE_HOP / SAMPLE_RATE >= earliest:
