@@ -41,10 +41,13 @@ def measure_clip(model: Transcriber, path: Any, target: TargetNote) -> dict[str,
     """The note metrics of one reference clip against the note it was rendered from."""
     audio = A.load(path, SAMPLE_RATE, A.AnalysisSettings(), extend=False).audio
     played = model.transcribe(audio)
+    fidelity = NOTE_FIDELITY.judge([target], played, audio, NOTE_FIDELITY.Settings())
     out = {}
     for key, (metric, column) in MEASURES.items():
-        value = metric.compare([target], played, metric.Settings())[column]
-        out[key] = float(value)
+        if metric is NOTE_FIDELITY:
+            out[key] = float(fidelity[column])
+        else:
+            out[key] = float(metric.compare([target], played, metric.Settings())[column])
     out["n_notes"] = float(len(played))
     return out
 

@@ -10,19 +10,26 @@ import asyncio
 import hashlib
 import importlib.util
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import soundfile as sf
 
 from audioprobe.extract import extract_code
 from audioprobe.llm.replay import ReplayModel
+from audioprobe.references.audio import prepare as ref_prepare
+from audioprobe.references.build_notes import open_synth, render_note, soundfont_path
 from audioprobe.results.tables import clip_values, current_cards
 from audioprobe.sandbox import Limits
+from audioprobe.scoring.audio import AnalysisSettings, prepare
+from audioprobe.scoring.metrics.note_fidelity import METRIC as NOTE_FIDELITY
 from audioprobe.scoring.run import score_run
+from audioprobe.scoring.transcription import SAMPLE_RATE, Transcriber, TranscriptionSettings
 from audioprobe.store import RunStore, TrialKey
-from audioprobe.tiers import Item, load_tier
+from audioprobe.tiers import Item, TargetNote, load_tier
 from tests.note_helpers import answers_file
 from tests.sandbox_helpers import explain, run_script
 
@@ -213,3 +220,98 @@ def test_items_that_ask_for_no_notes_get_no_note_values(tmp_path: Path, isolated
     score_run(store, metrics=[*NOTE_METRICS, "note_fidelity", "duration"])
     measured = {v.metric for v in clip_values(store)}
     assert measured == {"duration"}, measured
+
+
+# -- low notes and clips too short for a note: the Transcriber on arrays, as scoring reads them --
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    return Transcriber(TranscriptionSettings())
+
+
+def _as_scored(samples: np.ndarray, rate: int = SR) -> np.ndarray:
+    """A clip as the note metrics read it: mono at the transcriber's rate."""
+    clip = prepare(samples[:, None], rate, SAMPLE_RATE, AnalysisSettings(), extend=False)
+    return clip.audio
+
+
+def _sine(midi: int, start_s: float, total_s: float = 2.0) -> np.ndarray:
+    """A pure sine at full scale from `start_s`, silence before: a model's bass answer."""
+    t = np.arange(round(total_s * SR)) / SR
+    f0 = 440.0 * 2 ** ((midi - 69) / 12)
+    return np.where(t >= start_s, np.sin(2 * np.pi * f0 * (t - start_s)), 0.0)
+
+
+def _soundfont_note(midi: int, program: int = 33) -> np.ndarray:
+    """A GM soundfont note (fingered electric bass), key held 2 s from 0, at 16 kHz."""
+    recipe = tomllib.loads(Path("scoring/references/builtin-notes.toml").read_text())
+    synth = open_synth(soundfont_path(recipe), 44100)
+    raw = render_note(synth, synth.get_preset_index(0, program), midi, 0.7, 2.0, 0.0, 44100)
+    return ref_prepare(raw, 44100)
+
+
+def _fidelity(transcriber: Transcriber, audio: np.ndarray, midi: int, onset_s: float = 0.0):
+    played = transcriber.transcribe(audio)
+    target = [TargetNote(onset_s=onset_s, duration_s=2.0 - onset_s, midi=midi)]
+    return played, NOTE_FIDELITY.judge(target, played, audio, NOTE_FIDELITY.Settings())
+
+
+@pytest.mark.parametrize("midi", [28, 33])  # E1, A1 (the notes tier's lowest, bass-a1)
+def test_a_low_sine_from_zero_starts_at_zero_and_a_late_one_still_fails_onset(
+    transcriber: Transcriber, midi: int
+) -> None:
+    audio = _as_scored(_sine(midi, 0.0))
+    played, got = _fidelity(transcriber, audio, midi)
+    # Basic Pitch alone places it past the 0.1 s tolerance: this is what the envelope fixes
+    assert min(n.onset_s for n in played) > 0.1, played
+    assert got["note_fidelity"] == 1.0, got
+    assert got["note_onset_s"] <= 0.02 and abs(got["note_duration_s"] - 2.0) <= 0.25, got
+    late = _as_scored(_sine(midi, 0.5))
+    _, got = _fidelity(transcriber, late, midi)
+    assert got["note_onset_ok"] == 0.0 and got["note_fidelity"] == 0.0, got
+    assert abs(got["note_onset_s"] - 0.5) <= 0.05, got
+
+
+@pytest.mark.parametrize("midi", [28, 33])
+def test_a_low_soundfont_bass_note_from_zero_passes(transcriber: Transcriber, midi: int) -> None:
+    _, got = _fidelity(transcriber, _as_scored(_soundfont_note(midi)), midi)
+    assert got["note_fidelity"] == 1.0 and got["note_onset_s"] <= 0.02, got
+
+
+def test_the_onset_does_not_move_over_another_note(transcriber: Transcriber) -> None:
+    """A2 for 0.4 s, then A1 at once: the sound before A1's onset is A2's, not A1's, though
+    A2's transcribed offset ends before A1 begins (it ends early, as low onsets start late)."""
+    a2 = _sine(45, 0.0, total_s=2.4)[: round(0.4 * SR)]
+    audio = _as_scored(np.concatenate([a2, _sine(33, 0.0)]))
+    played, got = _fidelity(transcriber, audio, 33)
+    a2_offset = max(n.offset_s for n in played if n.midi == 45)
+    assert a2_offset < 0.4, played
+    assert got["note_midi"] == 33.0 and got["note_onset_s"] >= 0.38, (played, got)
+    assert got["note_onset_ok"] == 0.0, got
+
+
+@pytest.mark.parametrize("n_samples", [1, 100, 146, 201, 400, 1794])
+def test_a_clip_too_short_for_a_note_has_none_and_no_error(
+    transcriber: Transcriber, n_samples: int
+) -> None:
+    # 201 is the 146-sample 16 kHz answer (bass-d2) at 22,050 Hz; 1794 samples are 6 frames,
+    # too few for a 50 ms note (4 frames) and the 2 frames around it
+    sine = 0.8 * np.sin(2 * np.pi * 73.42 * np.arange(n_samples) / SAMPLE_RATE)
+    assert transcriber.transcribe(sine.astype(np.float32)) == []
+
+
+def test_the_shortest_clip_that_holds_a_note_still_gets_it(transcriber: Transcriber) -> None:
+    # 1840 samples (83 ms): the shortest 73.42 Hz sine found to give a note (lengths 1-3000)
+    sine = 0.8 * np.sin(2 * np.pi * 73.42 * np.arange(1840) / SAMPLE_RATE)
+    assert [n.midi for n in transcriber.transcribe(sine.astype(np.float32))] == [38]
+
+
+def test_a_9_ms_answer_scores_no_note_not_an_error(tmp_path: Path, isolated_cache: Path) -> None:
+    item = load_tier("notes").item("bass-d2")
+    wav = tmp_path / "short.wav"
+    sf.write(wav, 0.8 * np.sin(2 * np.pi * 73.42 * np.arange(146) / SR), SR)
+    store = _scored_run(tmp_path / "run", item, {"m": wav}, ["note_fidelity"])
+    values = _clip(store, "note_fidelity", "note_fidelity")
+    assert values["m"].value == 0.0, values
+    assert _clip(store, "note_fidelity", "note_midi")["m"].reason == "no note transcribed"

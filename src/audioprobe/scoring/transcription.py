@@ -145,9 +145,19 @@ class Transcriber:
         """The notes of a mono clip at SAMPLE_RATE, by onset then pitch."""
         with _quiet_import():
             import basic_pitch.note_creation as creation
-            from basic_pitch.constants import AUDIO_N_SAMPLES, FFT_HOP
+            from basic_pitch.constants import ANNOTATIONS_FPS, AUDIO_N_SAMPLES, FFT_HOP
             from basic_pitch.inference import unwrap_output, window_audio_file
 
+        s = self.settings
+        min_note_len = round(s.minimum_note_length_ms / 1000 * SAMPLE_RATE / FFT_HOP)
+        # the frames decoded, as basic_pitch.inference.unwrap_output trims them (86 a second)
+        n_frames = int(np.floor(audio.size * (ANNOTATIONS_FPS / SAMPLE_RATE)))
+        if n_frames < min_note_len + 3:
+            # Basic Pitch keeps a note only when it spans more than `min_note_len` frames, and
+            # the longest a clip of n frames can hold spans n - 2 (the first frame is never an
+            # onset peak, the last never inside a note): this clip has no note. Its decoding
+            # would fail outright on a clip under one frame (a 9 ms answer).
+            return []
         n_overlap = 30  # frames, as basic_pitch.inference.run_inference overlaps its windows
         overlap = n_overlap * FFT_HOP
         padded = np.concatenate([np.zeros(overlap // 2, np.float32), audio.astype(np.float32)])
@@ -160,12 +170,11 @@ class Transcriber:
         frames = {
             k: unwrap_output(np.concatenate(v), audio.size, n_overlap) for k, v in outputs.items()
         }
-        s = self.settings
         _, events = creation.model_output_to_notes(
             frames,
             onset_thresh=s.onset_threshold,
             frame_thresh=s.frame_threshold,
-            min_note_len=round(s.minimum_note_length_ms / 1000 * SAMPLE_RATE / FFT_HOP),
+            min_note_len=min_note_len,
             melodia_trick=s.melodia_trick,
         )
         notes = [
