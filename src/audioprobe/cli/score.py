@@ -11,6 +11,7 @@ from rich.table import Table
 from audioprobe.cli.common import console, on_interrupt, safe, user_errors
 from audioprobe.cli.executor_options import ExecutorOption, RayAddressOption
 from audioprobe.executors import ExecutorChoice
+from audioprobe.outcomes import Outcome
 from audioprobe.results.measures import Measure, RunResults
 from audioprobe.results.records import Status
 from audioprobe.scoring.registry import describe
@@ -20,7 +21,8 @@ from audioprobe.store import RunStore
 def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
     """One table per tier (models as rows, render rate, then the metrics that apply), and the
     footnotes giving the reasons behind cells without a number, each reason once. A column
-    unavailable for the same reason on every row is left out and named in a footnote."""
+    unavailable for the same reason on every row is left out and named in a footnote, and so is
+    a system none of whose trials of the tier could be answered."""
     from audioprobe.report.format import fmt_measure
 
     results = RunResults.of(store, describe)
@@ -30,8 +32,13 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
     tables = []
     # reason -> tier -> columns unavailable for it on every row: one footnote per reason
     dropped_all: dict[str, dict[str, list[str]]] = {}
+    # systems -> tiers none of whose trials they could answer (a speech baseline on notes)
+    absent: dict[tuple[str, ...], list[str]] = {}
     for tier in dict.fromkeys(t for _, t in results.cells):
-        models = [m for m, t in results.cells if t == tier]
+        cell_models = [m for m, t in results.cells if t == tier]
+        models = [m for m in cell_models if not _none_answerable(results, m, tier)]
+        if left_out := tuple(m for m in cell_models if m not in models):
+            absent.setdefault(left_out, []).append(tier)
         cells: dict[tuple[str, str], Measure] = {}
         for model in models:
             for m in results.measures_of(model, tier):
@@ -65,7 +72,19 @@ def summary_tables(store: RunStore) -> tuple[list[Table], list[str]]:
     for why, by_tier in dropped_all.items():
         where = "; ".join(f"{tier}: {', '.join(cols)}" for tier, cols in by_tier.items())
         notes.append(f"{where} unavailable: {why}")
+    for left_out, tiers in absent.items():
+        notes.append(
+            f"{', '.join(tiers)}: no row for {', '.join(left_out)}: every trial unavailable"
+            " (a system that does not answer the tier)"
+        )
     return tables, notes
+
+
+def _none_answerable(results: RunResults, model: str, tier: str) -> bool:
+    """Whether every trial of `model` on `tier` ended `unavailable`: a row of "not
+    applicable" cells would only hide which columns are unavailable for everyone else."""
+    statuses = {t.status for t in results.trials if (t.model, t.tier) == (model, tier)}
+    return statuses == {Outcome.UNAVAILABLE}
 
 
 def _cell(m: Measure, text: str, notes: list[str]) -> str:
