@@ -7,8 +7,9 @@ at n = 6) nor across set sizes (FAD falls steeply with n). So, per draw:
 
 - n reference clips are held out; the rest R is what every FAD of the draw is measured against;
 - floor   = FAD(the n held-out references, R): as close as real references get at this n;
-- ceiling = FAD(n white-noise clips, R): the declared anchor (seeded noise, the tier's median
-  item duration, std `noise_std`); silence, the other anchor, is reported on the same scale;
+- ceiling = FAD(n white-noise clips, R): the declared anchor (seeded noise at the tier's sample
+  rate and median item duration, std `noise_std`); silence, the other anchor, is reported on
+  the same scale;
 - system  = FAD(n of the system's clips drawn without replacement, R);
 
 normalised = (mean system − mean floor) / (mean ceiling − mean floor) over `draws` draws: 0 is
@@ -52,7 +53,7 @@ class FadNormSettings(BaseModel):
 class FadNorm(SetMetric):
     name = "fad_norm"
     neural = True
-    version = 1
+    version = 2  # 2: the noise anchor is drawn at the tier's sample rate
     rank = 2
     comparable = True
     description = "FAD between a reference floor (0) and a white-noise ceiling (1), matched n"
@@ -213,10 +214,16 @@ def anchor_duration(ctx: ScoreContext, tier: str) -> float:
 def anchors(
     ctx: ScoreContext, emb: Any, tier: str, n: int, settings: FadNormSettings
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Embeddings of n seeded white-noise clips and n silent clips of the tier's duration."""
+    """Embeddings of n seeded white-noise clips and n silent clips of the tier's duration. The
+    noise is drawn at the tier's sample rate, the rate every system's clip has, and reaches the
+    embedding by the same resampling: drawn at a 44.1 kHz embedding's rate, it filled the
+    octave above a 16 kHz tier's Nyquist, which no clip of the tier can, and the noise system
+    itself scored 0.75-0.81 instead of 1 on the scale it anchors."""
     seconds = anchor_duration(ctx, tier)
     rate = int(emb.sample_rate)
-    frames = max(1, round(seconds * rate))
+    info = ctx.run.tiers.get(tier)
+    tier_rate = int(info.sample_rate) if info and info.sample_rate else rate
+    frames = max(1, round(seconds * tier_rate))
     analysis = ctx.cfg.tier_analysis(tier)
     min_samples = int(getattr(emb, "min_samples", 0))
     card = ctx.use_card(ctx.embedding_card(emb.name, tier), "embedding", emb.name)
@@ -224,10 +231,10 @@ def anchors(
     def noise(i: int) -> np.ndarray:
         rng = np.random.default_rng([settings.seed, i, frames])
         raw = np.clip(rng.normal(0.0, settings.noise_std, frames), -1, 1).astype(np.float32)
-        return A.prepare(raw, rate, rate, analysis, min_samples=min_samples).audio
+        return A.prepare(raw, tier_rate, rate, analysis, min_samples=min_samples).audio
 
     def key(kind: str, i: int) -> str:
-        text = f"anchor:{kind}:{settings.seed}:{settings.noise_std}:{i}:{frames}:{rate}"
+        text = f"anchor:{kind}:{settings.seed}:{settings.noise_std}:{i}:{frames}:{tier_rate}:{rate}"
         return hashlib.sha256(text.encode()).hexdigest()
 
     white = ctx.cache.embed(card, [key("white", i) for i in range(n)], noise, emb.embed)
