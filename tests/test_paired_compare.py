@@ -106,7 +106,7 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
                 trials.append(_trial(tid, f"item{i}", model, tier))
                 outcomes[tid] = float(i < rate * 40)
             sets.append(_set(model, tier, "task_success", rate, outcomes=outcomes))
-            draws = list(fad + 0.02 * rng.standard_normal(20))
+            draws = list(fad + 0.02 * rng.standard_normal(200))
             sets.append(_set(model, tier, "fad_norm", fad, draws=draws, matched_n=40))
     results = RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG)  # type: ignore[arg-type]
     steps = claim_steps(results)
@@ -124,6 +124,26 @@ def test_the_claim_is_stated_per_model_with_step_intervals() -> None:
     assert summary[("flat", "fad_norm")].startswith("not shown")
     text = claim_text(steps)
     assert "falls, task_success: falls at every step: the claim holds" in text
+
+
+def test_a_step_whose_draws_cannot_reach_p_005_has_no_verdict() -> None:
+    """Twenty normalised-FAD draws per tier, every one of them worse after the step: the
+    percentile interval clears zero, but the smallest p twenty draws allow is 2/21 = 0.095, and
+    the study's first table printed "falls" beside that p. A verdict needs both tests."""
+    rng = np.random.default_rng(1)
+    trials, sets = [], []
+    for tier, fad in zip(("notes", "environmental"), (0.2, 0.6), strict=True):
+        trials.append(_trial(f"m/{tier}/a/0", "a", "m", tier))
+        for draws in (20, 200):
+            values = list(fad + 0.02 * rng.standard_normal(draws))
+            sets.append(_set(f"m{draws}", tier, "fad_norm", fad, draws=values, matched_n=10))
+            trials.append(_trial(f"m{draws}/{tier}/a/0", "a", f"m{draws}", tier))
+    results = RunResults(run=None, trials=trials, sets=sets, catalog=CATALOG)  # type: ignore[arg-type]
+    steps = {s.model: s for s in claim_steps(results) if s.measure == "fad_norm"}
+    few, many = steps["m20"], steps["m200"]
+    assert few.high is not None and few.low is not None and few.low > 0  # interval clear of 0
+    assert few.p_value == pytest.approx(2 / 21) and few.verdict == "no clear change"
+    assert many.p_value == pytest.approx(2 / 201) and many.verdict == "falls"
 
 
 def test_a_claim_step_has_the_p_value_of_a_two_proportion_test() -> None:
@@ -227,3 +247,21 @@ def test_a_tier_without_the_measure_is_a_step_not_measured_and_the_claim_is_not_
     text = claim_text(steps)
     assert "the claim holds" not in text
     assert "environmental → speech" in text and "—" in text
+
+
+def test_compare_against_a_run_without_the_same_models_says_so_once_per_question(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    """Both questions came back empty with one sentence, printed twice, that answered only the
+    first ("no two systems share an item")."""
+    patch_models(monkeypatch, {}, {})
+    f0 = load_tier("notes").item(ITEMS[0]).note.f0_hz
+    runs = []
+    for name in ("ours", "theirs"):
+        store = make_run(tmp_path / name, "notes", ITEMS[:1], {name: [tone(f0, noise=0.01)]})
+        score_run(store, ["pitch"], config=load_config({}))
+        runs.append(str(store.root))
+    out = CliRunner().invoke(app, ["compare", runs[0], "--against", runs[1]])
+    assert out.exit_code == 0, out.output
+    assert out.output.count("no two systems share an item with a number") == 1
+    assert f"no model shares an item with a number with the same model in {runs[1]}" in out.output

@@ -38,7 +38,11 @@ def scored_report(tmp_path: Path, isolated_cache: Path, monkeypatch) -> Path:
     }  # fmt: skip
     store = make_run(tmp_path / "run", "notes", ITEMS, clips)
     config = load_config(
-        {"bootstrap": {"n": 20}, "tiers": {"notes": {"embeddings": ["aisfx", "vggish"]}}}
+        {
+            "bootstrap": {"n": 20},
+            "tiers": {"notes": {"embeddings": ["aisfx", "vggish"]}},
+            "fad_norm": {"n": len(ITEMS)},
+        }
     )
     score_run(store, ["pitch", "task_success", "fad_norm", "fad"], config=config)
     return build_report(store, refs_per_trial=0).index

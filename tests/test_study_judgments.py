@@ -1,5 +1,6 @@
 """What a multi-system study reads, on one scored run: normalised FAD for every system that
-applies (a baseline of other tiers and a silent system do not erase it, and are named), items
+applies, at the declared n (a baseline of other tiers, a silent system or a weak one moves no
+one else's number), items
 whose class has no reference clips left out and said to be, and the trials export's per-trial
 task success agreeing with the set value. Fast: fake embeddings and reference tones (the real
 embeddings run in tests/test_study_real.py)."""
@@ -52,12 +53,15 @@ def scored(tmp_path: Path, isolated_cache: Path, monkeypatch) -> RunStore:
     why = "piper is a speech model; not applicable to tier environmental"
     generator = {"baseline": "piper", "tiers": ["speech"]}  # as its trials record it
     _set_status(store, "piper", "unavailable", why, generator=generator)
-    over = {"tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}}}
+    over = {
+        "tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}},
+        "fad_norm": {"n": 3},
+    }
     score_run(store, ["fad_norm", "task_success"], config=load_config(over))
     return store
 
 
-def test_normalised_fad_is_matched_over_the_systems_that_apply(scored: RunStore) -> None:
+def test_normalised_fad_is_measured_at_the_declared_n_for_every_system(scored: RunStore) -> None:
     results = RunResults.of(scored)
     norm = {v.model: v for v in results.sets if v.metric == "fad_norm" and not v.class_key}
     for model in ("llm-a", "llm-b"):
@@ -65,12 +69,42 @@ def test_normalised_fad_is_matched_over_the_systems_that_apply(scored: RunStore)
         assert v.status == Status.OK and v.value is not None, (model, v.reason)
         assert v.extra["matched_n"] == 3 and v.n_generated == 3  # clapping is out
         note = " ".join(v.flags)
-        assert "not applicable: piper" in note and "not matched: silent" in note
+        assert "n = 3 clips a draw (fad_norm.n)" in note
         assert "1 item(s) out, no reference clips of their class: clapping" in note
-    assert norm["llm-a"].extra["limited_by"] in ("llm-a", "llm-b")
     assert norm["silent"].status == Status.TOO_FEW
+    assert "0 clips < n = 3 (fad_norm.n" in norm["silent"].reason
     assert norm["piper"].status == Status.NOT_APPLICABLE
     assert "does not apply to environmental" in norm["piper"].reason
+    same = {v.extra["floor_fad"] for v in (norm["llm-a"], norm["llm-b"])}
+    assert len(same) == 1  # the same reference splits for every system of the tier
+
+
+def test_a_system_with_fewer_clips_is_too_few_and_moves_no_one_else(
+    tmp_path: Path, isolated_cache: Path, monkeypatch
+) -> None:
+    """The study's 0.5B model renders 4 clips in 207 answers. Under a matched n found from the
+    run's smallest set, its joining the run moved every other system's number to n = 4; at a
+    declared n it is "too few" with its count, and the others' numbers are as they were."""
+    refs = make_refs(tmp_path / "refs", F0, per_class=10)
+    patch_models(monkeypatch, {"aisfx": FakeEmbedding("aisfx")}, {"environmental": refs})
+    ids = list(F0)
+    clips = [tone(F0[i], noise=0.05, seed=k) for k, i in enumerate(ids)]
+    over = {
+        "tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}},
+        "fad_norm": {"n": 3, "draws": 40},
+    }
+
+    def score(systems: dict) -> dict:
+        store = make_run(tmp_path / f"run{len(systems)}", "environmental", ids, systems)
+        score_run(store, ["fad_norm"], config=load_config(over))
+        return {v.model: v for v in RunResults.of(store).sets if not v.class_key}
+
+    alone = score({"llm": clips})
+    joined = score({"llm": clips, "weak": [clips[0], None, None]})
+    assert joined["weak"].status == Status.TOO_FEW
+    assert joined["weak"].reason.startswith("1 clips < n = 3 (fad_norm.n")
+    assert joined["llm"].value == alone["llm"].value
+    assert joined["llm"].extra["draws"] == alone["llm"].extra["draws"]
 
 
 def test_trials_export_has_each_verdict_and_agrees_with_the_set(scored: RunStore) -> None:
@@ -107,7 +141,10 @@ def test_a_baseline_without_its_weights_is_unavailable_not_inapplicable(
     why = "weights for audioldm2 not found; run `audioprobe models pull audioldm2`"
     generator = {"baseline": "audioldm2", "tiers": ["environmental", "notes"]}
     _set_status(store, "gen", "unavailable", why, generator=generator)
-    over = {"tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}}}
+    over = {
+        "tiers": {"environmental": {"embeddings": ["aisfx"], "clap": "clap-general"}},
+        "fad_norm": {"n": 3},
+    }
     score_run(store, ["fad_norm"], config=load_config(over))
     got = {v.model: v for v in RunResults.of(store).sets if not v.class_key}
     assert got["gen"].status == Status.UNAVAILABLE and "models pull audioldm2" in got["gen"].reason

@@ -1,4 +1,4 @@
-"""The tier-comparable measures: normalised FAD (references ≈ 0, white noise ≈ 1, at one matched
+"""The tier-comparable measures: normalised FAD (references ≈ 0, white noise ≈ 1, at one declared
 n) and task success (a rate in [0, 1] by each tier's declared criterion)."""
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ def test_references_score_near_zero_and_noise_near_one(
         "noise": [_noise(k) for k in range(len(items))],
     }
     store = make_run(tmp_path / "run", tier, items, clips)
-    over = {"sets": {"per_class": False}, "tiers": {tier: {"embeddings": ["aisfx"]}}}
+    over = {
+        "sets": {"per_class": False},
+        "tiers": {tier: {"embeddings": ["aisfx"]}},
+        "fad_norm": {"n": N},
+    }
     score_run(store, ["fad_norm"], config=load_config(over))
     got = {v.model: v for v in set_values(store) if v.column == "fad_norm"}
     n = {v.extra["matched_n"] for v in got.values()}

@@ -313,10 +313,13 @@ def paired_rows(diffs: list[PairedDifference]) -> list[list[str]]:
     return out
 
 
-def paired_text(diffs: list[PairedDifference]) -> str:
-    """Paired differences on shared items, aligned; with a line saying how they were made."""
+def paired_text(
+    diffs: list[PairedDifference], empty: str = "no two systems share an item with a number"
+) -> str:
+    """Paired differences on shared items, aligned; with a line saying how they were made, or
+    `empty`, which says which pairs were sought, when there are none."""
     if not diffs:
-        return "no two systems share an item with a number\n"
+        return empty + "\n"
     head = (
         "paired differences on shared items (a − b; 95% percentile bootstrap over items;"
         " p: two-sided, from the same bootstrap)\n"

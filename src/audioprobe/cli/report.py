@@ -108,7 +108,9 @@ def compare_cmd(
         typer.echo(agreement)
     if against is not None and (against / "run.json").is_file():
         typer.echo(f"each model against the same model in {against}:")
-        typer.echo(paired_text(run_pairs(results, RunResults.of(RunStore.open(against), describe))))
+        pairs = run_pairs(results, RunResults.of(RunStore.open(against), describe))
+        none = f"no model shares an item with a number with the same model in {against}"
+        typer.echo(paired_text(pairs, none))
     if output is None or against is None:
         return
     with writing(output):

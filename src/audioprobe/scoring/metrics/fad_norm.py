@@ -13,29 +13,31 @@ at n = 6) nor across set sizes (FAD falls steeply with n). So, per draw:
 - system  = FAD(n of the system's clips drawn without replacement, R);
 
 normalised = (mean system − mean floor) / (mean ceiling − mean floor) over `draws` draws: 0 is
-"as close as real references", 1 "as far as noise"; below 0 and above 1 are possible. n is the
-smallest set among the systems of the tier in this run that apply to it (a baseline of other
-tiers does not) and have at least sets.min_clips clips (one with fewer is "too few" itself and
-limits no one), at most half the reference clips and `max_n`; the value records n and names
-the system that set it. The interval is the 2.5-97.5 percentiles of the
-per-draw ratios (reference split and subsample vary together).
+"as close as real references", 1 "as far as noise"; below 0 and above 1 are possible.
+
+n is declared (`n`, scoring/metrics.toml or a spec's [scoring.fad_norm]), not found: every
+system of every run is measured at that n, so a system's number does not move when another
+system with fewer clips joins the run, and a system with fewer clips than n is "too few" with
+the count. The reference splits are drawn from the tier and embedding alone, so every system of
+a tier is measured against the same splits (the same floor and ceiling draw by draw). The
+interval is the 2.5-97.5 percentiles of the per-draw ratios (reference split and subsample vary
+together); the draws are also the replicates of the claim test's tier steps, so `draws` sets
+the smallest p-value a step can have (2 / (draws + 1)).
 """
 
 from __future__ import annotations
 
 import hashlib
 import statistics
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from audioprobe.outcomes import FINAL_OUTCOMES, is_model_outcome
 from audioprobe.results.records import SetValue, Status
 from audioprobe.scoring import audio as A
 from audioprobe.scoring import sets
-from audioprobe.scoring.context import ScoreContext, SetGroup, not_run, set_members
+from audioprobe.scoring.context import ScoreContext, SetGroup
 from audioprobe.scoring.contract import Column, SetMetric
 from audioprobe.scoring.fad import fad_between, gaussian_stats
 from audioprobe.scoring.intervals import set_rng
@@ -44,8 +46,8 @@ from audioprobe.scoring.intervals import set_rng
 class FadNormSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    draws: int = Field(20, ge=2, description="reference splits × system subsamples averaged")
-    max_n: int = Field(50, ge=2, description="the matched set size is at most this")
+    draws: int = Field(200, ge=2, description="reference splits × system subsamples averaged")
+    n: int = Field(10, ge=2, description="clips a draw: every system of a tier is measured at n")
     noise_std: float = Field(0.25, gt=0, le=1, description="the white-noise anchor's level")
     seed: int = 0
 
@@ -53,7 +55,7 @@ class FadNormSettings(BaseModel):
 class FadNorm(SetMetric):
     name = "fad_norm"
     neural = True
-    version = 2  # 2: the noise anchor is drawn at the tier's sample rate
+    version = 3  # 2: the noise anchor at the tier's rate; 3: a declared n, shared splits
     rank = 2
     comparable = True
     description = "FAD between a reference floor (0) and a white-noise ceiling (1), matched n"
@@ -63,7 +65,6 @@ class FadNorm(SetMetric):
     def compute(self, ctx: ScoreContext, group: SetGroup) -> list[SetValue]:
         settings = ctx.metric_settings(self.name, FadNormSettings)
         out: list[SetValue] = []
-        match = matched_n(ctx, group.tier, settings.max_n)
         for emb_name in ctx.cfg.tier(group.tier).embeddings:
             card = ctx.make_card(
                 self,
@@ -74,8 +75,7 @@ class FadNorm(SetMetric):
                     "also": "silence",
                     "duration_s": anchor_duration(ctx, group.tier),
                 },
-                matched_n="smallest set of the tier's systems that apply and have sets.min_clips,"
-                " <= half the references",
+                matched_n="declared: fad_norm.n clips of every system a draw",
             )
             digest = ctx.use_card(card, self.name, emb_name, group.tier)
 
@@ -86,7 +86,7 @@ class FadNorm(SetMetric):
             if why:
                 out.append(value(status=Status.UNAVAILABLE, reason=why))
                 continue
-            out.append(self._one(ctx, group, settings, emb_name, match, value))
+            out.append(self._one(ctx, group, settings, emb_name, value))
         return out
 
     def _one(
@@ -95,19 +95,14 @@ class FadNorm(SetMetric):
         group: SetGroup,
         settings: FadNormSettings,
         emb_name: str,
-        match: MatchedN,
         value: Any,
     ) -> SetValue:
         emb, _ = ctx.embedding(emb_name)
         members = group.members
         clips = ctx.reference_clips(group.tier)
-        min_clips = ctx.cfg.sets.min_clips
-        n = match.n
-        if len(members) < min_clips:
-            why = f"{len(members)} clips < {min_clips} (sets.min_clips)"
-            return value(status=Status.TOO_FEW, reason=why, n_generated=len(members))
-        if n < min_clips:
-            why = f"matched n {n} < {min_clips} (sets.min_clips): {match.note()}"
+        n = settings.n
+        if len(members) < n:
+            why = f"{len(members)} clips < n = {n} (fad_norm.n: every system is measured at n)"
             return value(status=Status.TOO_FEW, reason=why, n_generated=len(members))
         if len(clips) < 2 * n:
             why = f"{len(clips)} reference clips: a floor at n = {n} needs {2 * n}"
@@ -115,12 +110,13 @@ class FadNorm(SetMetric):
         gen = ctx.embed_members(emb, members, group.tier)
         ref = ctx.embed_references(emb, clips, group.tier)
         noise, silence = anchors(ctx, emb, group.tier, n, settings)
-        rng = set_rng(settings.seed, "fad_norm", group.model, group.tier, emb_name)
+        splits = set_rng(settings.seed, "fad_norm", group.tier, emb_name)
+        subsample = set_rng(settings.seed, "fad_norm", group.model, group.tier, emb_name)
         rows = []
         for _ in range(settings.draws):
-            perm = rng.permutation(len(ref))
+            perm = splits.permutation(len(ref))
             rest = gaussian_stats(ref[perm[n:]])
-            picked = rng.choice(len(gen), n, replace=False)
+            picked = subsample.choice(len(gen), n, replace=False)
             rows.append(
                 [
                     fad_between(gaussian_stats(ref[perm[:n]]), rest),
@@ -139,9 +135,8 @@ class FadNorm(SetMetric):
         low, high = (float(v) for v in np.percentile(per_draw, [2.5, 97.5]))
         low, high = min(low, estimate), max(high, estimate)  # the ratio of means may lie out
         extra = {
-            "flags": [match.note(), *group.exclusion_flags()],
+            "flags": [f"n = {n} clips a draw (fad_norm.n)", *group.exclusion_flags()],
             "matched_n": n,
-            "limited_by": match.limited_by,
             "floor_fad": float(floor.mean()),
             "ceiling_fad": float(ceiling.mean()),
             "silence": float((quiet.mean() - floor.mean()) / span),
@@ -155,56 +150,6 @@ class FadNorm(SetMetric):
             n_reference=len(ref) - n,
             extra=extra,
         )
-
-
-@dataclass(frozen=True)
-class MatchedN:
-    """The set size every system of a tier is measured at, and what set it."""
-
-    n: int
-    limited_by: str  # the system with the smallest set ("" when the cap or references set n)
-    too_small: tuple[str, ...]  # systems below sets.min_clips: too few themselves, not limiting
-    not_applicable: tuple[str, ...]  # systems that do not apply to the tier (no answered trial)
-
-    def note(self) -> str:
-        parts = [f"matched n {self.n}" + (f", set by {self.limited_by}" if self.limited_by else "")]
-        if self.too_small:
-            parts.append(f"below sets.min_clips, not matched: {', '.join(self.too_small)}")
-        if self.not_applicable:
-            parts.append(f"not applicable: {', '.join(self.not_applicable)}")
-        return "; ".join(parts)
-
-
-def matched_n(ctx: ScoreContext, tier: str, cap: int) -> MatchedN:
-    """The smallest set among the systems that apply to `tier` (a trial the model answered)
-    and have at least sets.min_clips clips (so every system is measured at the same n, and a
-    system with too few clips, which gets no value itself, does not erase the others'), at most
-    `cap` and half the reference clips."""
-    by_model: dict[str, list[Any]] = {}
-    for t in ctx.run.store.trials():
-        if t.tier == tier and t.status in FINAL_OUTCOMES:
-            by_model.setdefault(t.model, []).append(t)
-    known = ctx.reference_classes(tier)
-    classes = {i.id: i.class_key for i in ctx.run.items(tier)}
-    sizes: dict[str, int] = {}
-    not_applicable = []
-    for model, trials in sorted(by_model.items()):
-        if not any(is_model_outcome(t.status) for t in trials):
-            out = not_run(trials)
-            if out is not None and out[0] == Status.NOT_APPLICABLE:
-                not_applicable.append(model)
-            continue
-        members = set_members(trials, ctx.run, ctx.cfg.failed_renders)
-        sizes[model] = sum(1 for m in members if not known or classes.get(m.item.id) in known)
-    min_clips = ctx.cfg.sets.min_clips
-    usable = {m: k for m, k in sizes.items() if k >= min_clips}
-    small = tuple(m for m, k in sizes.items() if k < min_clips)
-    n_ref = len(ctx.reference_clips(tier))
-    if not usable:
-        return MatchedN(0, "", small, tuple(not_applicable))
-    smallest = min(usable, key=lambda m: (usable[m], m))
-    n = min(usable[smallest], cap, n_ref // 2)
-    return MatchedN(n, smallest if n == usable[smallest] else "", small, tuple(not_applicable))
 
 
 def anchor_duration(ctx: ScoreContext, tier: str) -> float:
