@@ -51,12 +51,24 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def git_commit() -> str | None:
-    here = Path(__file__).resolve().parent
+def git_commit(here: Path | None = None) -> str | None:
+    """The checkout's commit (of audioprobe's own source unless `here` is given), with `+dirty`
+    when tracked files differ from it.
+
+    A run started with uncommitted changes is not the code at that commit: a reader of run.json
+    or a publication must be told, since the commit alone would claim otherwise.
+    """
+    here = here or Path(__file__).resolve().parent
+    head = _git(here, "rev-parse", "HEAD")
+    if not head:
+        return None
+    changed = _git(here, "status", "--porcelain", "--untracked-files=no")
+    return f"{head}+dirty" if changed else head
+
+
+def _git(cwd: Path, *args: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None

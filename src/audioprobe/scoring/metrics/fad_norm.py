@@ -58,7 +58,7 @@ class FadNorm(SetMetric):
     version = 3  # 2: the noise anchor at the tier's rate; 3: a declared n, shared splits
     rank = 2
     comparable = True
-    description = "FAD between a reference floor (0) and a white-noise ceiling (1), matched n"
+    description = "FAD between a reference floor (0) and a white-noise ceiling (1), n clips a draw"
     Settings = FadNormSettings
     columns = (Column("fad_norm", label="normalised FAD", direction="lower", quality=True),)
 
