@@ -187,6 +187,12 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a run with 16 requests in flight overflows it
+    # whenever the accept thread is slow to be scheduled (a loaded machine), and the kernel drops
+    # the extra SYNs; with timeout_s = 1 those requests never reach the server and end llm_error
+    # although it is healthy (seen once in a clean-clone CI under load).
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a connection the fault itself cut (refuse, a client timeout) is expected
 
