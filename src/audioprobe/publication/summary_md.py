@@ -54,7 +54,17 @@ def _heading(row: dict[str, Any]) -> str:
     return f"{label}[{row['embedding']}]" if row.get("embedding") else label
 
 
+#: A cell with no number for a reason of the machine or the system, never of the model's output.
+_NO_NUMBER = ("unavailable", "not_applicable")
+
+
 def tier_tables(cells: Table, measures: Table) -> list[str]:
+    """A table per tier with a row per system that answered it.
+
+    A system that answers no item of the tier (a speech baseline on notes) has no row, only a
+    footnote; a column no answering system has a number or a "too few" for (weights absent
+    here, or no clip to measure) is left out and listed under "Not measured here".
+    """
     lines: list[str] = []
     rates = {(r["model"], r["tier"]): r for r in cells.rows}
     by_tier: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -62,20 +72,24 @@ def tier_tables(cells: Table, measures: Table) -> list[str]:
         if _shown(row):
             by_tier[str(row["tier"])].append(row)
     for tier in sorted({str(r["tier"]) for r in cells.rows}, key=tier_rank):
-        rows = by_tier.get(tier, [])
-        # a column no system has a value for on this machine is listed under "Not measured"
-        measured = {_heading(r) for r in rows if r.get("status") != "unavailable"}
+        systems = sorted({str(r["model"]) for r in cells.rows if r["tier"] == tier})
+        absent = [m for m in systems if not int(rates[(m, tier)]["answered"])]
+        models = [m for m in systems if m not in absent]
+        rows = [r for r in by_tier.get(tier, []) if str(r["model"]) in models]
+        measured = {_heading(r) for r in rows if r.get("status") not in _NO_NUMBER}
         headings = [h for h in dict.fromkeys(_heading(r) for r in rows) if h in measured]
-        models = sorted({str(r["model"]) for r in cells.rows if r["tier"] == tier})
         found = {(str(r["model"]), _heading(r)): _cell(r) for r in rows}
         body = []
         for model in models:
             rate = rates[(model, tier)]
             shown = f"{_fmt(_num(rate['ok_rate']))} ({rate['ok']}/{rate['answered']})"
-            if not int(rate["answered"]):
-                shown = "not applicable (0 answered)"
             body.append([model, shown] + [found.get((model, h), "—") for h in headings])
         lines += [f"### {tier}", "", *_table(["system", "render rate", *headings], body)]
+        if absent:
+            lines += [
+                f"Not applicable here (they answer no item of this tier): {', '.join(absent)}.",
+                "",
+            ]
     return lines
 
 
@@ -138,10 +152,10 @@ def usage_lines(answers: dict[str, list[dict[str, Any]]]) -> list[str]:
             [
                 model,
                 str(len(lines)),
-                str(sum(int(a.get("prompt_tokens") or 0) for a in lines)),
-                str(sum(int(a.get("completion_tokens") or 0) for a in lines)),
+                f"{sum(int(a.get('prompt_tokens') or 0) for a in lines):,}",
+                f"{sum(int(a.get('completion_tokens') or 0) for a in lines):,}",
                 _fmt(statistics.median(latencies)) if latencies else "—",
-                _fmt(sum(latencies)) if latencies else "—",
+                f"{sum(latencies):,.0f}" if latencies else "—",
             ]
         )
     header = ["system", "answers", "tokens in", "tokens out", "median s", "total s"]
