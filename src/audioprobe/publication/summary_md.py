@@ -158,7 +158,10 @@ def usage_lines(answers: dict[str, list[dict[str, Any]]]) -> list[str]:
                 f"{sum(latencies):,.0f}" if latencies else "—",
             ]
         )
-    header = ["system", "answers", "tokens in", "tokens out", "median s", "total s"]
+    # the requests of a model decoded together, so the summed latency is not its wall time
+    header = [
+        "system", "answers", "tokens in", "tokens out", "median latency s", "summed latency s"
+    ]  # fmt: skip
     return _table(header, body)
 
 
