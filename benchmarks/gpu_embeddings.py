@@ -43,7 +43,8 @@ def _roberta_tokenizer() -> Any:
         CAPTIONS * 20, vocab_size=400, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     )
     merges = [tuple(m) for m in json.loads(bpe.to_str())["model"]["merges"]]
-    return RobertaTokenizer(vocab=bpe.get_vocab(), merges=merges)
+    # transformers takes the merges as pairs here; its annotation names only paths and strings
+    return RobertaTokenizer(vocab=bpe.get_vocab(), merges=merges)  # type: ignore[arg-type]
 
 
 def place_random_weights(root: Path, names: list[str]) -> None:

@@ -33,7 +33,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from openai import OpenAI
@@ -43,6 +43,9 @@ from audioprobe.llm.local import LocalServer, catalog, ensure_model
 from audioprobe.machine import default_local_slots, usable_cpus
 from audioprobe.prompts import render_prompt
 from audioprobe.tiers import load_tier
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 
 def benchmark_messages() -> list[dict[str, str]]:
@@ -79,14 +82,14 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
             max_tokens=4,
             temperature=0,
         )
-        trials = []
+        trials: list[dict[str, Any]] = []
         for trial in range(args.trials):
             load_before = os.getloadavg()[0]
             cpu_before = cpu_seconds(server.pid)
             started = time.monotonic()
             response = client.chat.completions.create(
                 model=server.model_id,
-                messages=messages,
+                messages=cast("list[ChatCompletionMessageParam]", messages),
                 max_tokens=args.max_tokens,
                 temperature=0,
                 seed=trial,
@@ -97,11 +100,12 @@ def run_model(key: str, args: argparse.Namespace, messages: list[dict[str, str]]
             cpu_after = cpu_seconds(server.pid)
             cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after else None
             timings = (response.model_extra or {}).get("timings") or {}
+            usage = response.usage
             trials.append(
                 {
                     "seconds": wall,
-                    "prompt_tokens": response.usage.prompt_tokens,
-                    "completion_tokens": response.usage.completion_tokens,
+                    "prompt_tokens": usage.prompt_tokens if usage else None,
+                    "completion_tokens": usage.completion_tokens if usage else None,
                     "prompt_tps": timings.get("prompt_per_second"),
                     "gen_tps": timings.get("predicted_per_second"),
                     "load_avg": load_before,
@@ -148,13 +152,13 @@ def aggregate_row(
         def one(seed: int) -> int:
             response = client.chat.completions.create(
                 model=server.model_id,
-                messages=messages,
+                messages=cast("list[ChatCompletionMessageParam]", messages),
                 max_tokens=args.max_tokens,
                 temperature=0.7,
                 seed=seed,
                 extra_body={"cache_prompt": False},
             )
-            return response.usage.completion_tokens
+            return response.usage.completion_tokens if response.usage else 0
 
         one(10_000)  # warm-up
         load_before = os.getloadavg()[0]

@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     from audioprobe.devices import resolve_device
 
     device = resolve_device("auto")  # the package's own rule: the GPU when there is one
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         models, ckpt = root / "models", root / "fad_ckpt"

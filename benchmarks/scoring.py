@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -102,7 +103,7 @@ def bench_kad_bootstrap(rng: np.random.Generator, dim: int, n: int = 500) -> Non
     gen, ref = rng.normal(size=(n, dim)) + 0.1, rng.normal(size=(n, dim))
     sigma = median_pairwise_distance(ref)
     point = kernel_audio_distance(gen, ref, sigma).value
-    common = {"n_boot": 50, "seed": 0, "key": ("b",)}
+    common: dict[str, Any] = {"n_boot": 50, "seed": 0, "key": ("b",)}
     slow = timed(
         lambda: bootstrap_interval(
             lambda g, r: kernel_audio_distance(g, r, sigma).value, point, gen, ref, **common

@@ -37,6 +37,11 @@ MEASURES = {
 }
 
 
+def _number(value: object) -> float:
+    """A measure's value; NaN where the metric says why it has none (it shows in the means)."""
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
 def measure_clip(model: Transcriber, path: Any, target: TargetNote) -> dict[str, float]:
     """The note metrics of one reference clip against the note it was rendered from."""
     audio = A.load(path, SAMPLE_RATE, A.AnalysisSettings(), extend=False).audio
@@ -45,9 +50,9 @@ def measure_clip(model: Transcriber, path: Any, target: TargetNote) -> dict[str,
     out = {}
     for key, (metric, column) in MEASURES.items():
         if metric is NOTE_FIDELITY:
-            out[key] = float(fidelity[column])
+            out[key] = _number(fidelity[column])
         else:
-            out[key] = float(metric.compare([target], played, metric.Settings())[column])
+            out[key] = _number(metric.compare([target], played, metric.Settings())[column])
     out["n_notes"] = float(len(played))
     return out
 
