@@ -159,7 +159,13 @@ def test_reproduce_with_limit_checks_the_first_items_and_says_what_it_skips(stud
     out = cli("reproduce", str(publication), "--limit", "1", "--out", str(root / "limited"))
     assert "every published number reproduced" in out
     said = " ".join(out.split())  # as the console wraps it
-    assert "--limit 1: cells, sets, measures, claim, the set metrics' cards are over every" in said
+    assert (
+        "--limit 1: cells, sets, measures, claim, the cards of the set metrics and of what only"
+        " they use are over every item, so the set metrics were not computed" in said
+    )
+    cards = json.loads((root / "limited" / "cards.json").read_text())["cards"].values()
+    assert {c["metric"] for c in cards} & {"fad", "kad"} == set()  # not computed
+    assert "duration" in {c["metric"] for c in cards}
     items = {t.item for t in RunStore.open(root / "limited").trials()}
     assert items == {"sine-a4", "harvard-01"}
 

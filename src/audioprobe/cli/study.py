@@ -115,8 +115,9 @@ def reproduce(
     console.print(f"not compared: {NOT_COMPARED_WHY}", highlight=False)
     if done.skipped:
         console.print(
-            f"--limit {limit}: {', '.join(done.skipped)} are over every item and were not"
-            " compared; without --limit every table is",
+            f"--limit {limit}: {', '.join(done.skipped)} are over every item, so the set"
+            " metrics were not computed and those were not compared; without --limit every"
+            " table is",
             highlight=False,
         )
     for note in comparison.notes:

@@ -133,8 +133,9 @@ def _set_metrics() -> set[str]:
 
 def _cards(out: Comparison, folder: Path, store: RunStore, *, clip_only: bool) -> None:
     """The cards' settings must be equal; their package versions may differ (a note). With
-    `clip_only`, set metrics' cards are left out: they name the reference clips of the items
-    the sets cover, which --limit changes."""
+    `clip_only` (--limit), set metrics' cards are left out: they name the reference clips of
+    the items the sets cover, which --limit changes; and a published card the check made none
+    of (an embedding only the set metrics use) is not asked for, as those were not computed."""
     try:
         published = json.loads((folder / CARDS_FILE).read_text())
         ours = json.loads((store.root / CARDS_FILE).read_text())
@@ -156,6 +157,8 @@ def _cards(out: Comparison, folder: Path, store: RunStore, *, clip_only: bool) -
     theirs, mine = settings(published), settings(current)
     for key in sorted(theirs.keys() | mine.keys()):
         pub, rep = theirs.get(key), mine.get(key)
+        if rep is None and clip_only:
+            continue
         if pub is None or rep is None:
             sides = ("published" if pub else "", "reproduced" if rep else "")
             out.add("cards", key, "(card)", *sides, "exact", "mismatch")
@@ -201,7 +204,7 @@ def compare(
         compare_table(comparison, published[name], table, redrawn, only=only)
     _cards(comparison, folder, store, clip_only=limit is not None)
     if limit is not None:
-        skipped.append("the set metrics' cards")
+        skipped.append("the cards of the set metrics and of what only they use")
     return Reproduction(store.root, comparison, len(store.trials()), limit, skipped)
 
 
@@ -219,5 +222,20 @@ def reproduce(
     say(f"rendering the published answers into {out}")
     render(folder, publication, out, limit, progress=progress)
     say(f"scoring {out}")
-    api.score(out, device=device)
+    api.score(out, _clip_metrics(publication) if limit is not None else None, device=device)
     return compare(folder, publication, api.open_store(out), limit)
+
+
+def _clip_metrics(publication: dict[str, Any]) -> list[str]:
+    """What --limit scores: the published spec's metrics less the set metrics, whose sets would
+    span other items than the published ones and so are not compared; computing them (every
+    reference clip of every tier embedded) would cost a check of a few items most of its time.
+    Task success stays: it is a set metric, but each trial's verdict, compared in the trials
+    table, is the item's own (results/verdicts.py)."""
+    from audioprobe.results.verdicts import TASK_SUCCESS
+    from audioprobe.scoring.config import load_config
+    from audioprobe.scoring.run import chosen_metrics
+
+    sets = _set_metrics() - {TASK_SUCCESS}
+    chosen = chosen_metrics(load_config(dict(publication["spec"].get("scoring") or {})), None)
+    return [metric.name for metric in chosen if metric.name not in sets]
