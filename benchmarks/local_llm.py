@@ -251,7 +251,10 @@ def run_study(args: argparse.Namespace) -> dict[str, Any]:
             f" {row['roofline_share']:>8.0%} {row['answers_with_code']:>5}"
             f" {'' if acc is None else format(acc, '.0%'):>9}"
         )
-    print(f"ratio (s/trial before / after): {result['ratio']:.2f}")
+    print(
+        f"ratio (s/trial before / after): {result['ratio']:.2f};"
+        f" tokens/s after / before: {result['tokens_per_s_ratio']:.2f}"
+    )
     return result
 
 

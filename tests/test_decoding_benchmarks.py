@@ -46,7 +46,11 @@ def test_study_mode_compares_two_settings_on_the_specs_prompts(tmp_path: Path) -
     assert result["before"]["draft_acceptance"] is None  # nothing was drafted before
     expected = result["s_per_trial_before"] / result["s_per_trial_after"]
     assert abs(result["ratio"] - expected) < 1e-9
-    assert "ratio (s/trial before / after)" in done.stdout
+    speed = result["after"]["aggregate_tps"] / result["before"]["aggregate_tps"]
+    assert abs(result["tokens_per_s_ratio"] - speed) < 1e-9
+    assert (
+        "ratio (s/trial before / after)" in done.stdout and "tokens/s after / before" in done.stdout
+    )
 
 
 def test_study_time_reads_stage_seconds_from_the_trial_records(tmp_path: Path) -> None:
